@@ -1,0 +1,1 @@
+"""Inpaint Studio desktop editor (PySide6)."""

@@ -1,0 +1,60 @@
+"""OpenCV's classical fills, registered as engines: always available, the baselines.
+
+Telea: fast-marching method (Telea 2004). Navier–Stokes: fluid-dynamics based (Bertalmio et al. 2001).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from engine.registry import Engine, EngineSpec, FillOutput, OptionSpec, register
+
+_RADIUS = OptionSpec(
+    "radius", "int", 5, "Radius", "neighbourhood (px) each filled pixel is estimated from", minimum=1, maximum=64
+)
+
+
+class ClassicalEngine(Engine):
+    """``cv2.inpaint`` with the method chosen by the spec (no weights, any size)."""
+
+    def __init__(self, spec: EngineSpec, device: str = "cpu", weights: Path | None = None) -> None:
+        super().__init__(spec, device)
+        self.flag = cv2.INPAINT_TELEA if spec.name == "telea" else cv2.INPAINT_NS
+
+    def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:
+        # cv2.inpaint treats the channels independently, so RGB order needs no conversion.
+        hole = np.where(mask > 127, 255, 0).astype(np.uint8)
+        out = cv2.inpaint(np.ascontiguousarray(image), hole, int(options.get("radius", 5)), self.flag)
+        return FillOutput(out)
+
+
+TELEA = register(
+    EngineSpec(
+        name="telea",
+        display_name="Telea (OpenCV)",
+        paper="Telea, An Image Inpainting Technique Based on the Fast Marching Method, JGT 2004",
+        native_resolution=0,
+        pad_multiple=1,
+        loader=ClassicalEngine,
+        options=(_RADIUS,),
+        description="Fast classical fill; smooth, good for thin scratches and small specks.",
+    )
+)
+
+NAVIER_STOKES = register(
+    EngineSpec(
+        name="ns",
+        display_name="Navier–Stokes (OpenCV)",
+        paper="Bertalmio, Bertozzi, Sapiro, Navier-Stokes, Fluid Dynamics, and Image and Video Inpainting, CVPR 2001",
+        native_resolution=0,
+        pad_multiple=1,
+        loader=ClassicalEngine,
+        options=(_RADIUS,),
+        description="Classical fill continuing isophotes; smooth, good for thin structures.",
+    )
+)

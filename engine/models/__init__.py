@@ -1,0 +1,1 @@
+"""One paper network per module. Each module registers its engine spec when imported."""

@@ -1,0 +1,238 @@
+"""``inpaint(image, mask, engine, options) -> Result``: the one entry point GUI and CLI use.
+
+Strategies for photos larger than an engine's working size:
+
+- ``crop`` (default): one box per connected hole region, grown by a context margin, shifted
+  inside the image, overlapping boxes merged; each box is resized so its long side is at most the
+  engine's native resolution, padded to the engine's multiple, filled, un-padded, resized back,
+  and only hole pixels are pasted into the full-resolution photo.
+- ``resize``: the whole photo scaled so its long side is at most ``resize_limit``, filled, and the
+  hole pixels scaled back up.
+- ``full``: the whole photo at full size (slow on big photos; what a researcher may want).
+
+Pixels outside the hole are never changed unless ``feather > 0``, which blends a band of that
+many pixels *outside* the hole (documented: it touches that band only).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from engine.blend import paste
+from engine.errors import Cancelled, InpaintError
+from engine.registry import Engine, create_engine
+
+STRATEGIES = ("crop", "resize", "full")
+
+Progress = Callable[[float, str], None]
+CancelCheck = Callable[[], bool]
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
+
+
+@dataclass
+class InpaintOptions:
+    """How to run an engine on a photo. Defaults are what the editor uses."""
+
+    strategy: str = "crop"
+    margin: int = 128  # crop: minimum context (px, full resolution) around each hole
+    margin_ratio: float = 0.5  # crop: context also at least this fraction of the hole's long side
+    resize_limit: int = 1024  # resize: long side limit (px)
+    feather: int = 0  # px outside the hole blended with the fill (0 = hard paste)
+    engine_options: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise InpaintError(f"unknown strategy {self.strategy!r}; choose one of: {', '.join(STRATEGIES)}")
+        if self.margin < 0 or self.feather < 0 or self.margin_ratio < 0:
+            raise InpaintError("margin, margin ratio and feather must not be negative")
+        if self.resize_limit < 16:
+            raise InpaintError(f"resize limit {self.resize_limit} is too small (minimum 16 px)")
+
+
+@dataclass
+class Result:
+    """Outcome of one fill.
+
+    ``image``: uint8 H×W×3 RGB at the input's size; ``mask``: the binarised uint8 H×W mask used;
+    ``boxes``: the regions processed, (x0, y0, x1, y1) in image pixels; ``extras``: engine extras
+    of the box with the largest hole, with ``extras["box"]`` giving that box.
+    """
+
+    image: np.ndarray
+    mask: np.ndarray
+    engine: str
+    seconds: float
+    strategy: str
+    boxes: list[Box] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+def check_inputs(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Validate array types/sizes; return the mask binarised to {0, 255} (threshold: > 127 = hole)."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise InpaintError("image must be a uint8 H×W×3 RGB array")
+    if not isinstance(mask, np.ndarray) or mask.ndim != 2:
+        raise InpaintError("mask must be a H×W single-channel array (255 = hole)")
+    if mask.shape != image.shape[:2]:
+        raise InpaintError(
+            f"mask is {mask.shape[1]}×{mask.shape[0]} but the image is {image.shape[1]}×{image.shape[0]}; "
+            "resize the mask (CLI: --resize-mask)"
+        )
+    if image.shape[0] < 2 or image.shape[1] < 2:
+        raise InpaintError(f"image of {image.shape[1]}×{image.shape[0]} px is too small to inpaint")
+    return np.where(mask > 127, 255, 0).astype(np.uint8)
+
+
+def inpaint(
+    image: np.ndarray,
+    mask: np.ndarray,
+    engine: Engine | str,
+    options: InpaintOptions | None = None,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+    device: str = "cpu",
+) -> Result:
+    """Fill the hole of ``image`` given by ``mask`` with ``engine``.
+
+    image: uint8 H×W×3 RGB. mask: uint8 H×W, > 127 = hole. ``engine`` is an :class:`Engine` or a
+    registered name (then built on ``device``). ``progress(fraction, message)`` is called as boxes
+    finish; ``cancel()`` is polled between boxes and a True answer raises :class:`Cancelled`.
+    Raises :class:`InpaintError` for bad input. The input arrays are never modified.
+    """
+    options = options or InpaintOptions()
+    options.validate()
+    binary = check_inputs(image, mask)
+    start = time.perf_counter()
+    if isinstance(engine, str):
+        engine = create_engine(engine, device=device)
+    engine_options = engine.spec.resolve_options(options.engine_options)
+    report = progress or (lambda _f, _m: None)
+    if not binary.any():
+        return Result(image.copy(), binary, engine.spec.name, 0.0, options.strategy, note="mask is empty: nothing to fill, image unchanged")
+
+    if options.strategy == "crop":
+        boxes = hole_boxes(binary, engine.spec.native_resolution, options.margin, options.margin_ratio)
+        limit = engine.spec.native_resolution
+    elif options.strategy == "resize":
+        boxes = [(0, 0, image.shape[1], image.shape[0])]
+        limit = options.resize_limit
+    else:
+        boxes = [(0, 0, image.shape[1], image.shape[0])]
+        limit = 0
+
+    out = image.copy()
+    extras: dict[str, Any] = {}
+    biggest = -1
+    for i, box in enumerate(boxes):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        report(i / len(boxes), f"{engine.spec.display_name}: region {i + 1} of {len(boxes)}")
+        x0, y0, x1, y1 = box
+        filled, box_extras = _fill_tile(engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], limit, engine_options)
+        out[y0:y1, x0:x1] = paste(out[y0:y1, x0:x1], filled, binary[y0:y1, x0:x1], options.feather)
+        area = int(np.count_nonzero(binary[y0:y1, x0:x1]))
+        if area > biggest:
+            biggest, extras = area, {**box_extras, "box": box}
+    if cancel is not None and cancel():
+        raise Cancelled()
+    report(1.0, f"{engine.spec.display_name}: done")
+    seconds = time.perf_counter() - start
+    return Result(out, binary, engine.spec.name, seconds, options.strategy, boxes, extras)
+
+
+def _fill_tile(
+    engine: Engine, tile: np.ndarray, tile_mask: np.ndarray, limit: int, engine_options: dict[str, Any]
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Scale (long side <= limit; 0 = keep), pad, fill, un-pad and scale back one tile."""
+    h, w = tile_mask.shape
+    scale = limit / max(h, w) if limit and max(h, w) > limit else 1.0
+    if scale < 1.0:
+        sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
+        small = cv2.resize(tile, (sw, sh), interpolation=cv2.INTER_AREA)
+        # Area-averaged then "any coverage = hole": thin scratches survive the downscale.
+        small_mask = np.where(cv2.resize(tile_mask, (sw, sh), interpolation=cv2.INTER_AREA) > 0, 255, 0).astype(np.uint8)
+    else:
+        small, small_mask = tile, tile_mask
+    padded, padded_mask, pads = pad_to_multiple(small, small_mask, engine.spec.pad_multiple)
+    result = engine.fill(padded, padded_mask, engine_options)
+    filled = unpad(result.image, pads)
+    if filled.shape[:2] != (h, w):
+        filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
+    return filled, result.extras
+
+
+def pad_to_multiple(image: np.ndarray, mask: np.ndarray, multiple: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Reflect-pad bottom/right so both sides are multiples of ``multiple``.
+
+    The mask is reflected too, so mirrored hole pixels stay holes. Returns (image, mask, (pad_y, pad_x)).
+    """
+    h, w = mask.shape
+    m = max(1, int(multiple))
+    py, px = (-h) % m, (-w) % m
+    if py == 0 and px == 0:
+        return image, mask, (0, 0)
+    # numpy's reflect repeats the reflection when the pad exceeds the side (tiny tiles, big multiples).
+    img = np.pad(image, ((0, py), (0, px), (0, 0)), mode="reflect" if min(h, w) > 1 else "edge")
+    msk = np.pad(mask, ((0, py), (0, px)), mode="reflect" if min(h, w) > 1 else "edge")
+    return img, msk, (py, px)
+
+
+def unpad(image: np.ndarray, pads: tuple[int, int]) -> np.ndarray:
+    """Remove the bottom/right padding added by :func:`pad_to_multiple`."""
+    py, px = pads
+    h, w = image.shape[:2]
+    return image[: h - py, : w - px]
+
+
+def hole_boxes(mask: np.ndarray, native: int, margin: int, margin_ratio: float) -> list[Box]:
+    """One box per connected hole region (8-connected), grown, shifted inside, merged.
+
+    Each box is the region's bounding box grown by ``max(margin, margin_ratio × long side)``, then
+    enlarged to at least ``native`` px per side where the image allows (free context for a network),
+    shifted to lie inside the image, and boxes that overlap are merged until none do.
+    """
+    h, w = mask.shape
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats((mask > 127).astype(np.uint8), connectivity=8)
+    boxes: list[Box] = []
+    for i in range(1, count):
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        grow = max(margin, int(round(margin_ratio * max(bw, bh))))
+        boxes.append(_fit_box(x - grow, y - grow, x + bw + grow, y + bh + grow, native, w, h))
+    return _merge(boxes, native, w, h)
+
+
+def _fit_box(x0: int, y0: int, x1: int, y1: int, native: int, w: int, h: int) -> Box:
+    def axis(a: int, b: int, size: int) -> tuple[int, int]:
+        length = min(max(b - a, native), size)
+        a = a - max(0, length - (b - a)) // 2
+        a = min(max(a, 0), size - length)  # shift inside the image
+        return a, a + length
+
+    ax0, ax1 = axis(x0, x1, w)
+    ay0, ay1 = axis(y0, y1, h)
+    return ax0, ay0, ax1, ay1
+
+
+def _merge(boxes: list[Box], native: int, w: int, h: int) -> list[Box]:
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    union = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    boxes[i] = _fit_box(*union, native, w, h)
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return sorted(boxes, key=lambda b: (b[1], b[0]))

@@ -1,0 +1,28 @@
+"""Shared test setup: headless Qt, few torch threads, isolated weights folders."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep tests away from the real user's weights folder and settings."""
+    home = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
+@pytest.fixture
+def photo() -> np.ndarray:
+    """A synthetic 'photo': smooth gradients plus texture, uint8 240×320×3 RGB."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:240, 0:320].astype(np.float32)
+    base = np.stack([x / 320 * 200, y / 240 * 180, (x + y) / 560 * 150], axis=2) + 30
+    img = base + rng.normal(0, 12, base.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)

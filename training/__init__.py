@@ -1,0 +1,1 @@
+"""Training package: datasets, masks, losses, recipes, loop, export."""
