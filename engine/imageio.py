@@ -27,7 +27,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from engine.errors import InpaintError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif")
-_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP", ".bmp": "BMP"}
+_FORMATS = {
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".png": "PNG",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".webp": "WEBP",
+    ".bmp": "BMP",
+}
 
 
 @dataclass
@@ -57,7 +65,9 @@ def _open(path: Path) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InpaintError(f"{path} is too large to open safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
     except UnidentifiedImageError:
-        raise InpaintError(f"{path} is not an image file Inpaint Studio can read (JPEG, PNG, TIFF, WebP, BMP, GIF)") from None
+        raise InpaintError(
+            f"{path} is not an image file Inpaint Studio can read (JPEG, PNG, TIFF, WebP, BMP, GIF)"
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InpaintError(f"{path} could not be decoded; the file may be corrupt or truncated ({exc})") from None
     return im
@@ -186,7 +196,9 @@ def save_image(
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise InpaintError(f"could not save {path}: {exc.strerror or exc}; the previous file (if any) is unchanged") from None
+        raise InpaintError(
+            f"could not save {path}: {exc.strerror or exc}; the previous file (if any) is unchanged"
+        ) from None
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

@@ -115,7 +115,14 @@ def inpaint(
     engine_options = engine.spec.resolve_options(options.engine_options)
     report = progress or (lambda _f, _m: None)
     if not binary.any():
-        return Result(image.copy(), binary, engine.spec.name, 0.0, options.strategy, note="mask is empty: nothing to fill, image unchanged")
+        return Result(
+            image.copy(),
+            binary,
+            engine.spec.name,
+            0.0,
+            options.strategy,
+            note="mask is empty: nothing to fill, image unchanged",
+        )
 
     if options.strategy == "crop":
         boxes = hole_boxes(binary, engine.spec.native_resolution, options.margin, options.margin_ratio)
@@ -157,7 +164,9 @@ def _fill_tile(
         sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
         small = cv2.resize(tile, (sw, sh), interpolation=cv2.INTER_AREA)
         # Area-averaged then "any coverage = hole": thin scratches survive the downscale.
-        small_mask = np.where(cv2.resize(tile_mask, (sw, sh), interpolation=cv2.INTER_AREA) > 0, 255, 0).astype(np.uint8)
+        small_mask = np.where(cv2.resize(tile_mask, (sw, sh), interpolation=cv2.INTER_AREA) > 0, 255, 0).astype(
+            np.uint8
+        )
     else:
         small, small_mask = tile, tile_mask
     padded, padded_mask, pads = pad_to_multiple(small, small_mask, engine.spec.pad_multiple)
@@ -168,7 +177,9 @@ def _fill_tile(
     return filled, result.extras
 
 
-def pad_to_multiple(image: np.ndarray, mask: np.ndarray, multiple: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+def pad_to_multiple(
+    image: np.ndarray, mask: np.ndarray, multiple: int
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     """Reflect-pad bottom/right so both sides are multiples of ``multiple``.
 
     The mask is reflected too, so mirrored hole pixels stay holes. Returns (image, mask, (pad_y, pad_x)).
@@ -203,7 +214,7 @@ def hole_boxes(mask: np.ndarray, native: int, margin: int, margin_ratio: float) 
     boxes: list[Box] = []
     for i in range(1, count):
         x, y, bw, bh = (int(v) for v in stats[i, :4])
-        grow = max(margin, int(round(margin_ratio * max(bw, bh))))
+        grow = max(margin, round(margin_ratio * max(bw, bh)))
         boxes.append(_fit_box(x - grow, y - grow, x + bw + grow, y + bh + grow, native, w, h))
     return _merge(boxes, native, w, h)
 

@@ -83,3 +83,22 @@ class TorchEngine(Engine):
             out, extras = self.run(x, m, options)
         out = out * m + x * (1.0 - m)
         return FillOutput(tensor_to_image(out), extras)
+
+
+def export_module(
+    module: nn.Module,
+    path: str | Path,
+    engine: str,
+    width: float,
+    config: dict[str, Any] | None = None,
+    dtype: torch.dtype | None = torch.float16,
+    **metadata: Any,
+) -> Path:
+    """Write ``module``'s state dict as engine weights (see :mod:`engine.weights`).
+
+    ``dtype=None`` keeps fp32 (tests use it for exact round-trips); shipped weights are fp16.
+    """
+    from engine.weights import save_weights
+
+    meta = {"engine": engine, "width": float(width), "config": dict(config or {}), **metadata}
+    return save_weights(path, module.state_dict(), meta, dtype=dtype)

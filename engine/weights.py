@@ -80,7 +80,9 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         with safe_open(str(path), framework="pt") as handle:
             raw = (handle.metadata() or {}).get(META_KEY)
     except (SafetensorError, OSError, ValueError) as exc:
-        raise InpaintError(f"weights file {path} is not a valid safetensors file ({exc}); re-export or re-download it") from None
+        raise InpaintError(
+            f"weights file {path} is not a valid safetensors file ({exc}); re-export or re-download it"
+        ) from None
     return _parse_meta(path, raw)
 
 
@@ -135,7 +137,9 @@ def _check_file(path: Path) -> Path:
 
 def _parse_meta(path: Path, raw: str | None) -> dict[str, Any]:
     if raw is None:
-        raise InpaintError(f"weights file {path} has no Inpaint Studio metadata; export it with `python -m training export`")
+        raise InpaintError(
+            f"weights file {path} has no Inpaint Studio metadata; export it with `python -m training export`"
+        )
     try:
         meta = json.loads(raw)
     except json.JSONDecodeError:
