@@ -1,0 +1,290 @@
+"""``inpaint``: run, compare, eval and models from the command line.
+
+Errors a user can cause print one line ``inpaint: error: ...`` and exit with code 2; no
+traceback, and no partially written output (every write is temp file + rename).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from engine.errors import InpaintError
+from engine.imageio import IMAGE_SUFFIXES, load_image, load_mask, save_image
+from engine.pipeline import STRATEGIES, InpaintOptions, inpaint
+from engine.registry import Engine, create_engine, get_spec, list_specs
+
+EXIT_USER_ERROR = 2
+
+
+def _parse_options(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InpaintError(f"--option {pair!r} must look like NAME=VALUE (e.g. radius=5)")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _options(args: argparse.Namespace) -> InpaintOptions:
+    return InpaintOptions(
+        strategy=args.strategy,
+        margin=args.margin,
+        resize_limit=args.resize_limit,
+        feather=args.feather,
+        engine_options=_parse_options(args.option),
+    )
+
+
+def _images_in(path: Path) -> tuple[list[Path], list[Path]]:
+    """(image files, skipped non-image files) of a folder."""
+    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
+    return images, [p for p in files if p not in images]
+
+
+def _engine(name: str, device: str, weights: str | None) -> Engine:
+    return create_engine(name, device=device, weights=weights)
+
+
+# ----------------------------------------------------------------------------------------- run
+def cmd_run(args: argparse.Namespace) -> int:
+    image_arg, mask_arg = Path(args.image), Path(args.mask)
+    for p, what in ((image_arg, "image"), (mask_arg, "mask")):
+        if not p.exists():
+            raise InpaintError(f"{what} path {p} does not exist")
+    options = _options(args)
+    options.validate()
+    engine = _engine(args.engine, args.device, args.weights)
+    get_spec(args.engine).resolve_options(options.engine_options)  # fail fast on bad options
+
+    if image_arg.is_dir():
+        images, skipped = _images_in(image_arg)
+        if not images:
+            raise InpaintError(f"no images (.jpg, .png, .tif, .webp, .bmp) in folder {image_arg}")
+        out_dir = Path(args.output)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InpaintError(f"--output {out_dir} must be a folder when --image is a folder")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for p in skipped:
+            print(f"inpaint: skipped {p.name}: not an image file", file=sys.stderr)
+        jobs = [(img, out_dir / f"{img.stem}.png") for img in images]
+    else:
+        if mask_arg.is_dir():
+            raise InpaintError("--mask is a folder but --image is a single file; pass the mask file")
+        jobs = [(image_arg, Path(args.output))]
+
+    masks_by_stem: dict[str, Path] = {}
+    if mask_arg.is_dir():
+        masks_by_stem = {p.stem: p for p in _images_in(mask_arg)[0]}
+    report: list[dict[str, Any]] = []
+    failures = 0
+    progress = tqdm(jobs, desc="inpaint", unit="img", disable=len(jobs) == 1 or args.quiet)
+    for img_path, out_path in progress:
+        mask_path = masks_by_stem.get(img_path.stem) if mask_arg.is_dir() else mask_arg
+        entry: dict[str, Any] = {"image": str(img_path), "engine": engine.spec.name}
+        try:
+            if mask_path is None:
+                raise InpaintError(f"no mask named {img_path.stem}.* in {mask_arg} for {img_path.name}")
+            entry["mask"] = str(mask_path)
+            seconds, note = _run_one(engine, img_path, mask_path, out_path, options, args)
+            entry.update(status="ok", seconds=round(seconds, 4), output=str(out_path))
+            if note:
+                entry["note"] = note
+                tqdm.write(f"inpaint: {img_path.name}: {note}", file=sys.stderr)
+        except InpaintError as exc:
+            failures += 1
+            entry.update(status="error", error=str(exc))
+            tqdm.write(f"inpaint: error: {exc}", file=sys.stderr)
+        report.append(entry)
+    if args.json:
+        _write_json(Path(args.json), report)
+    if not args.quiet:
+        done = len(jobs) - failures
+        print(f"inpaint: {done} of {len(jobs)} filled with {engine.spec.name}", file=sys.stderr)
+    return EXIT_USER_ERROR if failures else 0
+
+
+def _run_one(
+    engine: Engine, img_path: Path, mask_path: Path, out_path: Path, options: InpaintOptions, args: argparse.Namespace
+) -> tuple[float, str]:
+    loaded = load_image(img_path)
+    h, w = loaded.rgb.shape[:2]
+    mask = load_mask(mask_path, size=(w, h), resize=args.resize_mask)
+    result = inpaint(loaded.rgb, mask, engine, options)
+    image = result.image
+    if args.concat:
+        from engine.sheet import concat_strip
+
+        image = concat_strip(loaded.rgb, result.mask, result.image)
+    save_image(out_path, image, exif=loaded.exif, icc=loaded.icc, quality=args.quality)
+    notes = [n for n in (loaded.note, result.note) if n]
+    return result.seconds, "; ".join(notes)
+
+
+def _write_json(path: Path, payload: object) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(payload, handle, indent=2)
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------------------------- compare
+def cmd_compare(args: argparse.Namespace) -> int:
+    from engine.sheet import comparison_sheet, mask_overlay
+
+    loaded = load_image(args.image)
+    h, w = loaded.rgb.shape[:2]
+    mask = load_mask(args.mask, size=(w, h), resize=args.resize_mask)
+    if args.engines:
+        names = [n.strip() for n in args.engines.split(",") if n.strip()]
+        specs = [get_spec(n) for n in names]
+    else:
+        specs = [s for s in list_specs() if s.availability()[0]]
+    options = _options(args)
+    tiles = [("input + mask", mask_overlay(loaded.rgb, mask))]
+    for spec in tqdm(specs, desc="compare", unit="engine", disable=args.quiet):
+        engine = _engine(spec.name, args.device, None)
+        result = inpaint(loaded.rgb, mask, engine, options)
+        tiles.append((f"{spec.display_name}  {result.seconds:.2f} s", result.image))
+    save_image(Path(args.output), comparison_sheet(tiles, tile_width=args.tile_width))
+    if not args.quiet:
+        print(f"inpaint: wrote {args.output} ({len(specs)} engines)", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------- eval
+def cmd_eval(args: argparse.Namespace) -> int:
+    from engine.evaluate import evaluate, format_table, list_images, pair_files, summarise, write_reports
+
+    images = list_images(Path(args.images))
+    masks = list_images(Path(args.masks))
+    pairs = pair_files(images, masks)
+    if args.limit:
+        pairs = pairs[: args.limit]
+    names = [args.engine] + [b for b in ("telea", "ns") if b != args.engine]
+    engines = [_engine(n, args.device, args.weights if n == args.engine else None) for n in names]
+    options = _options(args)
+    bar = tqdm(total=len(pairs), desc="eval", unit="pair", disable=args.quiet)
+    records = evaluate(engines, pairs, size=args.size, options=options, on_step=bar.update)
+    bar.close()
+    if not records:
+        raise InpaintError("no image/mask pair had a hole ratio inside the evaluation buckets (1-60%)")
+    rows = summarise(records)
+    print(format_table(rows))
+    out = Path(args.output_dir)
+    stem = f"eval-{args.engine}"
+    write_reports(records, rows, out / f"{stem}.csv", out / f"{stem}.json")
+    print(f"wrote {out / stem}.csv and {out / stem}.json", file=sys.stderr)
+    return 0
+
+
+# -------------------------------------------------------------------------------------- models
+def cmd_models(args: argparse.Namespace) -> int:
+    rows = []
+    for spec in list_specs():
+        ok, reason = spec.availability()
+        rows.append(
+            {
+                "name": spec.name,
+                "display_name": spec.display_name,
+                "available": ok,
+                "reason": reason,
+                "capabilities": sorted(spec.capabilities),
+                "native_resolution": spec.native_resolution,
+                "pad_multiple": spec.pad_multiple,
+                "options": {o.name: o.default for o in spec.options},
+                "paper": spec.paper,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        state = "available" if r["available"] else "UNAVAILABLE"
+        caps = ", ".join(r["capabilities"]) or "-"
+        opts = ", ".join(f"{k}={v}" for k, v in r["options"].items()) or "-"
+        print(f"{r['name']:<8} {r['display_name']:<28} {state:<12} caps: {caps}; options: {opts}")
+        print(f"{'':<8} {r['reason']}")
+    return 0
+
+
+# -------------------------------------------------------------------------------------- parser
+def _common(p: argparse.ArgumentParser, with_engine: bool = True) -> None:
+    if with_engine:
+        p.add_argument("--engine", default="telea", help="engine name (see `inpaint models`)")
+        p.add_argument("--weights", help="weights file to use instead of the installed one")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    p.add_argument("--strategy", choices=STRATEGIES, default="crop", help="high-resolution strategy (default crop)")
+    p.add_argument("--margin", type=int, default=128, help="crop: context pixels around each hole")
+    p.add_argument("--resize-limit", type=int, default=1024, help="resize: long-side limit in pixels")
+    p.add_argument("--feather", type=int, default=0, help="blend a band of N px outside the hole (default 0)")
+    p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE", help="engine option, repeatable")
+    p.add_argument("--resize-mask", action="store_true", help="scale a mask of another size to the image")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inpaint", description="Inpaint Studio command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="fill the masked region of an image or a folder of images")
+    run.add_argument("--image", required=True, help="image file or folder")
+    run.add_argument("--mask", required=True, help="mask file (applies to all images) or folder matched by stem")
+    run.add_argument("--output", required=True, help="output file, or folder when --image is a folder")
+    run.add_argument("--concat", action="store_true", help="write original | mask | result side by side")
+    run.add_argument("--json", help="write a per-file report (engine, seconds, output) to this file")
+    run.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    _common(run)
+    run.set_defaults(func=cmd_run)
+
+    cmp_ = sub.add_parser("compare", help="one comparison sheet of several engines on the same image and mask")
+    cmp_.add_argument("--image", required=True)
+    cmp_.add_argument("--mask", required=True)
+    cmp_.add_argument("--engines", help="comma-separated engine names (default: every available engine)")
+    cmp_.add_argument("--output", required=True, help="sheet image file (.png/.jpg)")
+    cmp_.add_argument("--tile-width", type=int, default=480)
+    _common(cmp_, with_engine=False)
+    cmp_.set_defaults(func=cmd_compare)
+
+    ev = sub.add_parser("eval", help="metrics by hole-ratio bucket beside Telea and Navier–Stokes")
+    ev.add_argument("--images", required=True, help="folder of ground-truth photos")
+    ev.add_argument("--masks", required=True, help="folder of masks (matched by stem, else every image × mask)")
+    ev.add_argument("--size", type=int, default=512, help="scale photos to this long side first (0 = keep)")
+    ev.add_argument("--limit", type=int, default=0, help="evaluate at most N pairs")
+    ev.add_argument("--output-dir", default=".", help="where eval-<engine>.csv/.json go")
+    _common(ev)
+    ev.set_defaults(func=cmd_eval)
+
+    models = sub.add_parser("models", help="list engines, availability and capabilities")
+    models.add_argument("--json", action="store_true")
+    models.set_defaults(func=cmd_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InpaintError as exc:
+        print(f"inpaint: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("inpaint: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
