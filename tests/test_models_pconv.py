@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 
@@ -137,7 +139,7 @@ def test_mask_becomes_all_valid_after_enough_layers() -> None:
     assert masks[0].shape == (1, 3, 256, 256)  # image-sized 3-channel mask
     fractions = [float(m.mean()) for m in masks]
     assert fractions[0] < 0.8
-    assert all(b >= a for a, b in zip(fractions, fractions[1:], strict=False))  # holes only shrink
+    assert all(b >= a for a, b in itertools.pairwise(fractions))  # holes only shrink
     assert fractions[-1] == 1.0 and fractions[1] < 1.0
     assert masks[-1].shape == (1, model.encoder[-1].conv.out_channels, 1, 1)
 
