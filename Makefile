@@ -3,15 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# pipefail so that filtering pip's noise never hides its exit code
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 
 .PHONY: run test lint clean-venv
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# CPU build of torch from this machine's disk (a plain `torch` would pull a multi-GB CUDA build).
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet torch==2.13.0 $(QUIET_PIP)
+	$(PY) -m pip install --quiet -r requirements.lock $(QUIET_PIP)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . $(QUIET_PIP)
 	touch $(STAMP)
 
 run: $(STAMP)
