@@ -14,17 +14,13 @@ import argparse
 import os
 import resource
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from engine.pipeline import InpaintOptions, inpaint  # noqa: E402
-from engine.registry import create_engine, list_specs  # noqa: E402
+from engine.pipeline import InpaintOptions, inpaint
+from engine.registry import create_engine, list_specs
 
 
 def synthetic_photo(h: int = 4000, w: int = 6000) -> np.ndarray:
