@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,20 +59,36 @@ def _open(path: Path) -> Image.Image:
         raise InpaintError(f"{path} is a folder, not an image file")
     if path.stat().st_size == 0:
         raise InpaintError(f"{path} is an empty file (0 bytes)")
+    with _decoding(path):
+        im = Image.open(path)
+        im.load()
+    return im
+
+
+@contextmanager
+def _decoding(path: Path) -> Iterator[None]:
+    """Turn any decoder failure into an :class:`InpaintError` naming the file.
+
+    Pillow's plugins raise many exception types on damaged files (OSError, SyntaxError, but also
+    KeyError, TypeError, struct.error, ...), so everything but memory exhaustion is caught here.
+    """
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data" chatter
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(path)
-            im.load()
+            yield
+    except InpaintError:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InpaintError(f"{path} is too large to open safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
     except UnidentifiedImageError:
         raise InpaintError(
             f"{path} is not an image file Inpaint Studio can read (JPEG, PNG, TIFF, WebP, BMP, GIF)"
         ) from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except MemoryError:
+        raise InpaintError(f"{path} needs more memory to decode than is available") from None
+    except Exception as exc:
         raise InpaintError(f"{path} could not be decoded; the file may be corrupt or truncated ({exc})") from None
-    return im
 
 
 def to_rgb(im: Image.Image) -> np.ndarray:
@@ -97,24 +115,26 @@ def load_image(path: str | Path) -> LoadedImage:
     path = Path(path)
     im = _open(path)
     note = ""
-    if getattr(im, "n_frames", 1) > 1:
-        note = f"{path.name} has {im.n_frames} frames; only the first is used"
-        im.seek(0)
-    fmt = im.format
-    icc = im.info.get("icc_profile") if im.mode != "CMYK" else None
-    exif_obj = im.getexif()
-    try:
-        im = ImageOps.exif_transpose(im) or im
-    except (OSError, ValueError, TypeError):
-        note = (note + "; " if note else "") + "EXIF orientation could not be read and was ignored"
-    exif = None
-    if exif_obj:
-        exif_obj[0x0112] = 1  # pixels are now upright; keep the rest of the EXIF
+    with _decoding(path):
+        if getattr(im, "n_frames", 1) > 1:
+            note = f"{path.name} has {im.n_frames} frames; only the first is used"
+            im.seek(0)
+        fmt = im.format
+        icc = im.info.get("icc_profile") if im.mode != "CMYK" else None
+        exif_obj = im.getexif()
         try:
-            exif = exif_obj.tobytes()
-        except (ValueError, TypeError, OverflowError):
-            exif = None
-    return LoadedImage(to_rgb(im), path, fmt, exif, icc, note)
+            im = ImageOps.exif_transpose(im) or im
+        except Exception:  # a damaged orientation tag must not cost the user the picture
+            note = (note + "; " if note else "") + "EXIF orientation could not be read and was ignored"
+        exif = None
+        if exif_obj:
+            exif_obj[0x0112] = 1  # pixels are now upright; keep the rest of the EXIF
+            try:
+                exif = exif_obj.tobytes()
+            except Exception:  # unserialisable (damaged) EXIF is dropped, not fatal
+                exif = None
+        rgb = to_rgb(im)
+    return LoadedImage(rgb, path, fmt, exif, icc, note)
 
 
 def load_mask(path: str | Path, size: tuple[int, int] | None = None, resize: bool = False) -> np.ndarray:
@@ -126,13 +146,14 @@ def load_mask(path: str | Path, size: tuple[int, int] | None = None, resize: boo
     """
     path = Path(path)
     im = _open(path)
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-        alpha = np.asarray(im.convert("RGBA"))[..., 3]
-        gray = alpha if alpha.min() < 255 else np.asarray(im.convert("L"))
-    elif im.mode.startswith("I") or im.mode == "F":
-        gray = to_rgb(im)[..., 0]
-    else:
-        gray = np.asarray(im.convert("L"))
+    with _decoding(path):
+        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+            alpha = np.asarray(im.convert("RGBA"))[..., 3]
+            gray = alpha if alpha.min() < 255 else np.asarray(im.convert("L"))
+        elif im.mode.startswith("I") or im.mode == "F":
+            gray = to_rgb(im)[..., 0]
+        else:
+            gray = np.asarray(im.convert("L"))
     mask = np.where(gray > 127, 255, 0).astype(np.uint8)
     if size is not None and (mask.shape[1], mask.shape[0]) != tuple(size):
         if not resize:
