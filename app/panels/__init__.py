@@ -1,0 +1,1 @@
+"""Dock and dialog widgets composed by :mod:`app.window`."""

@@ -1,0 +1,197 @@
+"""Engine picker (toolbar combo) and the options form built from the engine's ``OptionSpec``s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.settings import Settings
+from app.worker import EngineRun
+from engine.pipeline import STRATEGIES, InpaintOptions
+from engine.registry import EngineSpec, OptionSpec, available_devices, list_specs
+
+STRATEGY_HELP = {
+    "crop": "one box per hole with context around it, at the engine's working size (fast, default)",
+    "resize": "the whole photo scaled down to the resize limit, filled, hole scaled back up",
+    "full": "the whole photo at full size (slow on big photos)",
+}
+
+
+class EnginePanel(QWidget):
+    """``combo`` goes in the toolbar; the panel itself (strategy, device, engine options) in a dock."""
+
+    engine_changed = Signal(str)
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.specs: dict[str, EngineSpec] = {}
+        self.controls: dict[str, QWidget] = {}
+        self.combo = QComboBox()
+        self.combo.setMinimumWidth(190)
+        self.combo.setToolTip("Engine that fills the mask (Ctrl+Return runs it)")
+        self.combo.currentIndexChanged.connect(self._on_combo)
+
+        self.strategy = QComboBox()
+        for s in STRATEGIES:
+            self.strategy.addItem(s, s)
+            self.strategy.setItemData(self.strategy.count() - 1, STRATEGY_HELP[s], Qt.ItemDataRole.ToolTipRole)
+        self.strategy.setCurrentText(str(settings.get("engine/strategy")))
+        self.strategy.setToolTip(
+            "How big photos are handled: " + "; ".join(f"{k}: {v}" for k, v in STRATEGY_HELP.items())
+        )
+        self.device = QComboBox()
+        for d in available_devices():
+            self.device.addItem(d.upper() if d == "cpu" else "CUDA GPU", d)
+        idx = self.device.findData(settings.get("engine/device"))
+        self.device.setCurrentIndex(max(0, idx))
+        self.device.setToolTip("Where learned engines run (CUDA appears when a GPU is visible)")
+        self.feather = QSpinBox()
+        self.feather.setRange(0, 64)
+        self.feather.setSuffix(" px")
+        self.feather.setToolTip(
+            "Blend this many pixels outside the hole with the fill (0 = hard edge; touches only that band)"
+        )
+
+        common = QFormLayout()
+        common.addRow("Strategy", self.strategy)
+        common.addRow("Device", self.device)
+        common.addRow("Feather", self.feather)
+        self.options_box = QGroupBox("Engine options")
+        self.options_form = QFormLayout(self.options_box)
+        self.about = QLabel()
+        self.about.setWordWrap(True)
+        self.about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.about.setStyleSheet("color: palette(mid);")
+        layout = QVBoxLayout(self)
+        layout.addLayout(common)
+        layout.addWidget(self.options_box)
+        layout.addWidget(self.about)
+        layout.addStretch(1)
+        self.refresh()
+
+    # ----------------------------------------------------------------- list
+    def refresh(self) -> None:
+        """(Re)fill the combo from the registry: unavailable engines disabled, reason as tooltip."""
+        wanted = self.current_name() or str(self.settings.get("engine/name"))
+        model = QStandardItemModel(self.combo)
+        self.specs = {}
+        for spec in list_specs():
+            ok, reason = spec.availability()
+            item = QStandardItem(spec.display_name if ok else f"{spec.display_name} (unavailable)")
+            item.setData(spec.name, Qt.ItemDataRole.UserRole)
+            tip = f"{spec.description}\n{spec.paper}\n" if spec.description else f"{spec.paper}\n"
+            item.setToolTip(tip + ("Ready: " if ok else "Unavailable: ") + reason)
+            item.setEnabled(ok)
+            model.appendRow(item)
+            self.specs[spec.name] = spec
+        self.combo.blockSignals(True)
+        self.combo.setModel(model)
+        self.combo.blockSignals(False)
+        self.select(wanted) or self.select(self.available_names()[0] if self.available_names() else "")
+        self._on_combo()
+
+    def available_names(self) -> list[str]:
+        return [n for n, s in self.specs.items() if s.availability()[0]]
+
+    def select(self, name: str) -> bool:
+        """Make ``name`` current if it exists and is available."""
+        spec = self.specs.get(name)
+        if spec is None or not spec.availability()[0]:
+            return False
+        self.combo.setCurrentIndex(self.combo.findData(name, Qt.ItemDataRole.UserRole))
+        return True
+
+    def current_name(self) -> str:
+        return str(self.combo.currentData(Qt.ItemDataRole.UserRole) or "")
+
+    def current_spec(self) -> EngineSpec | None:
+        return self.specs.get(self.current_name())
+
+    # -------------------------------------------------------------- options
+    def _on_combo(self, *_: Any) -> None:
+        spec = self.current_spec()
+        while self.options_form.rowCount():
+            self.options_form.removeRow(0)
+        self.controls = {}
+        if spec is None:
+            self.about.setText("No engine available.")
+            return
+        saved = self.settings.get(f"engine_options/{spec.name}", {}) or {}
+        for opt in spec.options:
+            control = _control_for(opt, saved.get(opt.name, opt.default) if isinstance(saved, dict) else opt.default)
+            control.setToolTip(opt.help)
+            self.controls[opt.name] = control
+            self.options_form.addRow(opt.label, control)
+        self.options_box.setVisible(bool(spec.options))
+        _ok, reason = spec.availability()
+        self.about.setText(f"<b>{spec.display_name}</b><br>{spec.description}<br><i>{spec.paper}</i>")
+        self.about.setToolTip(reason)
+        self.settings.set("engine/name", spec.name)
+        self.engine_changed.emit(spec.name)
+
+    def engine_options(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, control in self.controls.items():
+            if isinstance(control, QCheckBox):
+                out[name] = control.isChecked()
+            elif isinstance(control, QSpinBox | QDoubleSpinBox):
+                out[name] = control.value()
+            elif isinstance(control, QComboBox):
+                out[name] = control.currentText()
+        return out
+
+    def run_spec(self, name: str | None = None) -> EngineRun:
+        """What to run: the current engine (or ``name`` with its defaults) with the panel's options."""
+        current = self.current_name()
+        name = name or current
+        engine_options = self.engine_options() if name == current else {}
+        if name == current:
+            self.settings.set(f"engine_options/{name}", engine_options)
+        self.settings.set("engine/strategy", self.strategy.currentData())
+        self.settings.set("engine/device", self.device.currentData())
+        options = InpaintOptions(
+            strategy=str(self.strategy.currentData()), feather=self.feather.value(), engine_options=engine_options
+        )
+        return EngineRun(name, str(self.device.currentData()), options)
+
+    @property
+    def device_name(self) -> str:
+        return str(self.device.currentData())
+
+
+def _control_for(opt: OptionSpec, value: Any) -> QWidget:
+    """A widget for one engine option (bool -> check box, int/float -> spin box, choice -> combo)."""
+    if opt.kind == "bool":
+        box = QCheckBox()
+        box.setChecked(bool(value) if not isinstance(value, str) else value.lower() in {"1", "true"})
+        return box
+    if opt.kind == "choice":
+        combo = QComboBox()
+        combo.addItems(list(opt.choices))
+        combo.setCurrentText(str(value))
+        return combo
+    spin: QSpinBox | QDoubleSpinBox = QSpinBox() if opt.kind == "int" else QDoubleSpinBox()
+    lo = opt.minimum if opt.minimum is not None else (-1e6 if opt.kind == "float" else -(2**31) + 1)
+    hi = opt.maximum if opt.maximum is not None else (1e6 if opt.kind == "float" else 2**31 - 1)
+    if isinstance(spin, QSpinBox):
+        spin.setRange(int(lo), int(hi))
+        spin.setValue(int(float(value)))
+    else:
+        spin.setDecimals(3)
+        spin.setRange(float(lo), float(hi))
+        spin.setValue(float(value))
+    return spin

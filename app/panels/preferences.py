@@ -1,0 +1,68 @@
+"""Preferences dialog: overlay colours and opacity, JPEG quality."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from app.settings import Settings
+
+
+class ColorButton(QPushButton):
+    def __init__(self, color: QColor) -> None:
+        super().__init__()
+        self.color = color
+        self.clicked.connect(self._pick)
+        self._paint()
+
+    def _paint(self) -> None:
+        self.setText(self.color.name())
+        self.setStyleSheet(
+            f"background: {self.color.name()}; color: {'black' if self.color.lightness() > 128 else 'white'};"
+        )
+
+    def _pick(self) -> None:
+        c = QColorDialog.getColor(self.color, self, "Choose colour")
+        if c.isValid():
+            self.color = c
+            self._paint()
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences — Inpaint Studio")
+        self.settings = settings
+        self.mask_color = ColorButton(settings.color("overlay/color"))
+        self.proposal_color = ColorButton(settings.color("overlay/proposal_color"))
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(5, 100)
+        self.opacity.setValue(int(settings.get("overlay/opacity")))
+        self.quality = QSpinBox()
+        self.quality.setRange(1, 100)
+        self.quality.setValue(int(settings.get("save/jpeg_quality")))
+        form = QFormLayout(self)
+        form.addRow("Mask colour", self.mask_color)
+        form.addRow("Proposed-mask colour", self.proposal_color)
+        form.addRow("Mask opacity", self.opacity)
+        form.addRow("Default JPEG quality", self.quality)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def store(self) -> None:
+        self.settings.set("overlay/color", self.mask_color.color.name())
+        self.settings.set("overlay/proposal_color", self.proposal_color.color.name())
+        self.settings.set("overlay/opacity", self.opacity.value())
+        self.settings.set("save/jpeg_quality", self.quality.value())

@@ -1,0 +1,195 @@
+"""Runs engines off the GUI thread.
+
+:class:`Worker` owns a ``QThread``; :meth:`Worker.submit` queues a :class:`Job` (one engine, or
+several one after another for the comparison grid). Signals arrive on the GUI thread:
+``started(job)``, ``progress(fraction, message)``, ``result(job, outcome)``, ``error(job, message)``,
+``cancelled(job)`` and always ``finished(job)`` last. ``outcome`` is an ``engine.pipeline.Result``
+for a single run and a list of :class:`CompareEntry` for a comparison.
+
+Cancel sets :attr:`Worker.cancel_event` (a ``threading.Event``); the pipeline polls it between
+regions, and engines that loop for long may poll it too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine.errors import Cancelled, InpaintError
+from engine.pipeline import InpaintOptions, Result, inpaint
+from engine.registry import Engine, create_engine, get_spec
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class EngineRun:
+    """One engine to run: registry name, device, pipeline options (with engine options inside)."""
+
+    name: str
+    device: str = "cpu"
+    options: InpaintOptions = field(default_factory=InpaintOptions)
+
+
+@dataclass
+class Job:
+    """Image (uint8 H×W×3 RGB) + mask (uint8 H×W, 255 = hole), copied so the user can keep painting."""
+
+    image: np.ndarray
+    mask: np.ndarray
+    runs: list[EngineRun]
+    kind: str = "run"  # "run" (one engine) or "compare"
+    revision: int = 0  # Document.revision at submit time
+    id: int = field(default_factory=lambda: next(_ids))
+
+
+@dataclass
+class CompareEntry:
+    """One cell of the comparison: the result, or the error message if that engine failed."""
+
+    name: str
+    display_name: str
+    result: Result | None
+    error: str = ""
+
+
+class _Runner(QObject):
+    """Lives in the worker thread; the slot runs jobs one at a time."""
+
+    started = Signal(object)
+    progress = Signal(float, str)
+    result = Signal(object, object)
+    error = Signal(object, str)
+    cancelled = Signal(object)
+    finished = Signal(object)
+
+    def __init__(self, cancel_event: threading.Event) -> None:
+        super().__init__()
+        self.cancel_event = cancel_event
+        self.engines: dict[tuple[str, str], Engine] = {}
+
+    def engine(self, name: str, device: str) -> Engine:
+        """Engines are cached per (name, device): loading weights once per session, not per run."""
+        key = (name, device)
+        if key not in self.engines:
+            self.engines[key] = create_engine(name, device=device)
+        return self.engines[key]
+
+    @Slot(object)
+    def run(self, job: Job) -> None:
+        # cancel_event is cleared by Worker.submit, not here: a Cancel pressed before the job
+        # reached this thread must still count.
+        self.started.emit(job)
+        try:
+            if job.kind == "compare":
+                outcome: Any = self._compare(job)
+            else:
+                run = job.runs[0]
+                outcome = inpaint(
+                    job.image,
+                    job.mask,
+                    self.engine(run.name, run.device),
+                    run.options,
+                    progress=self.progress.emit,
+                    cancel=self.cancel_event.is_set,
+                )
+            self.result.emit(job, outcome)
+        except Cancelled:
+            self.cancelled.emit(job)
+        except InpaintError as exc:
+            self.error.emit(job, str(exc))
+        except Exception as exc:  # a bug in an engine must not kill the editor: show it
+            self.error.emit(job, f"unexpected error in the engine: {exc!r}\n\n{traceback.format_exc(limit=6)}")
+        finally:
+            self.finished.emit(job)
+
+    def _compare(self, job: Job) -> list[CompareEntry]:
+        entries: list[CompareEntry] = []
+        n = len(job.runs)
+        for i, run in enumerate(job.runs):
+            spec = get_spec(run.name)
+
+            def report(fraction: float, message: str, i: int = i) -> None:
+                self.progress.emit((i + fraction) / n, f"[{i + 1}/{n}] {message}")
+
+            report(0.0, f"{spec.display_name}: starting")
+            try:
+                res = inpaint(
+                    job.image,
+                    job.mask,
+                    self.engine(run.name, run.device),
+                    run.options,
+                    progress=report,
+                    cancel=self.cancel_event.is_set,
+                )
+                entries.append(CompareEntry(run.name, spec.display_name, res))
+            except InpaintError as exc:
+                entries.append(CompareEntry(run.name, spec.display_name, None, str(exc)))
+        return entries
+
+
+class Worker(QObject):
+    """Front object on the GUI thread. Only one job runs at a time (:attr:`busy`)."""
+
+    started = Signal(object)
+    progress = Signal(float, str)
+    result = Signal(object, object)
+    error = Signal(object, str)
+    cancelled = Signal(object)
+    finished = Signal(object)
+    _submit = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.cancel_event = threading.Event()
+        self.thread = QThread()
+        self.thread.setObjectName("inpaint-worker")
+        self.runner = _Runner(self.cancel_event)
+        self.runner.moveToThread(self.thread)
+        self._submit.connect(self.runner.run)
+        self.runner.started.connect(self.started)
+        self.runner.progress.connect(self.progress)
+        self.runner.result.connect(self.result)
+        self.runner.error.connect(self.error)
+        self.runner.cancelled.connect(self.cancelled)
+        self.runner.finished.connect(self._on_finished)
+        self.current: Job | None = None
+        self.thread.start()
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
+
+    def submit(self, job: Job) -> bool:
+        """Queue ``job``; False if another job is still running."""
+        if self.busy:
+            return False
+        self.current = job
+        self.cancel_event.clear()
+        self._submit.emit(job)
+        return True
+
+    def cancel(self) -> None:
+        if self.busy:
+            self.cancel_event.set()
+
+    def forget_engines(self) -> None:
+        """Drop cached engines (e.g. after new weights were installed). Only when idle."""
+        if not self.busy:
+            self.runner.engines.clear()
+
+    def _on_finished(self, job: Job) -> None:
+        self.current = None
+        self.finished.emit(job)
+
+    def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Cancel any job and stop the thread (window close)."""
+        self.cancel_event.set()
+        self.thread.quit()
+        self.thread.wait(timeout_ms)
