@@ -1,0 +1,178 @@
+"""Command line: ``python -m training corpus|train|resume|eval|export``.
+
+  python -m training corpus --out data/corpus --split resources/corpus/split.txt
+  python -m training train --engine pconv --data DIR --val DIR --size 256 --width 0.5 --steps N --batch B --out runs/NAME
+  python -m training train --engine pconv --data data/corpus --split resources/corpus/split.txt --out runs/NAME
+  python -m training train --config run.toml            # same keys as the flags (see training.config)
+  python -m training resume runs/NAME [--steps M]       # continue, optionally to a larger step count
+  python -m training eval runs/NAME --images DIR [--masks DIR] [--size 512]
+  python -m training export runs/NAME --output resources/weights/pconv.safetensors
+Distributed: ``torchrun --nproc_per_node K -m training train ...`` (gloo on CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from engine.errors import InpaintError
+
+
+def _corpus(args: argparse.Namespace) -> int:
+    from training.corpus import build_corpus
+
+    stats = build_corpus(args.out, split_path=args.split, min_side=args.min_side)
+    print(" ".join(f"{k}={v}" for k, v in stats.items()))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.config import resolve
+    from training.loop import train
+
+    overrides = {
+        k: getattr(args, k)
+        for k in (
+            "engine",
+            "data",
+            "val",
+            "split",
+            "out",
+            "size",
+            "width",
+            "steps",
+            "batch",
+            "seed",
+            "vgg",
+            "val_every",
+            "ckpt_every",
+            "val_count",
+            "threads",
+        )
+    }
+    if args.masks:
+        overrides["masks"] = json.loads(args.masks)
+    if args.recipe:
+        overrides["recipe"] = json.loads(args.recipe)
+    cfg = resolve(args.config, overrides)
+    result = train(cfg, progress=not args.quiet)
+    _report(result.metrics)
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from training import checkpoint
+    from training.config import TrainConfig
+    from training.loop import train
+
+    state = checkpoint.load(Path(args.run) / "ckpt.pt")
+    cfg = TrainConfig.from_json(state["config"])
+    cfg = replace(cfg, out=str(args.run))
+    if args.steps is not None:
+        cfg = replace(cfg, steps=args.steps)
+    if int(state["step"]) >= cfg.steps:
+        print(f"{args.run} already finished {state['step']} of {cfg.steps} steps; pass --steps to train further")
+        return 0
+    result = train(cfg, resume=True, progress=not args.quiet)
+    _report(result.metrics)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from engine.evaluate import format_table
+    from training.export import evaluate_run
+
+    rows, report = evaluate_run(args.run, args.images, args.masks, size=args.size, baselines=not args.no_baselines)
+    print(format_table(rows))
+    print(f"reports in {report}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import torch
+
+    from training.export import export_run
+
+    path = export_run(args.run, args.output, dtype=None if args.fp32 else torch.float16)
+    print(f"wrote {path}")
+    return 0
+
+
+def _report(metrics: dict[str, float]) -> None:
+    if metrics:
+        keys = ("psnr", "ssim", "l1", "bpe", "detail")
+        print("validation: " + "  ".join(f"{k}={metrics[k]:.4g}" for k in keys if k in metrics))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m training", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("corpus", help="download the Debian wallpaper packages and build the photo corpus")
+    p.add_argument("--out", required=True, type=Path, help="folder for the images and split.txt")
+    p.add_argument(
+        "--split", type=Path, default=None, help="also copy split.txt here (e.g. resources/corpus/split.txt)"
+    )
+    p.add_argument("--min-side", type=int, default=512, help="drop images whose short side is smaller")
+    p.set_defaults(func=_corpus)
+
+    p = sub.add_parser("train", help="train an engine from scratch")
+    p.add_argument("--config", type=Path, help="TOML file with the same keys as these flags")
+    p.add_argument("--engine", help="pconv, dfnet, glcic, deepgin or isnet")
+    p.add_argument("--data", help="training image folder (or the corpus folder with --split)")
+    p.add_argument("--val", help="validation image folder (default: the split's val part)")
+    p.add_argument("--split", help="split list (resources/corpus/split.txt)")
+    p.add_argument("--out", help="run folder (runs/NAME)")
+    p.add_argument("--size", type=int, help="crop side (default 256)")
+    p.add_argument("--width", type=float, help="channel width multiplier (1.0 = paper; default 0.5)")
+    p.add_argument("--steps", type=int, help="total training steps; phases scale with it")
+    p.add_argument("--batch", type=int, help="batch per process")
+    p.add_argument("--seed", type=int)
+    p.add_argument(
+        "--vgg", help="'none' (offline default), 'random' (seeded random VGG) or a torchvision VGG weights file"
+    )
+    p.add_argument("--masks", help='mask mix as JSON, e.g. \'{"free_form": 0.5, "rectangle": 0.5}\'')
+    p.add_argument("--recipe", help="recipe options as JSON, e.g. '{\"w_hole\": 6}'")
+    p.add_argument("--val-every", dest="val_every", type=int)
+    p.add_argument("--ckpt-every", dest="ckpt_every", type=int)
+    p.add_argument("--val-count", dest="val_count", type=int)
+    p.add_argument("--threads", type=int, help="torch threads (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("resume", help="continue a run from its checkpoint")
+    p.add_argument("run", type=Path)
+    p.add_argument("--steps", type=int, help="new total step count (default: the run's)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_resume)
+
+    p = sub.add_parser("eval", help="evaluate a run with the protocol (beside Telea and Navier–Stokes)")
+    p.add_argument("run", type=Path)
+    p.add_argument("--images", required=True, type=Path)
+    p.add_argument("--masks", type=Path, default=None, help="mask folder (default: the fixed validation masks)")
+    p.add_argument("--size", type=int, default=512, help="long side the images are scaled to")
+    p.add_argument("--no-baselines", action="store_true")
+    p.set_defaults(func=_eval)
+
+    p = sub.add_parser("export", help="write engine weights (.safetensors, fp16) from a run")
+    p.add_argument("run", type=Path)
+    p.add_argument("--output", required=True, type=Path)
+    p.add_argument("--fp32", action="store_true", help="keep fp32 (default fp16)")
+    p.set_defaults(func=_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InpaintError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

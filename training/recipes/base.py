@@ -1,0 +1,176 @@
+"""The recipe interface the loop drives, and helpers shared by the five recipes.
+
+A recipe owns its networks (``nets``: the generator under ``"G"`` — the engine's module — plus
+discriminators), optimisers and LR schedulers, decides the phase from the step (phase lengths are
+fractions of ``cfg.steps``, so the schedule scales with the run), and performs one training
+iteration on a batch. Everything that must survive a resume is in ``nets``, ``optimizers`` and
+``schedulers`` (saved by the loop) or is a pure function of the step.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from training import distributed, losses
+from training.config import TrainConfig
+from training.vgg import VGGFeatures, build_vgg
+
+
+class Recipe:
+    """Base class. Subclasses set the class attributes and implement :meth:`build_nets`,
+    :meth:`build_optimizers` and :meth:`train_step`."""
+
+    engine: ClassVar[str]
+    paper: ClassVar[str]
+    #: Mask generator mix the paper trained with (names from training.masks.GENERATORS).
+    default_masks: ClassVar[dict[str, float]]
+    #: Recipe options (loss weights, learning rates, phase fractions) and their published values.
+    defaults: ClassVar[dict[str, Any]]
+    #: VGG architecture for perceptual/style terms, or None if the paper uses none.
+    vgg_arch: ClassVar[str | None] = None
+    #: Loss names written to the logs (fixed CSV columns).
+    log_keys: ClassVar[tuple[str, ...]] = ("loss",)
+
+    def __init__(self, cfg: TrainConfig, data_mean: tuple[float, float, float] | None = None) -> None:
+        unknown = set(cfg.recipe) - set(self.defaults)
+        if unknown:
+            from training.errors import TrainingError
+
+            raise TrainingError(
+                f"recipe {self.engine} has no option(s) {sorted(unknown)}; options: {', '.join(sorted(self.defaults))}"
+            )
+        self.cfg = cfg
+        self.opts: dict[str, Any] = {**self.defaults, **cfg.recipe}
+        self.data_mean = data_mean
+        self.vgg: VGGFeatures | None = build_vgg(self.vgg_arch, cfg.vgg) if self.vgg_arch else None
+        self.nets: dict[str, nn.Module] = self.build_nets()
+        for net in self.nets.values():
+            net.to(memory_format=torch.channels_last)
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {}
+        self.build_optimizers()
+
+    # --- to implement ------------------------------------------------------------------------------
+    def model_config(self) -> dict[str, Any]:
+        """Build kwargs of the engine module (besides width), recorded in the exported weights."""
+        return {}
+
+    def build_nets(self) -> dict[str, nn.Module]:
+        raise NotImplementedError
+
+    def build_optimizers(self) -> None:
+        raise NotImplementedError
+
+    def phase(self, step: int) -> str:
+        return "train"
+
+    def train_step(self, step: int, image: torch.Tensor, hole: torch.Tensor) -> dict[str, float]:
+        """One iteration at 0-based ``step`` on image N×3×H×W in [0, 1] and hole N×1×H×W (1 = hole)."""
+        raise NotImplementedError
+
+    def predict(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+        """Final image (N×3×H×W, [0, 1], uncomposited) of the generator in eval mode."""
+        out = self.G(image * (1 - hole), hole)
+        return _final(out)
+
+    # --- shared ------------------------------------------------------------------------------------
+    @property
+    def G(self) -> nn.Module:  # noqa: N802 - the papers' name
+        return self.nets["G"]
+
+    def describe(self) -> dict[str, Any]:
+        """What the run's config.json and the exported metadata record about the recipe."""
+        return {
+            "engine": self.engine,
+            "paper": self.paper,
+            "options": self.opts,
+            "masks": self.cfg.masks or self.default_masks,
+            "vgg": {"arch": self.vgg_arch, "weights": str(self.cfg.vgg)} if self.vgg_arch else None,
+            "phases": self.phase_table(),
+        }
+
+    def phase_table(self) -> list[tuple[str, int]]:
+        """[(phase, first step)] for this run's length."""
+        out: list[tuple[str, int]] = []
+        for s in range(self.cfg.steps):
+            p = self.phase(s)
+            if not out or out[-1][0] != p:
+                out.append((p, s))
+        return out
+
+    def set_train_mode(self, step: int) -> None:
+        """Train mode for every net (recipes override to freeze parts per phase)."""
+        for net in self.nets.values():
+            net.train()
+
+    def frac_step(self, fraction: float) -> int:
+        """First step of a phase starting at ``fraction`` of the run."""
+        return round(fraction * self.cfg.steps)
+
+    def lambda_scheduler(
+        self, opt: torch.optim.Optimizer, fn: Callable[[int], float]
+    ) -> torch.optim.lr_scheduler.LambdaLR:
+        return torch.optim.lr_scheduler.LambdaLR(opt, fn)
+
+    def update(self, loss: torch.Tensor, opt_name: str, params: Iterable[nn.Parameter]) -> None:
+        """zero grads → backward → average across ranks → optimiser step."""
+        opt = self.optimizers[opt_name]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        distributed.average_gradients(params)
+        opt.step()
+
+    def step_schedulers(self) -> None:
+        """Advance every schedule by one step (all LR factors are functions of the step)."""
+        with warnings.catch_warnings():
+            # A discriminator idle in this phase has not stepped its optimiser; its schedule still advances.
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+            for sched in self.schedulers.values():
+                sched.step()
+
+    def sync_buffers(self) -> None:
+        """Rank 0's BatchNorm statistics / spectral-norm vectors to all ranks (DDP broadcast_buffers)."""
+        for net in self.nets.values():
+            distributed.broadcast_module(net, params=False)
+
+    def vgg_feats(self, x: torch.Tensor) -> list[torch.Tensor]:
+        assert self.vgg is not None
+        return self.vgg(x)
+
+    def perceptual_style(
+        self, out: torch.Tensor, comp: torch.Tensor, gt: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(perceptual(out)+perceptual(comp), style(out), style(comp)) on the recipe's VGG; zeros without one."""
+        if self.vgg is None:
+            zero = out.new_zeros(())
+            return zero, zero, zero
+        with torch.no_grad():
+            f_gt = self.vgg_feats(gt)
+        f_out, f_comp = self.vgg_feats(out), self.vgg_feats(comp)
+        perc = losses.perceptual(f_out, f_gt) + losses.perceptual(f_comp, f_gt)
+        return perc, losses.style(f_out, f_gt), losses.style(f_comp, f_gt)
+
+
+def _final(out: Any) -> torch.Tensor:
+    """The final image of a network output (tensor, NamedTuple with ``out``, or object with ``image``)."""
+    if isinstance(out, torch.Tensor):
+        return out
+    for attr in ("image", "out"):
+        if hasattr(out, attr):
+            return getattr(out, attr)
+    raise TypeError(f"cannot find the final image in {type(out).__name__}")
+
+
+def scalars(values: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
+    """Detached Python floats for logging."""
+    return {k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v) for k, v in values.items()}
+
+
+def set_requires_grad(net: nn.Module, flag: bool) -> None:
+    for p in net.parameters():
+        p.requires_grad_(flag)
