@@ -152,8 +152,10 @@ def _smooth(pts: list[tuple[float, float]], window: int = 20) -> list[tuple[floa
     return [(pts[i + window - 1][0], float(y)) for i, y in enumerate(ys)]
 
 
-def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> RunResult:
-    """Train (or continue) the run in ``cfg.out``. Returns when ``cfg.steps`` steps are done."""
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, until: int | None = None) -> RunResult:
+    """Train (or continue) the run in ``cfg.out``. Returns when ``cfg.steps`` steps are done, or after
+    step ``until`` (a checkpoint is written there: an interruption the schedule does not notice —
+    phases and learning rates always follow ``cfg.steps``)."""
     rank, world = distributed.init_from_env()
     set_threads(cfg, world)
     out = Path(cfg.out)
@@ -243,7 +245,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> RunR
     history: list[dict[str, float]] = []
     bar = tqdm(total=cfg.steps, initial=start, disable=not progress or rank != 0, unit="step", dynamic_ncols=True)
     t_last = time.perf_counter()
-    for step in range(start, cfg.steps):
+    stop = cfg.steps if until is None else min(until, cfg.steps)
+    for step in range(start, stop):
         crops = dataset.sample(cfg.batch, data_rng)
         holes = [masks(cfg.size, cfg.size, mask_rng) for _ in range(cfg.batch)]
         image = to_tensor(crops)
@@ -272,11 +275,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> RunR
                 save_grid(_grid_rows(val_images, val_holes, results), out / "val_grid.png")
                 _plot(out, recipe.log_keys)
                 t_last = time.perf_counter()  # validation time is not training time
-        if done % cfg.ckpt_every == 0 or done == cfg.steps:
+        if done % cfg.ckpt_every == 0 or done == stop:
             save_ckpt(done)
             t_last = time.perf_counter()
     bar.close()
     if rank == 0:
         events.close()
     distributed.barrier()
-    return RunResult(cfg.steps, metrics, recipe, history)
+    return RunResult(stop, metrics, recipe, history)
