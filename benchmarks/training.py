@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from training.config import TrainConfig  # noqa: E402
-from training.loop import make_recipe  # noqa: E402
-from training.masks import GENERATORS  # noqa: E402
+from training.config import TrainConfig
+from training.loop import make_recipe
+from training.masks import GENERATORS
 
 MAIN_PHASE = {"glcic": 0.5, "deepgin": 0.5}  # step fraction inside the adversarial phase
 

@@ -119,7 +119,7 @@ def test_validation_set_tensors(tmp_path: Path) -> None:
     _write_images(tmp_path, 2)
     x, m, buckets = validation_set(list_images(tmp_path), 64, count=2)
     assert x.shape == (8, 3, 64, 64) and m.shape == (8, 1, 64, 64)
-    assert 0 <= float(x.min()) and float(x.max()) <= 1 and len(buckets) == 8
+    assert float(x.min()) >= 0 and float(x.max()) <= 1 and len(buckets) == 8
 
 
 def test_split_list(tmp_path: Path) -> None:
