@@ -3,8 +3,9 @@
 For each learned engine in the registry, at ``width = 1.0`` and at the shipped width (``--width``;
 default: the width recorded in the engine's weights file if one is found, else 0.25) print:
 parameters, GFLOPs of one forward at ``--size``² (torch.utils.flop_counter.FlopCounterMode; one
-multiply-add = 2 FLOPs), and the median wall-clock seconds of that forward over ``--runs`` runs after
-one warm-up (fp32, channels_last, eval mode, ``torch.set_num_threads(os.cpu_count())``).
+multiply-add = 2 FLOPs; the side is rounded up to the engine's pad multiple), and the median
+wall-clock seconds of that forward over ``--runs`` runs after warm-up (fp32, channels_last, eval
+mode, ``torch.set_num_threads(os.cpu_count())``).
 
 Times the network module's uniform ``forward(image, hole)`` only (no padding, compositing or engine
 extras such as DeepGIN's self-ensemble). Random weights: speed does not depend on the values.
