@@ -274,3 +274,23 @@ def test_ddp_two_gloo_processes_hold_identical_weights(data_dir: Path, tmp_path:
     assert state["world_size"] == 2 and len(state["rng"]) == 2
     # The ranks drew different crops (sharded data): their data generators differ.
     assert state["rng"][0]["data"] != state["rng"][1]["data"]
+
+
+def test_warm_start_from_exported_weights(data_dir: Path, tmp_path: Path) -> None:
+    """A new machine keeps only the exported weights: --init continues from them (G, step count)."""
+    from training.errors import TrainingError
+
+    first = _cfg("glcic", data_dir, tmp_path / "a", steps=3)
+    train(first, progress=False)
+    weights = export_run(tmp_path / "a", tmp_path / "glcic.safetensors", dtype=None)
+    second = _cfg("glcic", data_dir, tmp_path / "b", steps=5, init=str(weights))
+    result = train(second, progress=False)
+    assert result.step == 5 and len(result.history) == 2  # continued at step 3, not from 0
+    exported_g = load_generator(tmp_path / "a")[0].state_dict()
+    fresh = _cfg("glcic", data_dir, tmp_path / "d", steps=3, init=str(weights))
+    warm = train(fresh, progress=False, until=3)  # nothing left to train: G is exactly the exported one
+    for name, t in warm.recipe.nets["G"].state_dict().items():
+        assert torch.equal(t, exported_g[name]), name
+    wrong = _cfg("glcic", data_dir, tmp_path / "c", steps=5, width=0.25, init=str(weights))
+    with pytest.raises(TrainingError, match=r"pass --width 0\.125"):
+        train(wrong, progress=False)

@@ -52,6 +52,7 @@ def _train(args: argparse.Namespace) -> int:
             "ckpt_every",
             "val_count",
             "threads",
+            "init",
         )
     }
     if args.masks:
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ckpt-every", dest="ckpt_every", type=int)
     p.add_argument("--val-count", dest="val_count", type=int)
     p.add_argument("--threads", type=int, help="torch threads (default: all cores)")
+    p.add_argument("--init", help="warm start from exported weights (.safetensors), e.g. the shipped ones")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 

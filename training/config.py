@@ -37,6 +37,10 @@ class TrainConfig:
     threads: int = 0  # 0 = all cores (os.cpu_count() divided by the local world size)
     cache_side: int = 1024  # training images are cached with this short side at most
     cache_mb: int = 1024
+    # Warm start: exported engine weights (.safetensors) whose generator, width, model config and
+    # step count a new run continues from (optimiser moments start fresh). For a new machine where
+    # only the committed weights survive; on the same machine prefer `resume`, which is exact.
+    init: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

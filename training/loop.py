@@ -152,6 +152,37 @@ def _smooth(pts: list[tuple[float, float]], window: int = 20) -> list[tuple[floa
     return [(pts[i + window - 1][0], float(y)) for i, y in enumerate(ys)]
 
 
+def _init_metadata(cfg: TrainConfig) -> dict[str, Any]:
+    """Metadata of the ``--init`` weights, checked against the run's engine and width."""
+    from engine.weights import read_metadata
+
+    meta = read_metadata(cfg.init or "")
+    if meta.get("engine") != cfg.engine:
+        raise TrainingError(f"--init {cfg.init} holds {meta.get('engine')!r} weights, not {cfg.engine!r}")
+    if abs(float(meta.get("width", 1.0)) - cfg.width) > 1e-9:
+        raise TrainingError(f"--init {cfg.init} has width {meta.get('width')}; pass --width {meta.get('width')}")
+    return meta
+
+
+def _warm_start(recipe: Recipe, path: str, engine: str) -> tuple[int, float]:
+    """Load the generator from exported weights; return (steps, wall-clock seconds) they record."""
+    from engine.weights import load_weights
+
+    tensors, meta = load_weights(path, expected_engine=engine)
+    try:
+        recipe.nets["G"].load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()})
+    except RuntimeError as exc:
+        raise TrainingError(f"--init {path} does not fit the {engine} network: {str(exc).splitlines()[0]}") from None
+    start = int(meta.get("steps", 0))
+    # Learning-rate factors are functions of the step: put every schedule where the run left off.
+    for sched in recipe.schedulers.values():
+        sched.last_epoch = start
+        lambdas = getattr(sched, "lr_lambdas", [])
+        for group, base, fn in zip(sched.optimizer.param_groups, sched.base_lrs, lambdas, strict=False):
+            group["lr"] = base * fn(start)
+    return start, float(meta.get("wall_clock", 0.0))
+
+
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, until: int | None = None) -> RunResult:
     """Train (or continue) the run in ``cfg.out``. Returns when ``cfg.steps`` steps are done, or after
     step ``until`` (a checkpoint is written there: an interruption the schedule does not notice —
@@ -175,6 +206,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, until: 
     cache = ImageCache(cfg.cache_side, cfg.cache_mb << 20)
     dataset = CropDataset(train_paths, cfg.size, cache)
     model_config = dict(state["model_config"]) if state and "model_config" in state else None
+    init_meta = _init_metadata(cfg) if state is None and cfg.init else None
+    if init_meta is not None:
+        model_config = dict(init_meta.get("config", {}))
     recipe_cls = get_recipe(cfg.engine)
     if model_config is None and getattr(recipe_cls, "needs_data_mean", False):
         model_config = {"mean": list(data_mean(train_paths, cache))}
@@ -203,6 +237,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, until: 
             data_rng = np.random.default_rng([cfg.seed, rank, 1, start])
             mask_rng = np.random.default_rng([cfg.seed, rank, 2, start])
     else:
+        if init_meta is not None and cfg.init:
+            start, wall = _warm_start(recipe, cfg.init, cfg.engine)
+            data_rng = np.random.default_rng([cfg.seed, rank, 1, start])  # new batches, not a replay
+            mask_rng = np.random.default_rng([cfg.seed, rank, 2, start])
         for net in recipe.nets.values():
             distributed.broadcast_module(net)
 
