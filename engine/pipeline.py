@@ -125,8 +125,8 @@ def inpaint(
         )
 
     if options.strategy == "crop":
-        boxes = hole_boxes(binary, engine.spec.native_resolution, options.margin, options.margin_ratio)
-        limit = engine.spec.native_resolution
+        boxes = hole_boxes(binary, engine.native_resolution, options.margin, options.margin_ratio)
+        limit = engine.native_resolution
     elif options.strategy == "resize":
         boxes = [(0, 0, image.shape[1], image.shape[0])]
         limit = options.resize_limit

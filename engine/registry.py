@@ -89,6 +89,9 @@ class Engine(ABC):
     def __init__(self, spec: EngineSpec, device: str = "cpu") -> None:
         self.spec = spec
         self.device = device
+        #: Working side the crop strategy resizes boxes to (0 = any size). Learned engines take it
+        #: from their weights' training crop size when recorded, else the spec's paper value.
+        self.native_resolution = spec.native_resolution
 
     @abstractmethod
     def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:

@@ -59,6 +59,13 @@ class TorchEngine(Engine):
                 f"weights file {weights} does not fit engine {spec.name} at width {meta.get('width')}: {first}"
             ) from None
         self.module = module.to(device).eval().to(memory_format=torch.channels_last)
+        # A network trained on 256² crops fills best at about that scale (REFERENCE.md: downscaling
+        # a big photo to the training scale beats running at full size), so crops are resized to
+        # the trained size when the weights record it, rounded up to the pad multiple.
+        trained = int(meta.get("recipe", {}).get("size", 0) or 0) if isinstance(meta.get("recipe"), dict) else 0
+        if trained > 0:
+            multiple = max(1, spec.pad_multiple)
+            self.native_resolution = -(-trained // multiple) * multiple
 
     @classmethod
     @abstractmethod

@@ -129,3 +129,30 @@ def test_default_weights_file_is_found_in_search_path(
     assert registry.get_spec(name).availability()[0]
     engine = create_engine(name)
     assert isinstance(engine, TorchEngine) and engine.weights_path == folder / f"{name}.safetensors"
+
+
+def test_native_resolution_follows_the_trained_crop_size(tmp_path: Path) -> None:
+    """Weights trained on 256² crops make the crop strategy work at 256, not the paper's size."""
+    torch.manual_seed(0)
+    spec = registry.get_spec("glcic")
+    module = spec.loader.build(TEST_WIDTH, {})  # type: ignore[attr-defined]
+    plain = export_module(module, tmp_path / "a.safetensors", "glcic", TEST_WIDTH, {}, dtype=None)
+    trained = export_module(
+        module, tmp_path / "b.safetensors", "glcic", TEST_WIDTH, {}, dtype=None, recipe={"size": 256}
+    )
+    assert create_engine("glcic", weights=plain).native_resolution == spec.native_resolution
+    engine = create_engine("glcic", weights=trained)
+    assert engine.native_resolution == 256
+    image = np.zeros((1200, 1600, 3), np.uint8)
+    mask = np.zeros((1200, 1600), np.uint8)
+    mask[500:700, 700:900] = 255
+    seen: list[tuple[int, int]] = []
+    original = engine.fill
+
+    def spy(img: np.ndarray, m: np.ndarray, opts: dict) -> object:
+        seen.append(img.shape[:2])
+        return original(img, m, opts)
+
+    engine.fill = spy  # type: ignore[method-assign]
+    inpaint(image, mask, engine, InpaintOptions(strategy="crop"))
+    assert seen and max(seen[0]) == 256
