@@ -103,6 +103,14 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evalset(args: argparse.Namespace) -> int:
+    from training.evalset import build_evalset
+
+    images, masks = build_evalset(args.data, args.out, args.split, args.size, args.per_bucket)
+    print(f"wrote {images} images and {masks} masks to {args.out}")
+    return 0
+
+
 def _report(metrics: dict[str, float]) -> None:
     if metrics:
         keys = ("psnr", "ssim", "l1", "bpe", "detail")
@@ -167,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, type=Path)
     p.add_argument("--fp32", action="store_true", help="keep fp32 (default fp16)")
     p.set_defaults(func=_export)
+
+    p = sub.add_parser("evalset", help="write the held-out photos and bucket masks for `inpaint eval`")
+    p.add_argument("--data", required=True, type=Path, help="corpus folder")
+    p.add_argument("--split", type=Path, help="split list; its val part is used")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--size", type=int, default=512, help="square side of the written photos and masks")
+    p.add_argument("--per-bucket", dest="per_bucket", type=int, default=1, help="masks per bucket")
+    p.set_defaults(func=_evalset)
     return parser
 
 
