@@ -111,6 +111,14 @@ def _evalset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _card(args: argparse.Namespace) -> int:
+    from training.card import write_card
+
+    path = write_card(args.weights, args.eval, args.output, args.notes, args.command)
+    print(f"wrote {path}")
+    return 0
+
+
 def _report(metrics: dict[str, float]) -> None:
     if metrics:
         keys = ("psnr", "ssim", "l1", "bpe", "detail")
@@ -183,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=512, help="square side of the written photos and masks")
     p.add_argument("--per-bucket", dest="per_bucket", type=int, default=1, help="masks per bucket")
     p.set_defaults(func=_evalset)
+
+    p = sub.add_parser("card", help="write a model card from weights and an `inpaint eval` JSON report")
+    p.add_argument("--weights", required=True, type=Path)
+    p.add_argument("--eval", required=True, type=Path, help="eval-<engine>.json written by `inpaint eval`")
+    p.add_argument("--output", required=True, type=Path)
+    p.add_argument("--notes", default="", help="known weaknesses (markdown)")
+    p.add_argument("--command", default="", help="the eval command, quoted in the card")
+    p.set_defaults(func=_card)
     return parser
 
 

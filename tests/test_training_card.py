@@ -1,0 +1,44 @@
+"""Model cards: metadata, bar verdict with numbers, validation table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from engine.models.glcic import GLCICEngine
+from engine.torch_engine import export_module
+from training.card import bar_check, write_card
+
+
+def _summary(psnr_gap: float, bpe_gap: float) -> list[dict[str, object]]:
+    rows = []
+    for bucket in ("30-40%", "40-50%", "50-60%", "object 5-15%", "object 15-30%"):
+        base = {"bucket": bucket, "n": 4, "ssim": 0.9, "l1": 1.0, "detail": 0.5, "seconds": 0.1}
+        rows.append({**base, "engine": "ns", "psnr": 30.0, "bpe": 3.0})
+        rows.append({**base, "engine": "glcic", "psnr": 30.0 + psnr_gap, "bpe": 3.0 + bpe_gap})
+    return rows
+
+
+def test_bar_check_needs_every_criterion() -> None:
+    assert bar_check(_summary(0.5, -0.2), "glcic")[0]
+    ok, lines = bar_check(_summary(0.5, +0.2), "glcic")
+    assert not ok and any("BPE object 5-15%: 3.20 % vs NS 3.00 % — ✗" in line for line in lines)
+    assert not bar_check(_summary(-0.1, -0.2), "glcic")[0]
+
+
+def test_card_contents(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    module = GLCICEngine.build(0.125, {})
+    weights = export_module(
+        module, tmp_path / "glcic.safetensors", "glcic", 0.125, {"mean": [0.5, 0.5, 0.5]}, steps=1234,
+        wall_clock=7200.0, recipe={"paper": "Iizuka", "vgg": None, "size": 256, "batch": 4},
+    )  # fmt: skip
+    report = tmp_path / "eval.json"
+    report.write_text(json.dumps({"summary": _summary(-1.0, 1.0), "records": []}))
+    card = write_card(weights, report, tmp_path / "glcic.md", notes="- blurry", command="inpaint eval ...")
+    text = card.read_text()
+    assert "Does not meet the bar yet" in text and "PSNR 30-40%: 29.00 dB vs NS 30.00 dB — ✗" in text
+    assert "Steps: 1234; wall-clock 2.00 h" in text and "Width 0.125" in text and "- blurry" in text
+    assert "| object 15-30% | glcic | 4 | 29.00 |" in text
