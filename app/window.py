@@ -53,12 +53,14 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.ask_before_close = True
+        self._closed = False  # set on close: late signals during teardown must not touch widgets
         self.last_error = ""
         self.pending: Result | None = None
         self.pending_revision = -1
         self.proposal: np.ndarray | None = None
         self.last_seconds: float | None = None
-        self.doc = Document(self)
+        # No Qt parent: the document must outlive the widgets while they are torn down.
+        self.doc = Document()
         self.canvas = Canvas(self.doc)
         self.setCentralWidget(self.canvas)
         self.worker = Worker(self)
@@ -334,9 +336,9 @@ class MainWindow(QMainWindow):
         d, c, w = self.doc, self.canvas, self.worker
         d.image_replaced.connect(self._on_image_replaced)
         d.image_changed.connect(self._update_title)
-        d.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
-        d.undo_stack.indexChanged.connect(lambda _i: self._update_actions())
-        c.zoom_changed.connect(lambda _z: self._update_title())
+        d.undo_stack.cleanChanged.connect(self._update_title)
+        d.undo_stack.indexChanged.connect(self._update_actions)
+        c.zoom_changed.connect(self._update_title)
         c.file_dropped.connect(self.open_path)
         c.stroke_started.connect(lambda: self.act_show_mask.setChecked(True))
         w.started.connect(self._on_started)
@@ -352,7 +354,9 @@ class MainWindow(QMainWindow):
         self.restore_panel.discard_requested.connect(self.discard_proposal)
 
     # ------------------------------------------------------------ title/status
-    def _update_title(self) -> None:
+    def _update_title(self, *_: object) -> None:
+        if self._closed:
+            return
         if self.doc.source.path is None and not self.doc.loaded:
             self.setWindowTitle("Inpaint Studio")
         else:
@@ -371,7 +375,9 @@ class MainWindow(QMainWindow):
         if self.last_seconds is not None:
             self.lbl_time.setText(f"last run: {self.last_seconds:.2f} s")
 
-    def _update_actions(self) -> None:
+    def _update_actions(self, *_: object) -> None:
+        if self._closed:
+            return
         loaded = self.doc.loaded
         busy = self.worker.busy
         for act in (self.act_save, self.act_save_as, self.act_save_mask, self.act_load_mask, self.act_detect):
@@ -580,7 +586,15 @@ class MainWindow(QMainWindow):
             self.status("Paint over what to remove first (the mask is empty)")
             return False
         run = self.engine_panel.run_spec()
-        return self.worker.submit(Job(self.doc.image, hole, [run], "run", self.doc.revision))
+        return self._submit(Job(self.doc.image, hole, [run], "run", self.doc.revision))
+
+    def _submit(self, job: Job) -> bool:
+        """Hand ``job`` to the worker and show the busy state at once (the worker's own
+        ``started`` signal arrives through the event loop, possibly after the engine began)."""
+        if not self.worker.submit(job):
+            return False
+        self._on_started(job)
+        return True
 
     def compare_engines_dialog(self) -> None:
         names = self.engine_panel.available_names()
@@ -605,7 +619,7 @@ class MainWindow(QMainWindow):
             return False
         names = names or self.engine_panel.available_names()
         runs = [self.engine_panel.run_spec(n) for n in names]
-        return self.worker.submit(Job(self.doc.image, hole, runs, "compare", self.doc.revision))
+        return self._submit(Job(self.doc.image, hole, runs, "compare", self.doc.revision))
 
     def _on_started(self, job: Job) -> None:
         self.progress.setValue(0)
@@ -783,6 +797,7 @@ class MainWindow(QMainWindow):
             ):
                 event.ignore()
                 return
+        self._closed = True
         self.settings.set("window/geometry", self.saveGeometry())
         self.settings.set("window/state", self.saveState())
         self.settings.sync()
