@@ -65,5 +65,5 @@ def test_sensitivity_trades_recall_for_caution() -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(InpaintError, match="uint8"):
         detect_scratches(np.zeros((10, 10), np.uint8))
-    with pytest.raises(InpaintError, match="outside 0..1"):
+    with pytest.raises(InpaintError, match=r"outside 0\.\.1"):
         detect_scratches(np.zeros((10, 10, 3), np.uint8), 2.0)
