@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     photos = [a for a in argv[1:] if not a.startswith("-")]
-    if photos:
+    restored = window.offer_recovery()  # after a crash: the autosaved session first
+    if photos and not restored:
         window.open_path(photos[0])
     return app.exec()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,7 @@ from app.panels.compare import CompareWindow
 from app.panels.engine_panel import EnginePanel
 from app.panels.preferences import PreferencesDialog
 from app.panels.restore_panel import RestorePanel
+from app.recovery import Autosaver, Session, read_session
 from app.settings import Settings
 from app.worker import CompareEntry, Job, Worker
 from engine.errors import InpaintError
@@ -49,7 +52,9 @@ class MainWindow(QMainWindow):
     result_shown = Signal(object)  # engine.pipeline.Result now pending on the canvas
     compare_shown = Signal(object)  # list[CompareEntry]
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, recovery_folder: Path | None = None, autosave_ms: int = 2000
+    ) -> None:
         super().__init__()
         self.settings = settings or Settings()
         self.ask_before_close = True
@@ -64,6 +69,7 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas(self.doc)
         self.setCentralWidget(self.canvas)
         self.worker = Worker(self)
+        self.autosaver = Autosaver(self.doc, recovery_folder, autosave_ms)
         self.compare_window: CompareWindow | None = None
         self.setAcceptDrops(True)
         self.resize(1280, 820)
@@ -352,6 +358,7 @@ class MainWindow(QMainWindow):
         self.restore_panel.detect_requested.connect(self.detect_scratches)
         self.restore_panel.accept_requested.connect(self.accept_proposal)
         self.restore_panel.discard_requested.connect(self.discard_proposal)
+        self.autosaver.failed.connect(lambda message: self.status(message, 10000))
 
     # ------------------------------------------------------------ title/status
     def _update_title(self, *_: object) -> None:
@@ -518,8 +525,12 @@ class MainWindow(QMainWindow):
         except InpaintError as exc:
             self.show_error("Cannot save", str(exc))
             return False
+        except OSError as exc:  # save_image turns I/O errors into InpaintError; this is a last resort
+            self.show_error("Cannot save", f"could not save {path}: {exc.strerror or exc}")
+            return False
         self.doc.save_path = path.resolve()
         self.doc.undo_stack.setClean()
+        self.autosaver.clear()  # the work is on disk now
         self.status(f"Saved {path}")
         return True
 
@@ -529,12 +540,27 @@ class MainWindow(QMainWindow):
             self.load_mask_file(path)
 
     def load_mask_file(self, path: str | Path) -> bool:
+        """Load a mask image (white/opaque = fill; gray values are thresholded at > 127, see
+        ``engine.imageio.load_mask``). A mask of another size is scaled (nearest neighbour) only
+        after the user agrees."""
+        path = Path(path)
         try:
-            mask = load_mask(path, self.doc.size, resize=True)
+            mask = load_mask(path)
+            if mask.shape != self.doc.mask.shape:
+                (mw, mh), (w, h) = (mask.shape[1], mask.shape[0]), self.doc.size
+                if not self.confirm(
+                    "Resize mask?",
+                    f"The mask {path.name} is {mw}×{mh} px but the photo is {w}×{h} px. "
+                    "Scale the mask to the photo's size?",
+                ):
+                    self.status("Mask not loaded (different size)")
+                    return False
+                mask = load_mask(path, self.doc.size, resize=True)
         except InpaintError as exc:
             self.show_error("Cannot load mask", str(exc))
             return False
         self.doc.set_mask(mask, "Load mask")
+        self.status(f"Loaded mask {path.name}" + ("" if mask.any() else " (it is empty: nothing to fill)"))
         return True
 
     def save_mask_dialog(self) -> None:
@@ -550,6 +576,67 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot save mask", str(exc))
             return False
         self.status(f"Mask saved to {path}")
+        return True
+
+    # --------------------------------------------------------------- recovery
+    def offer_recovery(self, answer: bool | None = None) -> bool:
+        """If an autosaved session exists (the last run did not close cleanly), ask whether to
+        restore it. ``answer`` (or ``INPAINT_STUDIO_RECOVERY=restore|discard``) skips the question.
+        Returns True if a session was restored."""
+        session = read_session(self.autosaver.folder)
+        if session is None:
+            return False
+        if answer is None:
+            choice = os.environ.get("INPAINT_STUDIO_RECOVERY", "").lower()
+            if choice in ("restore", "discard"):
+                answer = choice == "restore"
+            else:
+                name = session.source.name if session.source else "an untitled photo"
+                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(session.saved_at))
+                reply = QMessageBox.question(
+                    self,
+                    "Restore unsaved work?",
+                    f"Inpaint Studio was not closed properly. Unsaved edits of {name} were autosaved at {when}.\n\n"
+                    "Restore them? The image, the mask and the applied results come back; the undo history "
+                    "does not (the restored edits become a single undo step). No discards them for good.",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                    QMessageBox.StandardButton.Yes,
+                )
+                answer = reply == QMessageBox.StandardButton.Yes
+        if answer:
+            return self.restore_recovery(session)
+        self.autosaver.clear()
+        self.status("Discarded the autosaved session")
+        return False
+
+    def restore_recovery(self, session: Session | None = None) -> bool:
+        """Bring back the autosaved image, mask and applied edits (see :mod:`app.recovery`)."""
+        session = session or read_session(self.autosaver.folder)
+        if session is None:
+            return False
+        loaded = None
+        if session.source is not None:
+            try:
+                loaded = load_image(session.source)
+            except InpaintError:
+                loaded = None  # moved or deleted: the autosaved image alone can still be restored
+        if loaded is not None and loaded.rgb.shape[:2] == session.mask.shape:
+            self.doc.set_image(loaded.rgb, Source(session.source, loaded.format, loaded.exif, loaded.icc))
+            if session.image is not None and not np.array_equal(session.image, loaded.rgb):
+                self.doc.apply_result(session.image, "Restored edits")  # undo goes back to the original
+        elif session.image is not None:
+            self.doc.set_image(session.image, Source(session.source))
+            self.autosaver.mark_pristine(False)
+            self.doc.undo_stack.resetClean()  # unsaved work, even with an empty undo stack
+        else:
+            self.show_error(
+                "Cannot restore",
+                f"the photo {session.source} of the autosaved session cannot be read any more "
+                "(moved, deleted or changed size); put it back and restart to restore the mask",
+            )
+            return False
+        self.doc.set_mask(session.mask, "Restored mask")
+        self.status("Restored the autosaved session (Save to keep it)", 10000)
         return True
 
     # ------------------------------------------------------------------- mask
@@ -805,4 +892,6 @@ class MainWindow(QMainWindow):
         if self.compare_window is not None:
             self.compare_window.close()
         self.worker.shutdown()
+        self.autosaver.enabled = False
+        self.autosaver.clear()  # a deliberate close: nothing to recover next time
         event.accept()

@@ -1,0 +1,315 @@
+"""Never lose work (issue #8, editor side): autosave + crash recovery, failed saves, bad masks."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from app.recovery import SESSION_FILE, read_session, recovery_dir
+from app.settings import Settings
+from app.window import MainWindow
+from engine.pipeline import inpaint
+
+pytestmark = pytest.mark.gui
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _make_window(qtbot, tmp_path: Path, autosave_ms: int = 150) -> MainWindow:
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    w = MainWindow(settings, autosave_ms=autosave_ms)
+    w.ask_before_close = False
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
+    w = _make_window(qtbot, tmp_path)
+    yield w
+    w.worker.cancel()
+    w.close()
+
+
+@pytest.fixture
+def photo_path(photo: np.ndarray, tmp_path: Path) -> Path:
+    path = tmp_path / "photo.png"
+    Image.fromarray(photo).save(path)
+    return path
+
+
+def _box(shape: tuple[int, int], x0: int, y0: int, x1: int, y1: int, value: int = 255) -> np.ndarray:
+    m = np.zeros(shape, np.uint8)
+    m[y0:y1, x0:x1] = value
+    return m
+
+
+def _answer(monkeypatch: pytest.MonkeyPatch, button: QMessageBox.StandardButton) -> list[str]:
+    """Auto-answer QMessageBox.question; returns the texts asked."""
+    asked: list[str] = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return button
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
+# ------------------------------------------------------------------ autosave
+def test_autosave_is_debounced_written_and_removed_after_save(qtbot, window: MainWindow, photo_path, tmp_path) -> None:
+    w = window
+    assert w.open_path(photo_path)
+    folder = recovery_dir()
+    assert w.autosaver.folder == folder and str(folder).startswith(os.environ["XDG_DATA_HOME"])
+    assert not (folder / SESSION_FILE).exists()  # a just-opened photo has nothing to recover
+
+    soft = _box(w.doc.mask.shape, 100, 80, 140, 120, 200)  # soft brush values are kept exactly
+    with qtbot.waitSignal(w.autosaver.saved, timeout=10000):
+        w.doc.set_mask(soft, "paint")
+    session = read_session(folder)
+    assert session is not None and session.source == photo_path.resolve()
+    assert np.array_equal(session.mask, soft) and session.image is None  # image unchanged: not copied
+    assert session.undo_index == 1 and session.revision == w.doc.revision
+
+    result = inpaint(w.doc.image, w.doc.hole(), "telea").image
+    with qtbot.waitSignal(w.autosaver.saved, timeout=10000):
+        w.doc.apply_result(result)
+    session = read_session(folder)
+    assert np.array_equal(session.image, result) and not session.mask.any()
+    pngs = sorted(p.name for p in folder.iterdir())
+    assert len(pngs) == 3 and not [p for p in pngs if p.startswith(".")]  # json + mask + image, no leftovers
+
+    assert w.save_to(tmp_path / "out.png")
+    assert not (folder / SESSION_FILE).exists()  # saved: nothing to recover
+    w.doc.set_mask(soft, "paint again")
+    qtbot.waitUntil(lambda: (folder / SESSION_FILE).exists(), timeout=10000)
+    w.close()
+    assert read_session(folder) is None  # a clean close removes the session
+
+
+def test_undo_back_to_clean_removes_the_session(qtbot, window: MainWindow, photo_path) -> None:
+    w = window
+    assert w.open_path(photo_path)
+    with qtbot.waitSignal(w.autosaver.saved, timeout=10000):
+        w.doc.set_mask(_box(w.doc.mask.shape, 10, 10, 50, 50), "paint")
+    assert read_session() is not None
+    w.doc.undo_stack.undo()
+    qtbot.waitUntil(lambda: read_session() is None, timeout=10000)
+
+
+def test_damaged_recovery_folder_is_ignored(qtbot, tmp_path: Path) -> None:
+    folder = recovery_dir()
+    folder.mkdir(parents=True)
+    (folder / SESSION_FILE).write_text('{"version": 1, "mask": "missing.png"')
+    w = _make_window(qtbot, tmp_path)
+    assert not w.offer_recovery()  # no dialog, no crash
+    w.close()
+
+
+# -------------------------------------------------------------- crash + restore
+DRIVER = textwrap.dedent(
+    """
+    import os, signal, sys
+    import numpy as np
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from app import main as entry
+    from engine.pipeline import inpaint
+
+    photo, out = sys.argv[1], sys.argv[2]
+    qapp = QApplication(sys.argv[:1])
+
+    def drive():
+        w = next(x for x in QApplication.topLevelWidgets() if type(x).__name__ == "MainWindow")
+        assert w.doc.source.path is not None, "photo not opened"
+        w.autosaver.timer.setInterval(100)
+        d = w.doc
+        m = np.zeros_like(d.mask); m[60:110, 80:150] = 255
+        d.set_mask(m, "stroke 1")
+        d.apply_result(inpaint(d.image, d.hole(), "telea").image, "Apply Telea")
+        m = np.zeros_like(d.mask); m[150:200, 30:90] = 255; m[20:30, 200:300] = 180
+        d.set_mask(m, "stroke 2")
+        def killed_after_save(_index):
+            np.savez(out, image=d.image, mask=d.mask)
+            # a last stroke that the autosave has not seen yet, then the crash
+            d.set_mask(np.full_like(d.mask, 255), "last stroke")
+            os.kill(os.getpid(), signal.SIGKILL)
+        w.autosaver.saved.connect(killed_after_save)
+
+    QTimer.singleShot(0, drive)
+    entry.main(["inpaint-studio", photo])
+    """
+)
+
+
+def test_kill_9_then_restore_brings_back_mask_and_applied_edits(
+    qtbot, photo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected_file = tmp_path / "expected.npz"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="1", INPAINT_STUDIO_RECOVERY="discard")
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(photo_path), str(expected_file)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
+    expected = np.load(expected_file)
+    assert (recovery_dir() / SESSION_FILE).exists()
+
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    w = _make_window(qtbot, tmp_path)
+    try:
+        assert w.offer_recovery()
+        assert "photo.png" in asked[0] and "undo history" in asked[0]
+        assert np.array_equal(w.doc.image, expected["image"])
+        assert np.array_equal(w.doc.mask, expected["mask"])  # the last (unsaved) stroke is the only loss
+        assert w.doc.source.path == photo_path.resolve() and not w.doc.undo_stack.isClean()
+        assert "[*]" in w.windowTitle() and w.isWindowModified()
+        original = np.asarray(Image.open(photo_path).convert("RGB"))
+        w.doc.undo_stack.undo()  # the mask
+        w.doc.undo_stack.undo()  # the restored edits as one step: back to the original photo
+        assert np.array_equal(w.doc.image, original)
+    finally:
+        w.close()
+
+
+def test_restore_without_the_source_file_and_declining(
+    qtbot, photo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = _make_window(qtbot, tmp_path)
+    assert w.open_path(photo_path)
+    edited = inpaint(w.doc.image, _box(w.doc.mask.shape, 50, 50, 90, 90), "telea").image
+    w.doc.apply_result(edited)
+    mask = _box(w.doc.mask.shape, 0, 0, 320, 5)
+    w.doc.set_mask(mask, "paint")
+    assert w.autosaver.save_now()
+    w.autosaver.enabled = False  # simulate the crash: the window goes away without cleaning up
+    w.worker.shutdown()
+    w.hide()
+    photo_path.unlink()
+
+    w2 = _make_window(qtbot, tmp_path)
+    monkeypatch.setenv("INPAINT_STUDIO_RECOVERY", "restore")
+    assert w2.offer_recovery()  # no dialog: answered by the environment
+    assert np.array_equal(w2.doc.image, edited) and np.array_equal(w2.doc.mask, mask)
+    assert not w2.doc.undo_stack.isClean()
+    w2.doc.undo_stack.undo()
+    assert not w2.doc.undo_stack.isClean()  # resetClean: the restored photo counts as unsaved
+    w2.autosaver.enabled = False
+    w2.worker.shutdown()
+    w2.hide()
+
+    w3 = _make_window(qtbot, tmp_path)
+    _answer(monkeypatch, QMessageBox.StandardButton.No)
+    monkeypatch.delenv("INPAINT_STUDIO_RECOVERY")
+    assert not w3.offer_recovery()
+    assert read_session() is None and not w3.doc.loaded
+    w3.close()
+
+
+# ------------------------------------------------------------------- saving
+def test_failed_save_keeps_previous_file_and_says_why(
+    window: MainWindow, photo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engine.imageio
+
+    w = window
+    assert w.open_path(photo_path)
+    out = tmp_path / "out.png"
+    assert w.save_to(out)
+    before = out.read_bytes()
+    w.doc.apply_result(np.full_like(w.doc.image, 7))
+
+    def disk_full(src, dst):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(engine.imageio.os, "replace", disk_full)
+    _answer(monkeypatch, QMessageBox.StandardButton.Yes)  # yes, overwrite
+    assert not w.save_to(out)
+    assert out.read_bytes() == before
+    assert "out.png" in w.last_error and "No space left" in w.last_error and "unchanged" in w.last_error
+    assert w.error_box.isVisible() and "Cannot save" in w.error_box.windowTitle()
+    w.error_box.close()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no temp file left behind
+    assert not w.doc.undo_stack.isClean()  # still unsaved
+    monkeypatch.undo()
+    assert (recovery_dir() / SESSION_FILE).exists() or w.autosaver.save_now()  # the work is still recoverable
+
+
+# ------------------------------------------------------------------ bad masks
+def test_mask_of_other_size_offers_resize(window: MainWindow, photo_path: Path, tmp_path: Path, monkeypatch) -> None:
+    w = window
+    assert w.open_path(photo_path)
+    small = tmp_path / "small-mask.png"
+    Image.fromarray(_box((120, 160), 50, 40, 70, 60)).save(small)
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.No)
+    assert not w.load_mask_file(small)
+    assert "160×120" in asked[0] and "320×240" in asked[0]
+    assert not w.doc.mask.any() and "different size" in w.statusBar().currentMessage()
+    _answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    assert w.load_mask_file(small)
+    assert w.doc.mask.shape == (240, 320)
+    assert np.array_equal(w.doc.mask, _box((240, 320), 100, 80, 140, 120))  # nearest neighbour, exact 2×
+
+
+def test_non_binary_mask_is_thresholded(window: MainWindow, photo_path: Path, tmp_path: Path) -> None:
+    w = window
+    assert w.open_path(photo_path)
+    gray = np.tile(np.arange(320, dtype=np.float32) * 255 / 319, (240, 1)).astype(np.uint8)
+    path = tmp_path / "gray.png"
+    Image.fromarray(gray).save(path)
+    assert w.load_mask_file(path)
+    assert set(np.unique(w.doc.mask)) == {0, 255}
+    assert np.array_equal(w.doc.mask > 0, gray > 127)
+
+
+def test_all_zero_mask_says_so_on_run(window: MainWindow, photo_path: Path, tmp_path: Path) -> None:
+    w = window
+    assert w.open_path(photo_path)
+    path = tmp_path / "zero.png"
+    Image.fromarray(np.zeros((240, 320), np.uint8)).save(path)
+    assert w.load_mask_file(path)
+    assert "empty" in w.statusBar().currentMessage()
+    assert not w.run_engine()
+    assert "mask is empty" in w.statusBar().currentMessage()
+
+
+@pytest.mark.parametrize("kind", ["all-hole", "every-border"])
+def test_all_hole_and_border_masks_run(qtbot, window: MainWindow, photo_path: Path, tmp_path: Path, kind) -> None:
+    w = window
+    assert w.open_path(photo_path)
+    if kind == "all-hole":
+        mask = np.full((240, 320), 255, np.uint8)
+    else:
+        mask = np.zeros((240, 320), np.uint8)
+        mask[:6], mask[-6:], mask[:, :6], mask[:, -6:] = 255, 255, 255, 255
+    path = tmp_path / f"{kind}.png"
+    Image.fromarray(mask).save(path)
+    assert w.load_mask_file(path)
+    assert w.engine_panel.select("telea")
+    with qtbot.waitSignal(w.worker.finished, timeout=30000):
+        assert w.run_engine()
+    assert w.pending is not None, w.last_error
+    out = w.pending.image
+    assert out.shape == w.doc.image.shape and out.dtype == np.uint8
+    keep = mask == 0
+    assert np.array_equal(out[keep], w.doc.image[keep])
+    w.apply_result()
+    assert not w.doc.mask.any()
