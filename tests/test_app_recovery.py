@@ -111,6 +111,49 @@ def test_undo_back_to_clean_removes_the_session(qtbot, window: MainWindow, photo
     qtbot.waitUntil(lambda: read_session() is None, timeout=10000)
 
 
+def test_autosave_is_debounced(qtbot, window: MainWindow, photo_path) -> None:
+    w = window
+    assert w.open_path(photo_path)
+    saves: list[int] = []
+    w.autosaver.saved.connect(saves.append)
+    for i in range(20):  # a burst of strokes: one write, not twenty
+        w.doc.set_mask(_box(w.doc.mask.shape, i, i, i + 30, i + 30), f"stroke {i}")
+    assert not saves
+    qtbot.waitUntil(lambda: bool(saves), timeout=10000)
+    qtbot.wait(400)
+    assert saves == [20]
+    assert np.array_equal(read_session().mask, w.doc.mask)
+
+
+def test_failed_autosave_keeps_the_previous_session(
+    qtbot, window: MainWindow, photo_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.recovery
+
+    w = window
+    assert w.open_path(photo_path)
+    first = _box(w.doc.mask.shape, 10, 10, 60, 60)
+    w.doc.set_mask(first, "paint")
+    assert w.autosaver.save_now()
+    real_replace = os.replace
+
+    def full_on_session(src, dst):
+        if str(dst).endswith(SESSION_FILE):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(app.recovery.os, "replace", full_on_session)
+    w.doc.set_mask(_box(w.doc.mask.shape, 100, 100, 200, 200), "paint more")
+    with qtbot.waitSignal(w.autosaver.failed, timeout=10000) as blocker:
+        w.autosaver.save_now()
+    assert "No space left" in blocker.args[0]
+    assert "autosave" in w.statusBar().currentMessage()
+    assert np.array_equal(read_session().mask, first)  # the old session is intact and consistent
+    monkeypatch.setattr(app.recovery.os, "replace", real_replace)  # not monkeypatch.undo(): keeps XDG_DATA_HOME
+    assert w.autosaver.save_now()
+    assert np.array_equal(read_session().mask, w.doc.mask)
+
+
 def test_damaged_recovery_folder_is_ignored(qtbot, tmp_path: Path) -> None:
     folder = recovery_dir()
     folder.mkdir(parents=True)
@@ -240,6 +283,7 @@ def test_failed_save_keeps_previous_file_and_says_why(
     def disk_full(src, dst):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    real_replace = os.replace
     monkeypatch.setattr(engine.imageio.os, "replace", disk_full)
     _answer(monkeypatch, QMessageBox.StandardButton.Yes)  # yes, overwrite
     assert not w.save_to(out)
@@ -249,8 +293,11 @@ def test_failed_save_keeps_previous_file_and_says_why(
     w.error_box.close()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no temp file left behind
     assert not w.doc.undo_stack.isClean()  # still unsaved
-    monkeypatch.undo()
-    assert (recovery_dir() / SESSION_FILE).exists() or w.autosaver.save_now()  # the work is still recoverable
+    monkeypatch.setattr(engine.imageio.os, "replace", real_replace)
+    assert w.autosaver.save_now()  # the unsaved work is still recoverable
+    assert np.array_equal(read_session().image, w.doc.image)
+    assert w.save_to(out)  # disk has room again: saved, recovery removed
+    assert read_session() is None
 
 
 # ------------------------------------------------------------------ bad masks
