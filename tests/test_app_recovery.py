@@ -360,3 +360,56 @@ def test_all_hole_and_border_masks_run(qtbot, window: MainWindow, photo_path: Pa
     assert np.array_equal(out[keep], w.doc.image[keep])
     w.apply_result()
     assert not w.doc.mask.any()
+
+
+# ------------------------------------------------------------------ bad images
+def _bad_images(folder: Path) -> dict[str, bool]:
+    """Files a user may open; value: True = must open (documented conversion), False = must be refused."""
+    rng = np.random.default_rng(1)
+    rgb = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    files: dict[str, bool] = {}
+
+    def save(name: str, im: Image.Image, ok: bool, **kw) -> None:
+        im.save(folder / name, **kw)
+        files[name] = ok
+
+    save("rgb.jpg", Image.fromarray(rgb), True, quality=90)
+    save("one-pixel.png", Image.fromarray(rgb[:1, :1]), True)
+    save("long.png", Image.fromarray(np.zeros((10, 30000, 3), np.uint8)), True)
+    save("sixteen-bit.png", Image.fromarray((rng.integers(0, 65535, (40, 60))).astype(np.uint16)), True)
+    save("cmyk.jpg", Image.fromarray(rgb).convert("CMYK"), True)
+    save("palette.png", Image.fromarray(rgb).convert("P"), True)
+    save("rgba.png", Image.fromarray(np.dstack([rgb, np.full((40, 60), 128, np.uint8)])), True)
+    save("gray.png", Image.fromarray(rgb[..., 0]), True)
+    frames = [Image.fromarray(np.full((40, 60, 3), v, np.uint8)) for v in (10, 200)]
+    save("animated.gif", frames[0], True, save_all=True, append_images=frames[1:])
+    for name, data in {
+        "zero-byte.jpg": b"",
+        "text.jpg": b"this is not a photo\n" * 20,
+        "truncated.jpg": (folder / "rgb.jpg").read_bytes()[:200],
+        "truncated.png": (folder / "palette.png").read_bytes()[:60],
+    }.items():
+        (folder / name).write_bytes(data)
+        files[name] = False
+    return files
+
+
+def test_bad_images_open_or_are_refused_in_the_gui(qtbot, window: MainWindow, photo_path: Path, tmp_path) -> None:
+    w = window
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    for name, must_open in _bad_images(folder).items():
+        assert w.open_path(photo_path)
+        before = w.doc.image
+        opened = w.open_path(folder / name)
+        assert opened == must_open, (name, w.last_error)
+        if opened:
+            img = w.doc.image
+            assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3, name
+            assert w.doc.mask.shape == img.shape[:2]
+        else:
+            assert name in w.last_error, w.last_error
+            assert w.doc.image is before  # the open photo is untouched
+            w.error_box.close()
+    assert w.open_path(folder / "animated.gif")
+    assert (w.doc.image == 10).all() and "frame" in w.statusBar().currentMessage()
