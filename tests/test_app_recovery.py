@@ -413,3 +413,37 @@ def test_bad_images_open_or_are_refused_in_the_gui(qtbot, window: MainWindow, ph
             w.error_box.close()
     assert w.open_path(folder / "animated.gif")
     assert (w.doc.image == 10).all() and "frame" in w.statusBar().currentMessage()
+
+
+# ----------------------------------------------------------- engine failures
+@pytest.mark.parametrize("exc", [MemoryError("CPU allocator: out of memory"), RuntimeError("shape mismatch in conv3")])
+def test_engine_crash_leaves_document_untouched_and_another_engine_runs(
+    qtbot, window: MainWindow, photo_path: Path, exc: Exception
+) -> None:
+    from engine import registry
+    from engine.registry import Engine, EngineSpec
+
+    class Crashing(Engine):
+        def fill(self, image, mask, options):
+            raise exc
+
+    registry.register(EngineSpec("test-crashing", "Crashing (test)", "-", 0, 1, lambda s, d, p: Crashing(s, d)))
+    try:
+        w = window
+        assert w.open_path(photo_path)
+        w.refresh_engines()
+        assert w.engine_panel.select("test-crashing")
+        mask = _box(w.doc.mask.shape, 100, 80, 160, 130)
+        w.doc.set_mask(mask, "paint")
+        image, index = w.doc.image.copy(), w.doc.undo_stack.index()
+        with qtbot.waitSignal(w.worker.finished, timeout=30000):
+            assert w.run_engine()
+        assert str(exc) in w.last_error and w.error_box.isVisible()
+        w.error_box.close()
+        assert np.array_equal(w.doc.image, image) and np.array_equal(w.doc.mask, mask)
+        assert w.doc.undo_stack.index() == index and w.pending is None and w.act_run.isEnabled()
+        assert w.engine_panel.select("telea")
+        with qtbot.waitSignal(w.result_shown, timeout=30000):
+            assert w.run_engine()
+    finally:
+        registry._REGISTRY.pop("test-crashing", None)
