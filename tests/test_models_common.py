@@ -156,3 +156,16 @@ def test_native_resolution_follows_the_trained_crop_size(tmp_path: Path) -> None
     engine.fill = spy  # type: ignore[method-assign]
     inpaint(image, mask, engine, InpaintOptions(strategy="crop"))
     assert seen and max(seen[0]) == 256
+
+
+@pytest.mark.parametrize("name", LEARNED)
+def test_wrong_shape_weights_are_refused_naming_the_file(name: str, tmp_path: Path) -> None:
+    """Weights whose tensors do not fit the network their metadata describes (wrong width or a
+    damaged export) are refused with a message naming the file, not a torch traceback."""
+    spec = registry.get_spec(name)
+    torch.manual_seed(0)
+    module = spec.loader.build(0.25, {})  # type: ignore[attr-defined]
+    # Tensors of width 0.25 labelled as width 0.125.
+    path = export_module(module, tmp_path / f"{name}.safetensors", name, TEST_WIDTH, {}, dtype=None)
+    with pytest.raises(InpaintError, match=rf"{name}\.safetensors does not fit engine {name}"):
+        create_engine(name, weights=path)
