@@ -7,7 +7,6 @@ tensors out), and registers an :class:`~engine.registry.EngineSpec` whose ``load
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -67,19 +66,25 @@ class TorchEngine(Engine):
             multiple = max(1, spec.pad_multiple)
             self.native_resolution = -(-trained // multiple) * multiple
 
+    #: The paper network; engines whose forward output is the final image only set this.
+    network: type[nn.Module] | None = None
+
     @classmethod
-    @abstractmethod
     def build(cls, width: float, config: dict[str, Any]) -> nn.Module:
         """The network for ``width`` (1.0 = paper) and ``config`` (metadata ``config`` dict)."""
+        if cls.network is None:
+            raise NotImplementedError(f"{cls.__name__} sets no network and does not override build()")
+        return cls.network(width=width, **config)
 
-    @abstractmethod
     def run(
         self, image: torch.Tensor, hole: torch.Tensor, options: Mapping[str, Any]
     ) -> tuple[torch.Tensor, dict[str, Any]]:
         """image: float32 1×3×H×W RGB in [0, 1]; hole: float32 1×1×H×W, 1 = hole.
 
-        Returns the completed image (same shape, [0, 1]) and extras (numpy arrays only).
+        Returns the completed image (same shape, [0, 1]) and extras (numpy arrays only). The
+        default is one forward whose output is the image; multi-output networks override this.
         """
+        return self.module(image, hole), {}
 
     def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:
         x = image_to_tensor(image, self.device)

@@ -35,9 +35,6 @@ Widths: ``width`` scales channels as ``max(8, round(c·width))``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import torch
 from torch import nn
 
@@ -163,14 +160,7 @@ class ISNet(nn.Module):
 class ISNetEngine(TorchEngine):
     """Engine wrapper: one forward on the padded tile (no engine options)."""
 
-    @classmethod
-    def build(cls, width: float, config: dict[str, Any]) -> nn.Module:
-        return ISNet(width=width, **config)
-
-    def run(
-        self, image: torch.Tensor, hole: torch.Tensor, options: Mapping[str, Any]
-    ) -> tuple[torch.Tensor, dict[str, Any]]:
-        return self.module(image, hole), {}
+    network = ISNet
 
 
 SPEC = register(

@@ -30,9 +30,6 @@ concatenations to line up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -118,14 +115,7 @@ class PConvUNet(nn.Module):
 class PConvEngine(TorchEngine):
     """PConv U-Net engine (weights from ``pconv.safetensors``)."""
 
-    @classmethod
-    def build(cls, width: float, config: dict[str, Any]) -> nn.Module:
-        return PConvUNet(width=width, **config)
-
-    def run(
-        self, image: torch.Tensor, hole: torch.Tensor, options: Mapping[str, Any]
-    ) -> tuple[torch.Tensor, dict[str, Any]]:
-        return self.module(image, hole), {}
+    network = PConvUNet
 
 
 SPEC = register(
