@@ -666,14 +666,21 @@ class MainWindow(QMainWindow):
 
     def run_engine(self) -> bool:
         """Run the selected engine on the current mask in the worker. False if nothing started."""
-        if self.worker.busy or not self.doc.loaded:
-            return False
-        hole = self.doc.hole()
-        if not hole.any():
-            self.status("Paint over what to remove first (the mask is empty)")
+        hole = self._hole_to_fill()
+        if hole is None:
             return False
         run = self.engine_panel.run_spec()
         return self._submit(Job(self.doc.image, hole, [run], "run", self.doc.revision))
+
+    def _hole_to_fill(self) -> np.ndarray | None:
+        """The current hole mask if a job can start now (idle, photo open, mask not empty), else None."""
+        if self.worker.busy or not self.doc.loaded:
+            return None
+        hole = self.doc.hole()
+        if not hole.any():
+            self.status("Paint over what to remove first (the mask is empty)")
+            return None
+        return hole
 
     def _submit(self, job: Job) -> bool:
         """Hand ``job`` to the worker and show the busy state at once (the worker's own
@@ -698,11 +705,8 @@ class MainWindow(QMainWindow):
 
     def compare_engines(self, names: list[str] | None = None) -> bool:
         """Run ``names`` (default: every available engine) one after another; show the grid."""
-        if self.worker.busy or not self.doc.loaded:
-            return False
-        hole = self.doc.hole()
-        if not hole.any():
-            self.status("Paint over what to remove first (the mask is empty)")
+        hole = self._hole_to_fill()
+        if hole is None:
             return False
         names = names or self.engine_panel.available_names()
         runs = [self.engine_panel.run_spec(n) for n in names]
