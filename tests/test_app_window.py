@@ -271,8 +271,14 @@ def test_engine_error_goes_to_dialog(qtbot, opened: MainWindow, temp_engine) -> 
 def test_engine_combo_disables_unavailable(window: MainWindow, temp_engine) -> None:
     temp_engine(
         EngineSpec(
-            "test-learned", "Learned (test)", "-", 256, 8, lambda s, d, p: None,
-            capabilities=frozenset({registry.CAP_LEARNED}), default_weights="no-such-file.safetensors",
+            "test-learned",
+            "Learned (test)",
+            "-",
+            256,
+            8,
+            lambda s, d, p: None,
+            capabilities=frozenset({registry.CAP_LEARNED}),
+            default_weights="no-such-file.safetensors",
         )
     )
     window.refresh_engines()
@@ -319,7 +325,12 @@ class _AlphaEngine(Engine):
 def test_alpha_dock_receives_maps(qtbot, opened: MainWindow, temp_engine) -> None:
     temp_engine(
         EngineSpec(
-            "test-alpha", "Alpha (test)", "-", 0, 8, lambda s, d, p: _AlphaEngine(s, d),
+            "test-alpha",
+            "Alpha (test)",
+            "-",
+            0,
+            8,
+            lambda s, d, p: _AlphaEngine(s, d),
             capabilities=frozenset({CAP_ALPHA_MAPS}),
         )
     )
@@ -395,7 +406,6 @@ def test_screenshot_with_result(qtbot, window: MainWindow) -> None:
     with qtbot.waitSignal(w.result_shown, timeout=20000):
         w.run_engine()
     w.split.setValue(60)
-    w.detect_scratches(0.5)
     qtbot.wait(50)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / "main_window.png"
