@@ -1,8 +1,6 @@
-"""Scratch & dust detection (engine/restore.py) on a real photo with synthetic damage."""
+"""Scratch & dust detector on a real photo with synthetic damage: recall and precision."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -10,76 +8,72 @@ import pytest
 
 from engine.errors import InpaintError
 from engine.imageio import load_image
+from engine.paths import SAMPLE_PHOTO
 from engine.restore import detect_scratches
 
-SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "storm.jpg"
+
+def _sky() -> np.ndarray:
+    """The cloudy sky of the bundled sample photo, 1000×361 uint8 RGB (texture, no straight lines)."""
+    rgb = load_image(SAMPLE_PHOTO).rgb
+    return cv2.resize(rgb[:520], (1000, 361), interpolation=cv2.INTER_AREA)
 
 
-@pytest.fixture(scope="module")
-def clean() -> np.ndarray:
-    """The sample photo at 720×480 (uint8 RGB)."""
-    return cv2.resize(load_image(SAMPLE).rgb, (720, 480), interpolation=cv2.INTER_AREA)
-
-
-def damage(img: np.ndarray, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Draw 8 bright/dark scratches (1–2 px) and 25 specks; returns (damaged photo, truth mask)."""
-    rng = np.random.default_rng(seed)
-    h, w = img.shape[:2]
-    out, truth = img.copy(), np.zeros((h, w), np.uint8)
+def _damage(image: np.ndarray, faint: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Draw 8 scratches (1–3 px, bright and dark) and 30 dust specks; return (damaged, truth mask)."""
+    rng = np.random.default_rng(3)
+    h, w = image.shape[:2]
+    out, truth = image.copy(), np.zeros((h, w), np.uint8)
+    bright, dark = ((150, 150, 150), (60, 60, 60)) if faint else ((235, 235, 235), (15, 15, 15))
     for i in range(8):
         p0 = (int(rng.integers(0, w)), int(rng.integers(0, h)))
-        ang, length = rng.uniform(0, np.pi), rng.uniform(80, 300)
-        p1 = (int(p0[0] + length * np.cos(ang)), int(p0[1] + length * np.sin(ang)))
-        colour = (235, 235, 230) if i % 2 == 0 else (25, 25, 25)
-        t = int(rng.integers(1, 3))
-        cv2.line(out, p0, p1, colour, t)
-        cv2.line(truth, p0, p1, 255, t)
-    for i in range(25):
-        c = (int(rng.integers(0, w)), int(rng.integers(0, h)))
-        r = int(rng.integers(1, 3))
-        cv2.circle(out, c, r, (240, 240, 240) if i % 2 else (15, 15, 15), -1)
-        cv2.circle(truth, c, r, 255, -1)
+        angle, length = rng.uniform(0, np.pi), int(rng.integers(120, 400))
+        p1 = (int(p0[0] + length * np.cos(angle)), int(p0[1] + length * np.sin(angle)))
+        width = int(rng.integers(1, 4))
+        cv2.line(out, p0, p1, bright if i % 2 == 0 else dark, width)
+        cv2.line(truth, p0, p1, 255, width)
+    for i in range(30):
+        centre, r = (int(rng.integers(5, w - 5)), int(rng.integers(5, h - 5))), int(rng.integers(1, 3))
+        cv2.circle(out, centre, r, (240, 240, 240) if i % 2 else (10, 10, 10), -1)
+        cv2.circle(truth, centre, r, 255, -1)
     return out, truth
 
 
-def scores(found: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
-    """Recall of damaged pixels; precision of found pixels within 3 px of real damage."""
-    f, t = found > 0, truth > 0
-    recall = (f & t).sum() / t.sum()
-    near = cv2.dilate(truth, np.ones((7, 7), np.uint8)) > 0
-    precision = (f & near).sum() / max(1, f.sum())
-    return float(recall), float(precision)
+def _scores(found: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    hit, true = found > 0, truth > 0
+    near = cv2.dilate(truth, np.ones((7, 7), np.uint8)) > 0  # the proposal may grow by a halo
+    return float((hit & true).sum() / true.sum()), float((hit & near).sum() / max(hit.sum(), 1))
 
 
-def test_finds_synthetic_scratches_and_dust(clean: np.ndarray) -> None:
-    damaged, truth = damage(clean)
+def test_finds_scratches_and_dust_on_a_photo() -> None:
+    sky = _sky()
+    damaged, truth = _damage(sky)
     found = detect_scratches(damaged, 0.5)
-    assert found.dtype == np.uint8 and found.shape == truth.shape and set(np.unique(found)) <= {0, 255}
-    recall, precision = scores(found, truth)
-    # The photo's own thin bright road markings are proposed too (they look like scratches), so
-    # precision on the whole frame is bounded; the user reviews the proposal before accepting it.
-    assert recall >= 0.8, recall
-    assert precision >= 0.4, precision
+    assert found.dtype == np.uint8 and set(np.unique(found)) <= {0, 255}
+    recall, precision = _scores(found, truth)
+    assert recall >= 0.9, recall  # measured 0.986
+    assert precision >= 0.9, precision  # measured 1.0
+    assert (detect_scratches(sky, 0.5) > 0).mean() < 0.001  # the undamaged sky is left alone
 
 
-def test_precision_on_sky(clean: np.ndarray) -> None:
-    """Where the photo has no thin structures (sky and clouds) nearly everything found is damage."""
-    sky = np.ascontiguousarray(clean[:280])
-    damaged, truth = damage(sky, seed=3)
-    recall, precision = scores(detect_scratches(damaged, 0.5), truth)
-    assert recall >= 0.75, recall
-    assert precision >= 0.9, precision
-    assert np.count_nonzero(detect_scratches(sky, 0.5)) / sky[..., 0].size < 0.002  # clean sky: ~nothing
+def test_sensitivity_trades_recall_for_caution() -> None:
+    damaged, truth = _damage(_sky(), faint=True)
+    strict, _ = _scores(detect_scratches(damaged, 0.0), truth)
+    lenient, _ = _scores(detect_scratches(damaged, 1.0), truth)
+    assert lenient > strict
 
 
-def test_sensitivity_and_validation(clean: np.ndarray) -> None:
-    damaged, truth = damage(clean, seed=5)
-    strict, _ = scores(detect_scratches(damaged, 0.0), truth)
-    lenient, _ = scores(detect_scratches(damaged, 1.0), truth)
-    assert lenient >= strict
-    with pytest.raises(InpaintError):
-        detect_scratches(damaged, 1.5)
-    with pytest.raises(InpaintError):
-        detect_scratches(damaged[..., 0], 0.5)
-    flat = np.full((64, 64, 3), 128, np.uint8)
-    assert not detect_scratches(flat, 1.0).any()
+def test_bad_arguments() -> None:
+    with pytest.raises(InpaintError, match="uint8"):
+        detect_scratches(np.zeros((10, 10), np.uint8))
+    with pytest.raises(InpaintError, match=r"outside 0\.\.1"):
+        detect_scratches(np.zeros((10, 10, 3), np.uint8), 2.0)
+
+
+def test_full_frame_keeps_recall_despite_thin_picture_lines() -> None:
+    """On the whole photo the road markings and guard rail are thin bright lines too and get
+    proposed (the user reviews the proposal), so precision is lower than on the sky; recall holds."""
+    frame = cv2.resize(load_image(SAMPLE_PHOTO).rgb, (1000, 667), interpolation=cv2.INTER_AREA)
+    damaged, truth = _damage(frame)
+    recall, precision = _scores(detect_scratches(damaged, 0.5), truth)
+    assert recall >= 0.75, recall  # measured 0.83
+    assert precision >= 0.35, precision  # measured 0.41
