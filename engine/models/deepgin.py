@@ -297,9 +297,7 @@ def complete(
 class DeepGINEngine(TorchEngine):
     """Engine wrapper: sub-sampling for large tiles, optional self-ensemble."""
 
-    @classmethod
-    def build(cls, width: float, config: dict[str, Any]) -> nn.Module:
-        return DeepGIN(width=width, **config)
+    network = DeepGIN
 
     def run(
         self, image: torch.Tensor, hole: torch.Tensor, options: Mapping[str, Any]

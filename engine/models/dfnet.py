@@ -151,9 +151,7 @@ class DFNet(nn.Module):
 class DFNetEngine(TorchEngine):
     """DFNet engine; extras["alpha_maps"] = float32 h×w×3 arrays in [0, 1], coarsest first."""
 
-    @classmethod
-    def build(cls, width: float, config: dict[str, Any]) -> nn.Module:
-        return DFNet(width=width, **config)
+    network = DFNet
 
     def run(
         self, image: torch.Tensor, hole: torch.Tensor, options: Mapping[str, Any]

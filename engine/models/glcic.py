@@ -104,9 +104,7 @@ class CompletionNetwork(nn.Module):
 class GLCICEngine(TorchEngine):
     """GLCIC engine; option ``poisson`` adds the paper's Telea + Poisson post-processing."""
 
-    @classmethod
-    def build(cls, width: float, config: dict[str, Any]) -> nn.Module:
-        return CompletionNetwork(width=width, **config)
+    network = CompletionNetwork
 
     def run(
         self, image: torch.Tensor, hole: torch.Tensor, options: Mapping[str, Any]
