@@ -1,4 +1,4 @@
-"""Compositing: paste-back, feathering, Telea prefill and Poisson blending.
+"""Compositing: paste-back, feathering, classical prefills and Poisson blending.
 
 All images are uint8 H×W×3 RGB; masks uint8 H×W with > 127 = hole.
 """
@@ -36,6 +36,23 @@ def paste(original: np.ndarray, filled: np.ndarray, mask: np.ndarray, feather: i
 def telea_prefill(image: np.ndarray, mask: np.ndarray, radius: int = 1) -> np.ndarray:
     """OpenCV fast-marching (Telea) fill of the hole; GLCIC's official post-processing uses radius 1."""
     return cv2.inpaint(np.ascontiguousarray(image), (mask > 127).astype(np.uint8) * 255, radius, cv2.INPAINT_TELEA)
+
+
+#: Classical fills a learned engine can start from (weights metadata ``config["prefill"]``).
+PREFILLS = {"ns": cv2.INPAINT_NS, "telea": cv2.INPAINT_TELEA}
+
+
+def classical_prefill(image: np.ndarray, mask: np.ndarray, method: str = "ns", radius: int = 5) -> np.ndarray:
+    """OpenCV fill of the hole (``method`` "ns" = Navier–Stokes, "telea"); uint8 H×W×3 in and out.
+
+    Radius 5 is the classical engines' default, so a residual network on this prefill starts from
+    exactly what the Navier–Stokes engine gives. Only known pixels are read: the hole's old content
+    never reaches the result.
+    """
+    if method not in PREFILLS:
+        raise ValueError(f"unknown prefill {method!r}; known: {', '.join(PREFILLS)}")
+    hole = (mask > 127).astype(np.uint8) * 255
+    return cv2.inpaint(np.ascontiguousarray(image), hole, radius, PREFILLS[method])
 
 
 def poisson_band(mask: np.ndarray) -> np.ndarray:

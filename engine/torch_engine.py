@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from engine.blend import classical_prefill
 from engine.errors import InpaintError
 from engine.registry import Engine, EngineSpec, FillOutput
 from engine.weights import load_weights
@@ -57,6 +58,9 @@ class TorchEngine(Engine):
             raise InpaintError(
                 f"weights file {weights} does not fit engine {spec.name} at width {meta.get('width')}: {first}"
             ) from None
+        # Residual engines (config "prefill", a deviation from the papers made for the CPU training
+        # budget, see DESIGN.md) see a classical fill in the hole instead of zeros.
+        self.prefill: str | None = meta.get("config", {}).get("prefill") or None
         self.module = module.to(device).eval().to(memory_format=torch.channels_last)
         # A network trained on 256² crops fills best at about that scale (REFERENCE.md: downscaling
         # a big photo to the training scale beats running at full size), so crops are resized to
@@ -87,12 +91,17 @@ class TorchEngine(Engine):
         return self.module(image, hole), {}
 
     def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:
-        x = image_to_tensor(image, self.device)
         m = mask_to_tensor(mask, self.device)
-        # Holes are zeroed before the network so the hole's old content can never leak in.
-        x = x * (1.0 - m)
+        if self.prefill:
+            # The prefill reads known pixels only, so the hole's old content cannot leak in.
+            x = image_to_tensor(classical_prefill(image, mask, self.prefill), self.device)
+        else:
+            # Holes are zeroed before the network so the hole's old content can never leak in.
+            x = image_to_tensor(image, self.device) * (1.0 - m)
         with torch.inference_mode():
             out, extras = self.run(x, m, options)
+        if self.prefill:
+            x = x * (1.0 - m)
         out = out * m + x * (1.0 - m)
         return FillOutput(tensor_to_image(out), extras)
 

@@ -73,9 +73,15 @@ class CompletionNetwork(nn.Module):
     forward(image, hole): image float32 N×3×H×W RGB in [0, 1] (hole pixels are replaced by the
     mean here, so their value is irrelevant); hole float32 N×1×H×W, 1 = hole; H, W multiples of 4.
     Returns float32 N×3×H×W RGB in [0, 1] (sigmoid), uncomposited.
+
+    ``prefill`` (not in the paper; an option for the CPU training budget, DESIGN.md): the holes of
+    ``image`` hold a classical fill (:func:`engine.blend.classical_prefill`) that the network sees
+    instead of the mean, and the output layer is a zero-initialised linear conv whose result is
+    *added* to that input, so an untrained network returns exactly the prefill and training learns
+    the correction. Outputs are then unbounded; callers clamp.
     """
 
-    def __init__(self, width: float = 1.0, mean: Sequence[float] = DEFAULT_MEAN) -> None:
+    def __init__(self, width: float = 1.0, mean: Sequence[float] = DEFAULT_MEAN, prefill: str | None = None) -> None:
         super().__init__()
         if len(mean) != 3:
             raise ValueError(f"mean must have 3 values (RGB), got {mean!r}")
@@ -91,11 +97,20 @@ class CompletionNetwork(nn.Module):
             else:
                 layers.append(ConvNormAct(cin, cout, k, stride=stride, dilation=dilation))
             cin = cout
-        # Output layer: conv 3×3 to RGB, sigmoid, no BatchNorm (§3.5).
-        layers.append(ConvNormAct(cin, 3, 3, norm=False, act="sigmoid"))
+        self.prefill = prefill
+        if prefill:
+            out_layer = ConvNormAct(cin, 3, 3, norm=False, act=None)
+            nn.init.zeros_(out_layer[0].weight)
+            nn.init.zeros_(out_layer[0].bias)
+            layers.append(out_layer)
+        else:
+            # Output layer: conv 3×3 to RGB, sigmoid, no BatchNorm (§3.5).
+            layers.append(ConvNormAct(cin, 3, 3, norm=False, act="sigmoid"))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+        if self.prefill:
+            return image + self.layers(torch.cat([image - self.mean, hole], dim=1))
         # Holes take the mean pixel, then the mean is subtracted: holes become exactly 0.
         centred = (image - self.mean) * (1.0 - hole)
         return self.layers(torch.cat([centred, hole], dim=1))

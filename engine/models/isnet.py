@@ -125,10 +125,17 @@ class ISNet(nn.Module):
     ``forward(image, hole)``: image float32 N×3×H×W RGB in [0, 1] with hole pixels zeroed, hole
     float32 N×1×H×W (1 = hole); H, W multiples of 16. Returns the raw prediction I_pred,
     float32 N×3×H×W in [0, 1] (the caller composites). ``stages[i]`` return (branch 1, branch 2).
+    With ``prefill`` the holes of ``image`` hold a classical fill and the output is that input plus
+    a learned correction (unbounded; callers clamp).
     """
 
     def __init__(
-        self, width: float = 1.0, mask_input: bool = False, blocks: int = N_BLOCKS, stages: int = N_STAGES
+        self,
+        width: float = 1.0,
+        mask_input: bool = False,
+        blocks: int = N_BLOCKS,
+        stages: int = N_STAGES,
+        prefill: str | None = None,
     ) -> None:
         super().__init__()
         self.width = width
@@ -139,14 +146,26 @@ class ISNet(nn.Module):
         self.stages = nn.ModuleList(Stage(i, ch, blocks) for i in range(1, stages + 1))
         self.fusion_up = _upsampler(ch, stages)
         self.fusion = _conv_act(2 * ch[0], ch[0])
-        self.to_rgb = sn_conv(ch[0], 3)
+        self.prefill = prefill
+        if prefill:
+            # Residual option (not in the paper; for the CPU budget, DESIGN.md): the hole holds a
+            # classical fill and a zero-initialised plain conv adds a correction to it, so the
+            # untrained network returns the prefill. Not spectral-normalised: SN of a zero weight
+            # divides by zero, and an output layer feeds no discriminator-facing features.
+            self.to_rgb = nn.Conv2d(ch[0], 3, 3, padding=1)
+            nn.init.zeros_(self.to_rgb.weight)
+            nn.init.zeros_(self.to_rgb.bias)
+        else:
+            self.to_rgb = sn_conv(ch[0], 3)
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         h, w = image.shape[-2:]
         multiple = 2 ** len(self.stages)
         if h % multiple or w % multiple:
             raise ValueError(f"ISNet needs sides that are multiples of {multiple}, got {w}×{h}")
-        x = image * (1.0 - hole)  # Eq. 1: I ⊙ M with holes at 0 (the paper's M is 1 on known pixels)
+        # Eq. 1: I ⊙ M with holes at 0 (the paper's M is 1 on known pixels); with ``prefill`` the
+        # holes keep the caller's classical fill.
+        x = image if self.prefill else image * (1.0 - hole)
         if self.mask_input:
             x = torch.cat([x, hole], dim=1)
         b1, b2 = self.head(x), None
@@ -154,6 +173,8 @@ class ISNet(nn.Module):
             b1, b2 = stage(b1, b2)
         assert b2 is not None
         y = self.fusion(torch.cat([b1, self.fusion_up(b2)], dim=1))  # Final Fusion (§2.2)
+        if self.prefill:
+            return image + self.to_rgb(y)
         return (torch.tanh(self.to_rgb(y)) + 1.0) / 2.0
 
 

@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -58,7 +59,19 @@ class Recipe:
     # --- to implement ------------------------------------------------------------------------------
     def model_config(self) -> dict[str, Any]:
         """Build kwargs of the engine module (besides width), recorded in the exported weights."""
-        return {}
+        method = self.prefill_method()
+        return {"prefill": method} if method else {}
+
+    def prefill_method(self) -> str | None:
+        """The classical prefill the generator starts from (recipe option ``prefill``), or None."""
+        return self.opts.get("prefill") or None
+
+    def net_input(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+        """What the generator sees: holes zeroed (the papers), or holding the classical prefill."""
+        method = self.prefill_method()
+        if not method:
+            return image * (1 - hole)
+        return prefill_batch(image, hole, method)
 
     def build_nets(self) -> dict[str, nn.Module]:
         raise NotImplementedError
@@ -75,7 +88,7 @@ class Recipe:
 
     def predict(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         """Final image (N×3×H×W, [0, 1], uncomposited) of the generator in eval mode."""
-        out = self.G(image * (1 - hole), hole)
+        out = self.G(self.net_input(image, hole), hole)
         return _final(out)
 
     # --- shared ------------------------------------------------------------------------------------
@@ -154,6 +167,18 @@ class Recipe:
         f_out, f_comp = self.vgg_feats(out), self.vgg_feats(comp)
         perc = losses.perceptual(f_out, f_gt) + losses.perceptual(f_comp, f_gt)
         return perc, losses.style(f_out, f_gt), losses.style(f_comp, f_gt)
+
+
+def prefill_batch(image: torch.Tensor, hole: torch.Tensor, method: str) -> torch.Tensor:
+    """image N×3×H×W in [0, 1] (uint8-exact), hole N×1×H×W (1 = hole) -> the same images with
+    each hole filled by :func:`engine.blend.classical_prefill` (known pixels untouched)."""
+    from engine.blend import classical_prefill
+
+    imgs = image.detach().mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    holes = (hole.detach()[:, 0] > 0.5).cpu().numpy().astype(np.uint8) * 255
+    filled = np.stack([classical_prefill(i, m, method) for i, m in zip(imgs, holes, strict=True)])
+    pre = torch.from_numpy(filled).to(image.device).permute(0, 3, 1, 2).float().div_(255.0)
+    return (image * (1 - hole) + pre * hole).contiguous(memory_format=torch.channels_last)
 
 
 def _final(out: Any) -> torch.Tensor:

@@ -34,11 +34,13 @@ class GLCICRecipe(Recipe):
         "tc_fraction": 0.18,
         "td_fraction": 0.02,
         "lr": 1.0,
+        # Not in the paper: "ns" makes the generator a residual on a Navier–Stokes prefill (DESIGN.md).
+        "prefill": None,
     }
     log_keys = ("loss", "mse", "g_adv", "d_loss")
 
     def model_config(self) -> dict[str, Any]:
-        return {"mean": [float(v) for v in (self.data_mean or DEFAULT_MEAN)]}
+        return {"mean": [float(v) for v in (self.data_mean or DEFAULT_MEAN)], **super().model_config()}
 
     def build_nets(self) -> dict[str, nn.Module]:
         size = self.cfg.size
@@ -81,9 +83,9 @@ class GLCICRecipe(Recipe):
         logs: dict[str, Any] = {}
         if phase == "discriminator":
             with torch.no_grad():
-                out = G(image * (1 - hole), hole)
+                out = G(self.net_input(image, hole), hole)
         else:
-            out = G(image * (1 - hole), hole)
+            out = G(self.net_input(image, hole), hole)
         comp = losses.composite(out, image, hole)
         if phase != "completion":
             real_l, fake_l = self._d_logits(image, comp.detach(), hole)

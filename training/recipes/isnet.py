@@ -37,11 +37,13 @@ class ISNetRecipe(Recipe):
         "d2g_lr": 0.1,
         "beta1": 0.0,
         "beta2": 0.9,
+        # Not in the paper: "ns" makes the generator a residual on a Navier–Stokes prefill (DESIGN.md).
+        "prefill": None,
     }
     log_keys = ("loss", "l1", "g_adv", "perceptual", "style", "fm", "d_loss")
 
     def build_nets(self) -> dict[str, nn.Module]:
-        return {"G": ISNet(width=self.cfg.width), "D": ISNetDiscriminator(width=self.cfg.width)}
+        return {"G": ISNet(width=self.cfg.width, **self.model_config()), "D": ISNetDiscriminator(width=self.cfg.width)}
 
     def build_optimizers(self) -> None:
         betas = (self.opts["beta1"], self.opts["beta2"])
@@ -53,7 +55,7 @@ class ISNetRecipe(Recipe):
     def train_step(self, step: int, image: torch.Tensor, hole: torch.Tensor) -> dict[str, Any]:
         o = self.opts
         G, D = self.nets["G"], self.nets["D"]
-        out = G(image * (1 - hole), hole)
+        out = G(self.net_input(image, hole), hole)
         d_real, d_fake = D(image), D(out.detach())
         d_loss = losses.hinge_d(d_real.logits, d_fake.logits)
         self.update(d_loss, "D", D.parameters())
