@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from engine.blend import classical_prefill
+from engine.models.deepgin import DeepGIN
 from engine.models.glcic import CompletionNetwork
 from engine.models.isnet import ISNet
 from engine.registry import create_engine
@@ -25,7 +26,7 @@ from training.export import export_run
 from training.loop import train
 from training.recipes.base import prefill_batch
 
-NETWORKS = {"glcic": CompletionNetwork, "isnet": ISNet}
+NETWORKS = {"deepgin": DeepGIN, "glcic": CompletionNetwork, "isnet": ISNet}
 
 
 def _scene(side: int = 96) -> tuple[np.ndarray, np.ndarray]:

@@ -170,6 +170,11 @@ class DeepGIN(nn.Module):
     ``forward(image, hole)``: image float32 N×3×H×W RGB in [0, 1] with hole pixels zeroed, hole
     float32 N×1×H×W (1 = hole); H, W multiples of 16 (256 is the paper's size). Returns
     :class:`DeepGINOutput` (``out`` is the final image). Raw predictions; the caller composites.
+
+    ``prefill`` (not in the paper; an option for the CPU training budget, DESIGN.md): the holes of
+    ``image`` hold a classical fill (:func:`engine.blend.classical_prefill`) that G1 sees instead of
+    white, and G1, G2 and the Ī_lr head predict corrections added to that fill (their output convs
+    zero-initialised), so an untrained network returns exactly the prefill.
     """
 
     def __init__(
@@ -177,12 +182,18 @@ class DeepGIN(nn.Module):
         width: float = 1.0,
         coarse_rates: Sequence[int] = COARSE_RATES,
         refine_rates: Sequence[int] = REFINE_RATES,
+        prefill: str | None = None,
     ) -> None:
         super().__init__()
         self.width = width
+        self.prefill = prefill
         self.coarse = CoarseGenerator(width, coarse_rates)
         self.refine = RefineGenerator(width, refine_rates)
         self._init_weights()
+        if prefill:
+            for conv in (self.coarse.decoder[-1], self.refine.to_rgb, self.refine.lr_head[-1]):
+                nn.init.zeros_(conv.weight)
+                nn.init.zeros_(conv.bias)
 
     def _init_weights(self) -> None:
         # §5.1 cites ESRGAN's "smaller initialisation": Kaiming init, scaled by 0.1 on the residual
@@ -204,11 +215,16 @@ class DeepGIN(nn.Module):
         if h % PAD_MULTIPLE or w % PAD_MULTIPLE:
             raise ValueError(f"DeepGIN needs sides that are multiples of {PAD_MULTIPLE}, got {w}×{h}")
         known = image * (1.0 - hole)
-        # Official inference fills holes with white (REFERENCE.md); §4.1: G1 sees (I_in, M).
-        coarse = unit_range(self.coarse(torch.cat([known + hole, hole], dim=1)))
+        if self.prefill:
+            coarse = unit_range(image + self.coarse(torch.cat([image, hole], dim=1)))
+        else:
+            # Official inference fills holes with white (REFERENCE.md); §4.1: G1 sees (I_in, M).
+            coarse = unit_range(self.coarse(torch.cat([known + hole, hole], dim=1)))
         # §3: G2 sees I_coarse and M; the known pixels are put back first so G2 refines only the hole.
         merged = coarse * hole + known
         raw, alpha, lr = self.refine(torch.cat([merged, hole], dim=1))
+        if self.prefill:
+            raw, lr = merged + raw, lr_target(merged) + lr
         lr = unit_range(lr)
         # Back projection (§4.1, Fig. 2): compare Ī_lr with the down-sampled completed image and add
         # the up-sampled residual, weighted per pixel by the learned alpha.
@@ -268,7 +284,8 @@ def complete(
 ) -> torch.Tensor:
     """Run DeepGIN on an image of any size; returns I_out (N×3×H×W in [0, 1], uncomposited).
 
-    image: float32 N×3×H×W RGB in [0, 1], holes zeroed; hole: float32 N×1×H×W, 1 = hole.
+    image: float32 N×3×H×W RGB in [0, 1], holes zeroed (or prefilled, for a ``prefill`` module);
+    hole: float32 N×1×H×W, 1 = hole.
     Images with a side above ``native`` are replicate-padded so that each side is a multiple of
     16·s (s = ceil(side / native)) and split into s_y·s_x interleaved sub-images of at most
     native² (exactly 256² for a 512² input, as in the paper); each is completed, optionally with the

@@ -41,11 +41,13 @@ class DeepGINRecipe(Recipe):
         "beta1": 0.5,
         "warmup_fraction": 0.09,
         "constant_fraction": 0.1,
+        # Not in the paper: "ns" makes the generators residuals on a Navier–Stokes prefill (DESIGN.md).
+        "prefill": None,
     }
     log_keys = ("loss", "l1", "g_adv", "perceptual", "style", "tv", "d_loss")
 
     def build_nets(self) -> dict[str, nn.Module]:
-        return {"G": DeepGIN(width=self.cfg.width), "D": DeepGINDiscriminator(width=self.cfg.width)}
+        return {"G": DeepGIN(width=self.cfg.width, **self.model_config()), "D": DeepGINDiscriminator(width=self.cfg.width)}
 
     def build_optimizers(self) -> None:
         warm = self.frac_step(self.opts["warmup_fraction"])
@@ -71,7 +73,8 @@ class DeepGINRecipe(Recipe):
         o = self.opts
         G, D = self.nets["G"], self.nets["D"]
         known = image * (1 - hole)
-        res = G(known, hole)
+        x = self.net_input(image, hole)
+        res = G(x, hole)
         hole_lr = torch.nn.functional.max_pool2d(hole, 4)
         l1 = (
             self._l1(res.coarse, image, hole)
@@ -84,7 +87,7 @@ class DeepGINRecipe(Recipe):
             logs["loss"] = l1
         else:
             comp = losses.composite(res.out, image, hole)
-            cond = known + hole  # I_in as the network sees it (white holes)
+            cond = x if self.prefill_method() else known + hole  # I_in as the network sees it (white holes)
             d_real, d_fake = D(cond, image), D(cond, comp.detach())
             d_loss = sum(losses.hinge_d(r, f) for r, f in zip(d_real, d_fake, strict=True))
             self.update(d_loss, "D", D.parameters())
