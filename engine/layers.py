@@ -93,22 +93,30 @@ class PartialConv2d(nn.Module):
         self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        n = x.shape[0]
         if mask.shape[1] not in (1, self.in_channels):
             raise ValueError(f"mask has {mask.shape[1]} channels; expected 1 or {self.in_channels}")
+        # sum(M) over the C×k×k window = a k×k box sum of the channel-summed mask.
+        channel_sum = mask.sum(dim=1, keepdim=True) if mask.shape[1] > 1 else mask * self.in_channels
+        out, new_mask = self.partial(x * mask, channel_sum)
+        return out, new_mask.expand(x.shape[0], self.out_channels, -1, -1)
+
+    def partial(self, masked: torch.Tensor, channel_sum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Eq. (1)–(2) on inputs already multiplied by their mask.
+
+        masked: float N×C_in×H×W (X ⊙ M); channel_sum: float N×1×H×W, the mask summed over the
+        input channels. Returns (out N×C_out×H'×W', new_mask N×1×H'×W'). Networks whose masks are
+        the same for every channel of a group (all of PConv's) call this directly: a single-channel
+        mask per group avoids materialising C-channel masks, which cost more than the convolutions.
+        """
         with torch.no_grad():
-            # sum(M) over the C×k×k window = a k×k box sum of the channel-summed mask (cheaper
-            # than a ones-kernel over C channels, same result).
-            channel_sum = mask.sum(dim=1, keepdim=True) if mask.shape[1] > 1 else mask * self.in_channels
-            window = torch.ones(1, 1, self.kernel_size, self.kernel_size, dtype=x.dtype, device=x.device)
+            window = torch.ones(1, 1, self.kernel_size, self.kernel_size, dtype=masked.dtype, device=masked.device)
             msum = F.conv2d(channel_sum, window, None, self.stride, self.padding, self.dilation)
             new_mask = msum.clamp(0.0, 1.0)
             ratio = (self.in_channels * self.kernel_size * self.kernel_size) / (msum + self.eps) * new_mask
-        out = self.conv(x * mask) * ratio
+        out = self.conv(masked) * ratio
         if self.bias is not None:
             out = out + self.bias.view(1, -1, 1, 1)
-        out = out * new_mask
-        return out, new_mask.expand(n, self.out_channels, -1, -1)
+        return out * new_mask, new_mask
 
 
 class ConvNormAct(nn.Sequential):

@@ -17,6 +17,7 @@ from torch import nn
 
 from engine.blend import classical_prefill
 from engine.errors import InpaintError
+from engine.fuse import prepare_for_inference
 from engine.registry import Engine, EngineSpec, FillOutput
 from engine.weights import load_weights
 
@@ -61,7 +62,7 @@ class TorchEngine(Engine):
         # Residual engines (config "prefill", a deviation from the papers made for the CPU training
         # budget, see DESIGN.md) see a classical fill in the hole instead of zeros.
         self.prefill: str | None = meta.get("config", {}).get("prefill") or None
-        self.module = module.to(device).eval().to(memory_format=torch.channels_last)
+        self.module = prepare_for_inference(module).to(device).to(memory_format=torch.channels_last)
         # A network trained on 256² crops fills best at about that scale (REFERENCE.md: downscaling
         # a big photo to the training scale beats running at full size), so crops are resized to
         # the trained size when the weights record it, rounded up to the pad multiple.

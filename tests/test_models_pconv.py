@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from engine.layers import PartialConv2d, scaled
 from engine.models.pconv import DECODER, ENCODER, SPEC, PConvUNet
@@ -136,12 +137,36 @@ def test_mask_becomes_all_valid_after_enough_layers() -> None:
     with torch.no_grad():
         _feats, masks = model.encode(torch.rand(1, 3, 256, 256), hole)
     assert len(masks) == 9  # input + PConv1..8
-    assert masks[0].shape == (1, 3, 256, 256)  # image-sized 3-channel mask
+    assert masks[0].shape == (1, 1, 256, 256)  # one channel: the same for every feature channel
     fractions = [float(m.mean()) for m in masks]
     assert fractions[0] < 0.8
     assert all(b >= a for a, b in itertools.pairwise(fractions))  # holes only shrink
     assert fractions[-1] == 1.0 and fractions[1] < 1.0
-    assert masks[-1].shape == (1, model.encoder[-1].conv.out_channels, 1, 1)
+    assert masks[-1].shape == (1, 1, 1, 1)
+
+
+def test_implicit_group_masks_equal_explicit_channel_masks() -> None:
+    """The fast path (single-channel masks per concatenated group) computes the paper's layer on
+    explicit C-channel masks exactly (up to float summation order)."""
+    torch.manual_seed(1)
+    model = PConvUNet(width=0.125).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    image, hole = torch.rand(2, 3, 256, 256), torch.cat([_hole(256, 256), 1 - _hole(256, 256)])
+    with torch.no_grad():
+        fast = model(image, hole)
+        x, m = image, (1 - hole).expand(-1, 3, -1, -1)
+        feats, masks = [x], [m]
+        for block in model.encoder:
+            x, m = block(x, m)  # generic path: explicit C-channel masks
+            feats.append(x)
+            masks.append(m)
+        for i, block in enumerate(model.decoder):
+            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+            m = F.interpolate(m, scale_factor=2.0, mode="nearest")
+            x, m = block(torch.cat([x, feats[-2 - i]], 1), torch.cat([m, masks[-2 - i]], 1))
+    assert torch.allclose(fast, x.clamp(0, 1), atol=1e-5)
 
 
 def test_training_mode_keeps_linear_output() -> None:

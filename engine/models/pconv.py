@@ -57,6 +57,11 @@ class PConvBlock(nn.Module):
         out, new_mask = self.conv(x, mask)
         return self.act(self.bn(out)), new_mask
 
+    def partial(self, masked: torch.Tensor, channel_sum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """As :meth:`forward` on pre-masked input (see :meth:`PartialConv2d.partial`); N×1 mask out."""
+        out, new_mask = self.conv.partial(masked, channel_sum)
+        return self.act(self.bn(out)), new_mask
+
 
 class PConvUNet(nn.Module):
     """PConv U-Net (appendix Table 2). ``width`` scales all filter counts (1.0 = paper).
@@ -89,12 +94,12 @@ class PConvUNet(nn.Module):
 
     def encode(self, image: torch.Tensor, hole: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Encoder pass. Returns ([input, PConv1..8 features], [input mask, PConv1..8 masks]);
-        masks are 1 = valid with as many channels as their features."""
-        valid = (1.0 - hole).expand(-1, image.shape[1], -1, -1)  # 3-channel mask, same size as the image
+        masks are N×1×H×W, 1 = valid, the same for every channel of their features."""
+        valid = 1.0 - hole
         feats, masks = [image], [valid]
         x, m = image, valid
         for block in self.encoder:
-            x, m = block(x, m)
+            x, m = block.partial(x * m, m * x.shape[1])
             feats.append(x)
             masks.append(m)
         return feats, masks
@@ -106,8 +111,11 @@ class PConvUNet(nn.Module):
             skip_x, skip_m = feats[-2 - i], masks[-2 - i]
             x = F.interpolate(x, scale_factor=2.0, mode="nearest")
             m = F.interpolate(m, scale_factor=2.0, mode="nearest")
-            # §3.2: features and masks are concatenated separately.
-            x, m = block(torch.cat([x, skip_x], dim=1), torch.cat([m, skip_m], dim=1))
+            # §3.2: features and masks are concatenated separately. Each half's mask is the same
+            # for all its channels, so the concatenated mask is kept implicit: the masked features
+            # are concatenated, and the channel sum of the mask is C_x·m + C_skip·m_skip.
+            masked = torch.cat([x * m, skip_x * skip_m], dim=1)
+            x, m = block.partial(masked, m * x.shape[1] + skip_m * skip_x.shape[1])
         # Table 2 gives PConv16 no activation: keep it linear for training, clamp for inference.
         return x if self.training else x.clamp(0.0, 1.0)
 
