@@ -13,6 +13,8 @@ Only for inference: the folded module has no BatchNorm statistics left to train.
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -48,7 +50,7 @@ def fold_batchnorm(module: nn.Module) -> int:
         if not isinstance(seq, nn.Sequential):
             continue
         names = list(seq._modules)
-        for a, b in zip(names, names[1:], strict=False):
+        for a, b in itertools.pairwise(names):
             conv, bn = seq._modules[a], seq._modules[b]
             if (
                 isinstance(conv, nn.Conv2d | nn.ConvTranspose2d)

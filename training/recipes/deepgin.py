@@ -47,7 +47,10 @@ class DeepGINRecipe(Recipe):
     log_keys = ("loss", "l1", "g_adv", "perceptual", "style", "tv", "d_loss")
 
     def build_nets(self) -> dict[str, nn.Module]:
-        return {"G": DeepGIN(width=self.cfg.width, **self.model_config()), "D": DeepGINDiscriminator(width=self.cfg.width)}
+        return {
+            "G": DeepGIN(width=self.cfg.width, **self.model_config()),
+            "D": DeepGINDiscriminator(width=self.cfg.width),
+        }
 
     def build_optimizers(self) -> None:
         warm = self.frac_step(self.opts["warmup_fraction"])
