@@ -146,3 +146,25 @@ def test_input_arrays_not_modified(photo: np.ndarray) -> None:
     inpaint(photo, mask, "ns")
     np.testing.assert_array_equal(photo, before)
     np.testing.assert_array_equal(mask, before_mask)
+
+
+def test_classical_engines_scale_only_big_holes() -> None:
+    """Any-size engines run at full resolution, except boxes whose hole exceeds max_hole_pixels."""
+    rng = np.random.default_rng(2)
+    photo = rng.integers(0, 256, (1200, 1600, 3), dtype=np.uint8)
+    engine = RecordingEngine(EngineSpec("anysize", "Any size", "-", 0, 1, RecordingEngine))
+    big = _blob_mask(1200, 1600, [(300, 300, 900, 800)])  # 300,000 hole pixels
+    result = inpaint(photo, big, engine, InpaintOptions(max_hole_pixels=75_000))
+    (x0, y0, x1, y1), tile = result.boxes[0], engine.tiles[-1]
+    # Scaled by sqrt(75,000 / 300,000) = 1/2 per side (the box, not the hole, sets the tile size).
+    assert abs(tile[0] - (y1 - y0) / 2) <= 1 and abs(tile[1] - (x1 - x0) / 2) <= 1
+    np.testing.assert_array_equal(result.image[big == 0], photo[big == 0])
+    assert (result.image[310:790, 310:890] == (10, 200, 30)).all()  # only the hole's edge is interpolated
+    # A long thin scratch has few pixels: full resolution, whatever its extent.
+    scratch = _blob_mask(1200, 1600, [(100, 600, 1500, 603)])
+    inpaint(photo, scratch, engine, InpaintOptions(max_hole_pixels=75_000))
+    assert max(engine.tiles[-1]) >= 1400
+    inpaint(photo, big, engine, InpaintOptions(max_hole_pixels=0))
+    assert engine.tiles[-1] == (y1 - y0, x1 - x0)  # 0 = never scale
+    with pytest.raises(InpaintError, match="must not be negative"):
+        inpaint(photo, big, engine, InpaintOptions(max_hole_pixels=-1))
