@@ -8,8 +8,9 @@ copy of the whole mask is ever made.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
@@ -33,6 +34,18 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     rgb = np.ascontiguousarray(rgb)
     h, w = rgb.shape[:2]
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def rgb_to_display_image(rgb: np.ndarray) -> QImage:
+    """uint8 H×W×3 RGB -> an owning QImage in Format_RGB32, the raster paint engine's native format.
+
+    ``QPixmap.fromImage`` of such an image shares its data (measured ~0 ms for 24 MP, against
+    ~120 ms for an RGB888 image), so building it in the worker thread — QImage, unlike QPixmap, may
+    be made off the GUI thread — takes the whole conversion off the event loop.
+    """
+    bgra = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGRA)  # RGB32 is 0xffRRGGBB: bytes B, G, R, 255
+    h, w = bgra.shape[:2]
+    return QImage(bgra.data, w, h, 4 * w, QImage.Format.Format_RGB32).copy()
 
 
 def color_table(color: QColor, opacity: float) -> list[int]:
@@ -160,14 +173,14 @@ class Canvas(QGraphicsView):
     # -------------------------------------------------------------- document
     def _on_image_replaced(self) -> None:
         self.clear_result()
-        self.image_item.setPixmap(QPixmap.fromImage(rgb_to_qimage(self.doc.image)))
+        self.image_item.setPixmap(QPixmap.fromImage(rgb_to_display_image(self.doc.image)))
         self.mask_item.set_array(self.doc.mask)
         self.proposal_item.set_array(None)
         self.scene().setSceneRect(QRectF(0, 0, *self.doc.size))
         self.fit()
 
     def _on_image_changed(self) -> None:
-        self.image_item.setPixmap(QPixmap.fromImage(rgb_to_qimage(self.doc.image)))
+        self.image_item.setPixmap(QPixmap.fromImage(rgb_to_display_image(self.doc.image)))
         self.mask_item.set_array(self.doc.mask)
 
     def _on_mask_changed(self, rect: QRect) -> None:
@@ -185,12 +198,18 @@ class Canvas(QGraphicsView):
         self.show_mask = visible
         self.mask_item.setVisible(visible)
 
-    def set_result(self, rgb: np.ndarray | None) -> None:
-        """Show a pending result over the photo (uint8 H×W×3 RGB) or remove it (None)."""
+    def set_result(self, rgb: np.ndarray | None, display: QImage | None = None) -> None:
+        """Show a pending result over the photo (uint8 H×W×3 RGB) or remove it (None).
+
+        ``display``: the same image already converted by :func:`rgb_to_display_image` (the worker
+        does this off the GUI thread); without it the conversion happens here.
+        """
         if rgb is None:
             self.clear_result()
             return
-        self.result_item.setPixmap(QPixmap.fromImage(rgb_to_qimage(rgb)))
+        if display is None or display.size() != QSize(rgb.shape[1], rgb.shape[0]):
+            display = rgb_to_display_image(rgb)
+        self.result_item.setPixmap(QPixmap.fromImage(display))
         self._update_result_visibility()
         self.set_split(self.result_item.split)
 

@@ -15,6 +15,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from engine.pipeline import check_mask
+
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), image pixels
 
 
@@ -70,7 +72,7 @@ class Document(QObject):
 
     def hole(self) -> np.ndarray:
         """Binary mask as the engines see it: uint8 H×W, 255 = hole, 0 = keep."""
-        return np.where(self.mask > 127, 255, 0).astype(np.uint8)
+        return check_mask(self.mask)  # one pass; np.where made a 24 MP int64 temporary (~60 ms)
 
     # ------------------------------------------------------------ mask editing
     def push_mask_patch(self, rect: Rect, before: np.ndarray, text: str) -> None:

@@ -21,6 +21,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def _atomic_write(path: Path, write: Callable[[object], None]) -> None:
 
 
 def _write_png(path: Path, array: np.ndarray) -> None:
-    # compress_level 1: autosave runs on the GUI thread, speed matters more than size here.
+    # compress_level 1: speed matters more than size for a file that lives until the next save.
     _atomic_write(path, lambda f: Image.fromarray(array).save(f, format="PNG", compress_level=1))
 
 
@@ -125,6 +126,7 @@ class Autosaver(QObject):
 
     saved = Signal(int)  # undo index written
     failed = Signal(str)  # why the autosave could not be written (disk full, …)
+    _written = Signal(int, str)  # from the autosave thread: (undo index, error or "")
 
     def __init__(self, doc: Document, folder: Path | None = None, delay_ms: int = 2000) -> None:
         super().__init__(doc)
@@ -134,7 +136,10 @@ class Autosaver(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(delay_ms)
-        self.timer.timeout.connect(self.save_now)
+        self.timer.timeout.connect(self.save_in_background)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
+        self._pending: Future[None] | None = None
+        self._written.connect(self._on_written)
         self._generation = 0
         self._pristine: np.ndarray | None = None  # the image as read from the source file
         self._image_file: tuple[int, str] | None = None  # (revision, file name) of the image PNG written
@@ -154,54 +159,111 @@ class Autosaver(QObject):
             self.timer.start()
 
     def save_now(self) -> bool:
-        """Write the session now (or remove it if there is nothing unsaved). False on failure."""
+        """Write the session now and wait for it (or remove it if there is nothing unsaved).
+
+        False on failure. The debounce timer uses :meth:`save_in_background` instead."""
         self.timer.stop()
-        doc = self.doc
+        self.wait()
         if not self.enabled:
             return False
+        job = self._prepare()
+        if job is None:
+            return True
+        write, index = job
+        try:
+            write()
+        except OSError as exc:
+            self._on_written(index, exc.strerror or str(exc))
+            return False
+        self.saved.emit(index)
+        return True
+
+    def save_in_background(self) -> None:
+        """Snapshot the session on the GUI thread, encode and write it on the autosave thread.
+
+        A 24 MP mask PNG takes ~0.1 s to encode and an applied 24 MP image ~1 s: on the GUI
+        thread that froze brush strokes (benchmarks/gui.py). ``saved``/``failed`` arrive later."""
+        if not self.enabled:
+            return
+        if self._pending is not None and not self._pending.done():
+            self.timer.start()  # the previous write is still running: try again after the delay
+            return
+        job = self._prepare()
+        if job is None:
+            return
+        write, index = job
+
+        def run() -> None:
+            try:
+                write()
+            except OSError as exc:
+                self._written.emit(index, exc.strerror or str(exc))
+            else:
+                self._written.emit(index, "")
+
+        self._pending = self._pool.submit(run)
+
+    def wait(self) -> None:
+        """Block until a background write has finished (before clearing or writing again)."""
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+
+    def _on_written(self, index: int, error: str) -> None:
+        if error:
+            self._image_file = None  # it may not have been written: write it again next time
+            self.failed.emit(f"autosave to {self.folder} failed: {error}")
+        else:
+            self.saved.emit(index)
+
+    def _prepare(self) -> tuple[Callable[[], None], int] | None:
+        """Copy what the session needs (GUI thread) and return (writer, undo index); None when
+        the document is clean, after removing its session."""
+        doc = self.doc
         if not doc.loaded or doc.undo_stack.isClean():
             self.clear()
-            return True
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._generation += 1
-            gen = f"{os.getpid()}-{self._generation}"
-            keep: set[str] = {SESSION_FILE}
-            mask_name = f"mask-{gen}.png"
-            _write_png(self.folder / mask_name, doc.mask)
-            keep.add(mask_name)
-            image_name = None
-            if self._pristine is None or doc.image is not self._pristine:
-                if self._image_file is not None and self._image_file[0] == doc.revision:
-                    image_name = self._image_file[1]  # unchanged since the last autosave
-                else:
-                    image_name = f"image-{gen}.png"
-                    _write_png(self.folder / image_name, doc.image)
-                    self._image_file = (doc.revision, image_name)
-                keep.add(image_name)
-            meta = {
-                "version": FORMAT_VERSION,
-                "source": str(doc.source.path) if doc.source.path else None,
-                "mask": mask_name,
-                "image": image_name,
-                "revision": doc.revision,
-                "undo_index": doc.undo_stack.index(),
-                "undo_count": doc.undo_stack.count(),
-                "saved_at": time.time(),
-            }
+            return None
+        self._generation += 1
+        gen = f"{os.getpid()}-{self._generation}"
+        mask_name = f"mask-{gen}.png"
+        mask = doc.mask.copy()  # painted in place: copy; images are replaced, never modified
+        image_name, image = None, None
+        if self._pristine is None or doc.image is not self._pristine:
+            if self._image_file is not None and self._image_file[0] == doc.revision:
+                image_name = self._image_file[1]  # unchanged since the last autosave
+            else:
+                image_name, image = f"image-{gen}.png", doc.image
+                self._image_file = (doc.revision, image_name)
+        index = doc.undo_stack.index()
+        meta = {
+            "version": FORMAT_VERSION,
+            "source": str(doc.source.path) if doc.source.path else None,
+            "mask": mask_name,
+            "image": image_name,
+            "revision": doc.revision,
+            "undo_index": index,
+            "undo_count": doc.undo_stack.count(),
+            "saved_at": time.time(),
+        }
+        folder = self.folder
+
+        def write() -> None:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_png(folder / mask_name, mask)
+            if image is not None:
+                _write_png(folder / image_name, image)
             payload = json.dumps(meta, indent=1).encode()
-            _atomic_write(self.folder / SESSION_FILE, lambda f: f.write(payload))
-            for p in self.folder.iterdir():  # previous generations, and temp files of a killed run
+            _atomic_write(folder / SESSION_FILE, lambda f: f.write(payload))
+            keep = {SESSION_FILE, mask_name, image_name}
+            for p in folder.iterdir():  # previous generations, and temp files of a killed run
                 if p.name not in keep and (p.suffix == ".png" or p.name.startswith(".")):
                     p.unlink(missing_ok=True)
-        except OSError as exc:
-            self.failed.emit(f"autosave to {self.folder} failed: {exc.strerror or exc}")
-            return False
-        self.saved.emit(doc.undo_stack.index())
-        return True
+
+        return write, index
 
     def clear(self) -> None:
         self.timer.stop()
+        self.wait()  # a write still in flight must not re-create the session after this
         self._image_file = None
         with contextlib.suppress(OSError):  # a stale session is only offered again; never block closing
             clear_session(self.folder)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -741,14 +741,16 @@ class MainWindow(QMainWindow):
             self.compare_shown.emit(entries)
             return
         result: Result = outcome  # type: ignore[assignment]
-        self.show_result(result)
+        self.show_result(result, job.display)
 
-    def show_result(self, result: Result) -> None:
-        """Put ``result`` on the canvas as the pending result (Apply / Discard / compare)."""
+    def show_result(self, result: Result, display: QImage | None = None) -> None:
+        """Put ``result`` on the canvas as the pending result (Apply / Discard / compare).
+
+        ``display``: ``result.image`` already converted for display by the worker, if available."""
         self.pending = result
         self.pending_revision = self.doc.revision
         self.last_seconds = result.seconds
-        self.canvas.set_result(result.image)
+        self.canvas.set_result(result.image, display)
         self.act_show_mask.setChecked(False)
         spec = get_spec(result.engine)
         if CAP_ALPHA_MAPS in spec.capabilities and result.extras.get("alpha_maps"):

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app.canvas import rgb_to_display_image
 from engine.errors import Cancelled, InpaintError
 from engine.pipeline import InpaintOptions, Result, inpaint
 from engine.registry import Engine, create_engine, get_spec
@@ -47,6 +48,9 @@ class Job:
     kind: str = "run"  # "run" (one engine) or "compare"
     revision: int = 0  # Document.revision at submit time
     id: int = field(default_factory=lambda: next(_ids))
+    # Set by the worker for "run" jobs: the result as a display-ready QImage, converted off the
+    # GUI thread (app.canvas.rgb_to_display_image).
+    display: Any = None
 
 
 @dataclass
@@ -99,6 +103,7 @@ class _Runner(QObject):
                     progress=self.progress.emit,
                     cancel=self.cancel_event.is_set,
                 )
+                job.display = rgb_to_display_image(outcome.image)
             self.result.emit(job, outcome)
         except Cancelled:
             self.cancelled.emit(job)

@@ -447,3 +447,30 @@ def test_engine_crash_leaves_document_untouched_and_another_engine_runs(
             assert w.run_engine()
     finally:
         registry._REGISTRY.pop("test-crashing", None)
+
+
+def test_timed_autosave_encodes_off_the_gui_thread(qtbot, window: MainWindow, photo_path, monkeypatch) -> None:
+    """The debounce timer's save encodes and writes on the autosave thread (the GUI thread only
+    snapshots), and clear() waits for that write before removing the session."""
+    import threading
+
+    from app import recovery
+
+    threads: list[str] = []
+    real = recovery._write_png
+
+    def spy(path: Path, array: np.ndarray) -> None:
+        threads.append(threading.current_thread().name)
+        real(path, array)
+
+    monkeypatch.setattr(recovery, "_write_png", spy)
+    w = window
+    assert w.open_path(photo_path)
+    first = _box(w.doc.mask.shape, 10, 10, 60, 60)
+    with qtbot.waitSignal(w.autosaver.saved, timeout=10000):
+        w.doc.set_mask(first, "paint")
+    assert threads and all(name.startswith("autosave") for name in threads)
+    assert threading.current_thread().name not in threads
+    assert np.array_equal(read_session(recovery_dir()).mask, first)
+    w.autosaver.clear()  # waits for the writer, then removes the session
+    assert read_session(recovery_dir()) is None
