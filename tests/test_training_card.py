@@ -42,3 +42,18 @@ def test_card_contents(tmp_path: Path) -> None:
     assert "Does not meet the bar yet" in text and "PSNR 30-40%: 29.00 dB vs NS 30.00 dB — ✗" in text
     assert "Steps: 1234; wall-clock 2.00 h" in text and "Width 0.125" in text and "- blurry" in text
     assert "| object 15-30% | glcic | 4 | 29.00 |" in text
+    assert "Deviation from the paper" not in text  # faithful weights: no deviation line
+
+
+def test_card_states_the_prefill_deviation(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    module = GLCICEngine.build(0.125, {"prefill": "ns"})
+    weights = export_module(
+        module, tmp_path / "glcic.safetensors", "glcic", 0.125, {"prefill": "ns"}, steps=10,
+        wall_clock=60.0, recipe={"paper": "Iizuka", "vgg": None, "size": 256, "batch": 4},
+    )  # fmt: skip
+    report = tmp_path / "eval.json"
+    report.write_text(json.dumps({"summary": _summary(0.5, -0.2), "records": []}))
+    text = write_card(weights, report, tmp_path / "glcic.md").read_text()
+    assert "**Meets the bar.**" in text
+    assert "Deviation from the paper (CPU budget):** the network is a residual on a classical `ns` prefill" in text

@@ -116,6 +116,16 @@ def write_card(
         "",
         f"- Width {meta.get('width')} ({params:,} parameters), config `{json.dumps(meta.get('config', {}))}`",
         f"- Recipe: {recipe.get('paper', '?')}; options `{json.dumps(recipe.get('options', {}))}`",
+        *(
+            [
+                f"- **Deviation from the paper (CPU budget):** the network is a residual on a classical "
+                f"`{meta['config']['prefill']}` prefill — it sees the Navier–Stokes fill in the hole instead of "
+                "the paper's fill value and its output layer adds a zero-initialised correction to it, so it "
+                "started training exactly at Navier–Stokes (DESIGN.md calibration; `engine.blend.classical_prefill`)."
+            ]
+            if isinstance(meta.get("config"), dict) and meta["config"].get("prefill")
+            else []
+        ),
         f"- Loss terms offline: {vgg_text}",
         f"- Masks: `{json.dumps(recipe.get('masks', {}))}`; crops {recipe.get('size')}², batch {recipe.get('batch')}, "
         f"{recipe.get('world_size', 1)} process(es), seed {recipe.get('seed')}",
