@@ -57,3 +57,21 @@ def test_card_states_the_prefill_deviation(tmp_path: Path) -> None:
     text = write_card(weights, report, tmp_path / "glcic.md").read_text()
     assert "**Meets the bar.**" in text
     assert "Deviation from the paper (CPU budget):** the network is a residual on a classical `ns` prefill" in text
+
+
+def test_eval_doc_summarises_every_engine(tmp_path: Path) -> None:
+    from training.card import write_eval_doc
+
+    reports = []
+    for engine, gap in (("glcic", 0.5), ("pconv", -1.0)):
+        rows = [{**r, "engine": engine} if r["engine"] == "glcic" else r for r in _summary(gap, -gap)]
+        path = tmp_path / f"eval-{engine}.json"
+        path.write_text(json.dumps({"summary": rows, "records": []}))
+        reports.append(path)
+    text = write_eval_doc(reports, tmp_path / "EVAL.md", ["inpaint eval --engine glcic ..."]).read_text()
+    assert "inpaint eval --engine glcic ..." in text
+    glcic = next(line for line in text.splitlines() if line.startswith("| glcic |"))
+    pconv = next(line for line in text.splitlines() if line.startswith("| pconv |"))
+    assert "30.50 / 30.00" in glcic and glcic.endswith("| met |")
+    assert "29.00 / 30.00" in pconv and pconv.endswith("| not yet |")
+    assert "## glcic" in text and "## pconv" in text

@@ -148,3 +148,58 @@ def write_card(
     out = Path(output)
     out.write_text("\n".join(lines))
     return out
+
+
+def write_eval_doc(reports: list[str | Path], output: str | Path, commands: list[str] | None = None) -> Path:
+    """``resources/weights/EVAL.md``: every engine's ``inpaint eval`` report beside Telea and NS.
+
+    ``reports``: eval-<engine>.json files (one per learned engine, all on the same images and
+    masks). Writes a bar summary (PSNR on the 30–60 % and object buckets, BPE on object holes,
+    each engine against Navier–Stokes) and each engine's full table; returns the path.
+    """
+    loaded = []
+    for path in reports:
+        summary = json.loads(Path(path).read_text())["summary"]
+        engines = {r["engine"] for r in summary} - {"telea", "ns"}
+        if len(engines) != 1:
+            raise ValueError(f"{path}: expected one learned engine beside telea/ns, found {sorted(engines)}")
+        loaded.append((engines.pop(), summary))
+    loaded.sort()
+    lines = [
+        "# Evaluation of the shipped weights",
+        "",
+        "Held-out validation photos of the Debian corpus (`resources/corpus/split.txt` val part, scaled and "
+        "centre-cropped to 512²) × fixed masks per hole-ratio bucket, composited results, beside OpenCV Telea "
+        "and Navier–Stokes on the same images and masks. PSNR in dB, L1 and BPE (5-px band inside the hole "
+        "edge, DFNet §4.2) in % of 255, detail = mean |Laplacian| of luma in the hole, result / truth.",
+        "",
+        "Commands:",
+        "",
+        "```sh",
+        *(commands or []),
+        "```",
+        "",
+        "## Against the bar of issue #6 (engine vs Navier–Stokes)",
+        "",
+        "| engine | "
+        + " | ".join(f"PSNR {b}" for b in BAR_PSNR)
+        + " | "
+        + " | ".join(f"BPE {b}" for b in BAR_BPE)
+        + " | bar |",
+        "|---|" + "---|" * (len(BAR_PSNR) + len(BAR_BPE) + 1),
+    ]
+    for engine, summary in loaded:
+        rows = {(r["bucket"], r["engine"]): r for r in summary}
+        cells = []
+        for key, buckets in (("psnr", BAR_PSNR), ("bpe", BAR_BPE)):
+            for b in buckets:
+                mine, ns = rows.get((b, engine)), rows.get((b, "ns"))
+                cells.append(f"{mine[key]:.2f} / {ns[key]:.2f}" if mine and ns else "—")
+        ok, _ = bar_check(summary, engine)
+        lines.append(f"| {engine} | " + " | ".join(cells) + f" | {'met' if ok else 'not yet'} |")
+    lines += ["", "Cells: engine / NS. See each model card (`<engine>.md`) for the recipe and training time.", ""]
+    for engine, summary in loaded:
+        lines += [f"## {engine}", "", *_table(summary), ""]
+    out = Path(output)
+    out.write_text("\n".join(lines))
+    return out

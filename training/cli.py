@@ -119,6 +119,14 @@ def _card(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaldoc(args: argparse.Namespace) -> int:
+    from training.card import write_eval_doc
+
+    path = write_eval_doc(args.eval, args.output, args.command)
+    print(f"wrote {path}")
+    return 0
+
+
 def _report(metrics: dict[str, float]) -> None:
     if metrics:
         keys = ("psnr", "ssim", "l1", "bpe", "detail")
@@ -199,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notes", default="", help="known weaknesses (markdown)")
     p.add_argument("--command", default="", help="the eval command, quoted in the card")
     p.set_defaults(func=_card)
+
+    p = sub.add_parser("evaldoc", help="write EVAL.md from several `inpaint eval` JSON reports")
+    p.add_argument("--eval", required=True, type=Path, nargs="+", help="eval-<engine>.json files")
+    p.add_argument("--output", required=True, type=Path)
+    p.add_argument("--command", action="append", default=[], help="a command that produced them (repeatable)")
+    p.set_defaults(func=_evaldoc)
     return parser
 
 
