@@ -16,6 +16,7 @@ import torch
 
 from engine.blend import classical_prefill
 from engine.models.deepgin import DeepGIN
+from engine.models.dfnet import DFNet
 from engine.models.glcic import CompletionNetwork
 from engine.models.isnet import ISNet
 from engine.registry import create_engine
@@ -26,7 +27,7 @@ from training.export import export_run
 from training.loop import train
 from training.recipes.base import prefill_batch
 
-NETWORKS = {"deepgin": DeepGIN, "glcic": CompletionNetwork, "isnet": ISNet}
+NETWORKS = {"deepgin": DeepGIN, "dfnet": DFNet, "glcic": CompletionNetwork, "isnet": ISNet}
 
 
 def _scene(side: int = 96) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +58,7 @@ def test_untrained_residual_engine_returns_the_ns_fill(name: str, tmp_path: Path
     module = NETWORKS[name](width=0.125, prefill="ns")
     path = export_module(module, tmp_path / f"{name}.safetensors", name, 0.125, {"prefill": "ns"}, dtype=None)
     engine = create_engine(name, weights=path)
-    image, mask = _scene()
+    image, mask = _scene(256)  # DFNet's sides are multiples of 256
     filled = engine.fill(image, mask, {}).image
     assert np.array_equal(filled, classical_prefill(image, mask, "ns"))
     # After a training-like nudge of every weight the result changes but stays independent of the
@@ -65,6 +66,9 @@ def test_untrained_residual_engine_returns_the_ns_fill(name: str, tmp_path: Path
     with torch.no_grad():
         for p in engine.module.parameters():
             p.add_(0.01 * torch.randn_like(p))
+        if isinstance(engine.module, DFNet):  # open its alphas (they start at ≈ 0)
+            for block in engine.module.fusion:
+                block.alpha[2].bias.fill_(0.0)
     scribbled = image.copy()
     scribbled[mask > 0] = 0
     a, b = engine.fill(image, mask, {}).image, engine.fill(scribbled, mask, {}).image

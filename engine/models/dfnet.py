@@ -61,6 +61,10 @@ def scale_to(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(image, size=size, mode="area")
 
 
+#: Initial alpha logit of a prefill network: sigmoid(−9) ≈ 1.2e-4, i.e. the blend starts at the prefill.
+PREFILL_ALPHA_BIAS = -9.0
+
+
 class FusionBlock(nn.Module):
     """§3.1 / Fig. 2: raw completion M, alpha A and blend B on one decoder level."""
 
@@ -104,9 +108,15 @@ class DFNet(nn.Module):
 
     forward(image, hole): image float32 N×3×H×W RGB in [0, 1], hole pixels zeroed; hole float32
     N×1×H×W, 1 = hole; H, W multiples of 256. Returns :class:`DFNetOutput` (final image: ``.image``).
+
+    ``prefill`` (not in the paper; an option for the CPU training budget, DESIGN.md): the holes of
+    ``image`` hold a classical fill (:func:`engine.blend.classical_prefill`), so I_k is that fill
+    and every fusion block's alpha starts at ≈ 0 (last alpha conv zero weights, bias
+    ``PREFILL_ALPHA_BIAS``): the untrained network returns the prefill (to < 0.1/255), and training
+    learns where its raw completion beats it — which the alpha maps then show.
     """
 
-    def __init__(self, width: float = 1.0, fusion_blocks: int = 6) -> None:
+    def __init__(self, width: float = 1.0, fusion_blocks: int = 6, prefill: str | None = None) -> None:
         super().__init__()
         if not 1 <= fusion_blocks <= len(DECODER):
             raise ValueError(f"fusion_blocks must be 1..{len(DECODER)}, got {fusion_blocks}")
@@ -126,6 +136,12 @@ class DFNet(nn.Module):
             cin = cout
         hidden = scaled(32, width)
         self.fusion = nn.ModuleList(FusionBlock(c, hidden) for c in dec_ch[-fusion_blocks:])
+        self.prefill = prefill
+        if prefill:
+            for block in self.fusion:
+                last = block.alpha[2]
+                nn.init.zeros_(last.weight)
+                nn.init.constant_(last.bias, PREFILL_ALPHA_BIAS)
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> DFNetOutput:
         x = torch.cat([image, hole], dim=1)

@@ -43,11 +43,13 @@ class DFNetRecipe(Recipe):
         "decay_every": 0.25,
         "decay": 0.1,
         "fusion_blocks": 6,
+        # Not in the paper: "ns" feeds a Navier–Stokes prefill and starts every alpha at ≈ 0 (DESIGN.md).
+        "prefill": None,
     }
     log_keys = ("loss", "l1", "perceptual", "style", "tv")
 
     def model_config(self) -> dict[str, Any]:
-        return {"fusion_blocks": int(self.opts["fusion_blocks"])}
+        return {"fusion_blocks": int(self.opts["fusion_blocks"]), **super().model_config()}
 
     def build_nets(self) -> dict[str, nn.Module]:
         return {"G": DFNet(width=self.cfg.width, **self.model_config())}
@@ -61,7 +63,7 @@ class DFNetRecipe(Recipe):
 
     def train_step(self, step: int, image: torch.Tensor, hole: torch.Tensor) -> dict[str, Any]:
         o = self.opts
-        result = self.G(image * (1 - hole), hole)
+        result = self.G(self.net_input(image, hole), hole)
         outs = result.outputs  # coarse → fine
         p = outs[-int(o["p_levels"]) :]
         q = outs[-int(o["q_levels"]) :]
