@@ -101,8 +101,6 @@ class TorchEngine(Engine):
             x = image_to_tensor(image, self.device) * (1.0 - m)
         with torch.inference_mode():
             out, extras = self.run(x, m, options)
-        if self.prefill:
-            x = x * (1.0 - m)
         out = out * m + x * (1.0 - m)
         return FillOutput(tensor_to_image(out), extras)
 
