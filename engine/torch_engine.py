@@ -65,8 +65,10 @@ class TorchEngine(Engine):
         self.module = prepare_for_inference(module).to(device).to(memory_format=torch.channels_last)
         # A network trained on 256² crops fills best at about that scale (REFERENCE.md: downscaling
         # a big photo to the training scale beats running at full size), so crops are resized to
-        # the trained size when the weights record it, rounded up to the pad multiple.
+        # the trained size when the weights record it, rounded up to the pad multiple — unless the
+        # weights name their own working size (``native_resolution``, chosen by evaluation).
         trained = int(meta.get("recipe", {}).get("size", 0) or 0) if isinstance(meta.get("recipe"), dict) else 0
+        trained = int(meta.get("native_resolution", 0) or 0) or trained
         if trained > 0:
             multiple = max(1, spec.pad_multiple)
             self.native_resolution = -(-trained // multiple) * multiple

@@ -141,6 +141,11 @@ def test_native_resolution_follows_the_trained_crop_size(tmp_path: Path) -> None
         module, tmp_path / "b.safetensors", "glcic", TEST_WIDTH, {}, dtype=None, recipe={"size": 256}
     )
     assert create_engine("glcic", weights=plain).native_resolution == spec.native_resolution
+    chosen = export_module(
+        module, tmp_path / "c.safetensors", "glcic", TEST_WIDTH, {}, dtype=None, recipe={"size": 256},
+        native_resolution=510,
+    )  # fmt: skip
+    assert create_engine("glcic", weights=chosen).native_resolution == 512  # named size, to the pad multiple
     engine = create_engine("glcic", weights=trained)
     assert engine.native_resolution == 256
     image = np.zeros((1200, 1600, 3), np.uint8)

@@ -98,7 +98,7 @@ def _export(args: argparse.Namespace) -> int:
 
     from training.export import export_run
 
-    path = export_run(args.run, args.output, dtype=None if args.fp32 else torch.float16)
+    path = export_run(args.run, args.output, dtype=None if args.fp32 else torch.float16, native=args.native)
     print(f"wrote {path}")
     return 0
 
@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", type=Path)
     p.add_argument("--output", required=True, type=Path)
     p.add_argument("--fp32", action="store_true", help="keep fp32 (default fp16)")
+    p.add_argument("--native", type=int, help="working side for the engine (default: the training crop size)")
     p.set_defaults(func=_export)
 
     p = sub.add_parser("evalset", help="write the held-out photos and bucket masks for `inpaint eval`")

@@ -33,8 +33,14 @@ def load_generator(run: str | Path) -> tuple[torch.nn.Module, TrainConfig, dict[
     return recipe.G.eval(), cfg, recipe.model_config(), state
 
 
-def export_run(run: str | Path, output: str | Path, dtype: torch.dtype | None = torch.float16) -> Path:
-    """Write ``output`` (.safetensors) from the run's latest checkpoint, with full metadata."""
+def export_run(
+    run: str | Path, output: str | Path, dtype: torch.dtype | None = torch.float16, native: int | None = None
+) -> Path:
+    """Write ``output`` (.safetensors) from the run's latest checkpoint, with full metadata.
+
+    ``native``: the side the engine should work at (metadata ``native_resolution``), when it is
+    not the training crop size — e.g. a prefill-residual network measured to fill better at 512²
+    than at its 256² training size (the evaluation that decided it goes in the model card)."""
     from training.recipes import get_recipe
 
     G, cfg, model_config, state = load_generator(run)
@@ -64,6 +70,7 @@ def export_run(run: str | Path, output: str | Path, dtype: torch.dtype | None = 
         metrics=state.get("metrics", {}),
         wall_clock=round(float(state.get("wall_clock", 0.0)), 1),
         created=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        **({"native_resolution": int(native)} if native else {}),
     )
 
 
