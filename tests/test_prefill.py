@@ -60,7 +60,11 @@ def test_untrained_residual_engine_returns_the_ns_fill(name: str, tmp_path: Path
     engine = create_engine(name, weights=path)
     image, mask = _scene(256)  # DFNet's sides are multiples of 256
     filled = engine.fill(image, mask, {}).image
-    assert np.array_equal(filled, classical_prefill(image, mask, "ns"))
+    prefill = classical_prefill(image, mask, "ns")
+    if name == "dfnet":  # its alphas start at 0.01, not 0 (a gradient to learn from): within 1 %
+        assert np.abs(filled.astype(int) - prefill).max() <= 3
+    else:
+        assert np.array_equal(filled, prefill)
     # After a training-like nudge of every weight the result changes but stays independent of the
     # hole's old content, and known pixels stay exact.
     with torch.no_grad():

@@ -61,8 +61,10 @@ def scale_to(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(image, size=size, mode="area")
 
 
-#: Initial alpha logit of a prefill network: sigmoid(−9) ≈ 1.2e-4, i.e. the blend starts at the prefill.
-PREFILL_ALPHA_BIAS = -9.0
+#: Initial alpha logit of a prefill network: sigmoid(−4.6) ≈ 0.01, so the blend starts within 1 % of
+#: the prefill while alpha still gets a usable gradient (sigmoid' ≈ 0.01; at −9 it would be 1e-4,
+#: which all but freezes the alpha heads).
+PREFILL_ALPHA_BIAS = -4.6
 
 
 class FusionBlock(nn.Module):
@@ -111,9 +113,9 @@ class DFNet(nn.Module):
 
     ``prefill`` (not in the paper; an option for the CPU training budget, DESIGN.md): the holes of
     ``image`` hold a classical fill (:func:`engine.blend.classical_prefill`), so I_k is that fill
-    and every fusion block's alpha starts at ≈ 0 (last alpha conv zero weights, bias
-    ``PREFILL_ALPHA_BIAS``): the untrained network returns the prefill (to < 0.1/255), and training
-    learns where its raw completion beats it — which the alpha maps then show.
+    and every fusion block's alpha starts at ≈ 0.01 (last alpha conv zero weights, bias
+    ``PREFILL_ALPHA_BIAS``): the untrained network returns the prefill to within 1 % (≤ 3/255),
+    and training learns where its raw completion beats it — which the alpha maps then show.
     """
 
     def __init__(self, width: float = 1.0, fusion_blocks: int = 6, prefill: str | None = None) -> None:
