@@ -1,6 +1,6 @@
 """The classical-prefill residual option (recipe option ``prefill``, weights config ``prefill``).
 
-An untrained residual generator returns exactly the Navier–Stokes fill, through the engine and
+An untrained residual generator returns the Navier–Stokes fill (exactly; DFNet within 1 %), through the engine and
 through training; the hole's old content never reaches the result; the option travels from the
 recipe through export into the engine.
 """
