@@ -126,13 +126,13 @@ def test_large_input_is_completed_as_interleaved_subimages(net: DeepGIN) -> None
     assert torch.allclose(got, merge_subimages(subs, 2, 2), atol=1e-6)
 
 
-def test_engine_registration_and_unavailable_without_weights() -> None:
+def test_engine_registration_and_shipped_weights_found() -> None:
     spec = get_spec("deepgin")
     assert spec.default_weights == "deepgin.safetensors"
     assert CAP_LEARNED in spec.capabilities
     assert spec.native_resolution == 256 and spec.pad_multiple % 16 == 0
-    ok, reason = spec.availability()
-    assert not ok and "deepgin.safetensors" in reason
+    ok, reason = spec.availability()  # the shipped resources/weights/deepgin.safetensors
+    assert ok, reason
     assert spec.resolve_options({})["self_ensemble"] is False
 
 

@@ -113,13 +113,13 @@ def test_export_round_trip_gives_identical_outputs(tmp_path: Path) -> None:
         assert torch.equal(engine.module.state_dict()[name], tensor), name
 
 
-def test_engine_registration_and_unavailable_without_weights() -> None:
+def test_engine_registration_and_shipped_weights_found() -> None:
     spec = get_spec("isnet")
     assert spec.default_weights == "isnet.safetensors"
     assert CAP_LEARNED in spec.capabilities
     assert spec.pad_multiple % 16 == 0 and spec.native_resolution == 256
-    ok, reason = spec.availability()
-    assert not ok and "isnet.safetensors" in reason
+    ok, reason = spec.availability()  # the shipped resources/weights/isnet.safetensors
+    assert ok, reason
 
 
 def test_engine_output_independent_of_hole_content(tmp_path: Path, net: ISNet) -> None:
