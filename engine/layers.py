@@ -43,6 +43,14 @@ def make_activation(name: str | None) -> nn.Module:
     raise ValueError(f"unknown activation {name!r}")
 
 
+def zero_init(conv: nn.Module) -> nn.Module:
+    """Zero ``conv``'s weight and bias in place (a residual branch that starts as "add nothing")."""
+    nn.init.zeros_(conv.weight)
+    if getattr(conv, "bias", None) is not None:
+        nn.init.zeros_(conv.bias)
+    return conv
+
+
 class PartialConv2d(nn.Module):
     """Partial convolution + mask update (PConv §3.1).
 

@@ -41,6 +41,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.attention import SelfAttention, SPDResBlock
+from engine.layers import zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, OptionSpec, register
 from engine.torch_engine import TorchEngine
 
@@ -192,8 +193,7 @@ class DeepGIN(nn.Module):
         self._init_weights()
         if prefill:
             for conv in (self.coarse.decoder[-1], self.refine.to_rgb, self.refine.lr_head[-1]):
-                nn.init.zeros_(conv.weight)
-                nn.init.zeros_(conv.bias)
+                zero_init(conv)
 
     def _init_weights(self) -> None:
         # §5.1 cites ESRGAN's "smaller initialisation": Kaiming init, scaled by 0.1 on the residual

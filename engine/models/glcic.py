@@ -38,7 +38,7 @@ import torch
 from torch import nn
 
 from engine.blend import poisson_blend
-from engine.layers import ConvNormAct, scaled
+from engine.layers import ConvNormAct, scaled, zero_init
 from engine.registry import CAP_LEARNED, CAP_POISSON, EngineSpec, FillOutput, OptionSpec, register
 from engine.torch_engine import TorchEngine
 
@@ -100,8 +100,7 @@ class CompletionNetwork(nn.Module):
         self.prefill = prefill
         if prefill:
             out_layer = ConvNormAct(cin, 3, 3, norm=False, act=None)
-            nn.init.zeros_(out_layer[0].weight)
-            nn.init.zeros_(out_layer[0].bias)
+            zero_init(out_layer[0])
             layers.append(out_layer)
         else:
             # Output layer: conv 3×3 to RGB, sigmoid, no BatchNorm (§3.5).

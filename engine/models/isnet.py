@@ -39,6 +39,7 @@ import torch
 from torch import nn
 
 from engine.attention import sn_conv
+from engine.layers import zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, register
 from engine.torch_engine import TorchEngine
 
@@ -152,9 +153,7 @@ class ISNet(nn.Module):
             # classical fill and a zero-initialised plain conv adds a correction to it, so the
             # untrained network returns the prefill. Not spectral-normalised: SN of a zero weight
             # divides by zero, and an output layer feeds no discriminator-facing features.
-            self.to_rgb = nn.Conv2d(ch[0], 3, 3, padding=1)
-            nn.init.zeros_(self.to_rgb.weight)
-            nn.init.zeros_(self.to_rgb.bias)
+            self.to_rgb = zero_init(nn.Conv2d(ch[0], 3, 3, padding=1))
         else:
             self.to_rgb = sn_conv(ch[0], 3)
 
