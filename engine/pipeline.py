@@ -7,6 +7,8 @@ Strategies for photos larger than an engine's working size:
   engine's native resolution, padded to the engine's multiple, filled, un-padded, resized back,
   and only hole pixels are pasted into the full-resolution photo. Engines without a native size
   (classical) work at full resolution, except on boxes whose hole exceeds ``max_hole_pixels``.
+  Prefill engines (``Engine.prefill``) have only their correction resized back, added to the
+  classical prefill computed as the classical engine would for that box.
 - ``resize``: the whole photo scaled so its long side is at most ``resize_limit``, filled, and the
   hole pixels scaled back up.
 - ``full``: the whole photo at full size (slow on big photos; what a researcher may want).
@@ -25,7 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from engine.blend import paste
+from engine.blend import classical_prefill, paste
 from engine.errors import Cancelled, InpaintError
 from engine.registry import Engine, create_engine
 
@@ -157,10 +159,16 @@ def inpaint(
         report(i / len(boxes), f"{engine.spec.display_name}: region {i + 1} of {len(boxes)}")
         x0, y0, x1, y1 = box
         area = int(np.count_nonzero(binary[y0:y1, x0:x1]))
-        box_limit = limit
-        if options.strategy == "crop" and not limit and options.max_hole_pixels and area > options.max_hole_pixels:
-            box_limit = max(16, round(max(x1 - x0, y1 - y0) * (options.max_hole_pixels / area) ** 0.5))
-        filled, box_extras = _fill_tile(engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], box_limit, engine_options)
+        # Any-size (classical) engines fill a box whose hole exceeds max_hole_pixels at this scale.
+        reduced = 0
+        if options.strategy == "crop" and options.max_hole_pixels and area > options.max_hole_pixels:
+            reduced = max(16, round(max(x1 - x0, y1 - y0) * (options.max_hole_pixels / area) ** 0.5))
+        box_limit = limit or reduced
+        # The scale a classical engine would fill this box at: a prefill engine's prefill uses it.
+        prefill_limit = reduced if options.strategy == "crop" else limit
+        filled, box_extras = _fill_tile(
+            engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], box_limit, engine_options, prefill_limit
+        )
         if options.feather > 0:
             out[y0:y1, x0:x1] = paste(out[y0:y1, x0:x1], filled, binary[y0:y1, x0:x1], options.feather)
         else:
@@ -176,26 +184,60 @@ def inpaint(
 
 
 def _fill_tile(
-    engine: Engine, tile: np.ndarray, tile_mask: np.ndarray, limit: int, engine_options: dict[str, Any]
+    engine: Engine,
+    tile: np.ndarray,
+    tile_mask: np.ndarray,
+    limit: int,
+    engine_options: dict[str, Any],
+    prefill_limit: int = 0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Scale (long side <= limit; 0 = keep), pad, fill, un-pad and scale back one tile."""
+    """Scale (long side <= limit; 0 = keep), pad, fill, un-pad and scale back one tile.
+
+    A prefill engine's downscaled result (``FillOutput.base`` set) is not scaled back as an image:
+    its correction ``image - base`` is, and is added to :func:`_prefill_tile` at ``prefill_limit``
+    (what the classical engine of that method gives for this box), so a zero correction returns
+    exactly the classical engine's fill.
+    """
     h, w = tile_mask.shape
-    scale = limit / max(h, w) if limit and max(h, w) > limit else 1.0
-    if scale < 1.0:
-        sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
-        small = cv2.resize(tile, (sw, sh), interpolation=cv2.INTER_AREA)
-        # Area-averaged then "any coverage = hole": thin scratches survive the downscale.
-        small_mask = np.where(cv2.resize(tile_mask, (sw, sh), interpolation=cv2.INTER_AREA) > 0, 255, 0).astype(
-            np.uint8
-        )
-    else:
-        small, small_mask = tile, tile_mask
+    small, small_mask = _downscale(tile, tile_mask, limit)
     padded, padded_mask, pads = pad_to_multiple(small, small_mask, engine.spec.pad_multiple)
     result = engine.fill(padded, padded_mask, engine_options)
     filled = unpad(result.image, pads)
-    if filled.shape[:2] != (h, w):
-        filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
-    return filled, result.extras
+    if small is tile:
+        return filled, result.extras
+    if result.base is not None and engine.prefill:
+        # The network's correction is low-frequency: computed at the working size and added to a
+        # full-resolution prefill, the hole's edge stays as sharp as the classical fill's (residual
+        # upsampling as in Yi et al., CVPR 2020, "contextual residual aggregation").
+        delta = filled.astype(np.float32) - unpad(result.base, pads).astype(np.float32)
+        delta = cv2.resize(delta, (w, h), interpolation=cv2.INTER_LINEAR)
+        base = _prefill_tile(engine.prefill, tile, tile_mask, prefill_limit).astype(np.float32)
+        return np.clip(np.rint(base + delta), 0, 255).astype(np.uint8), result.extras
+    return cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC), result.extras
+
+
+def _downscale(tile: np.ndarray, tile_mask: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """``tile`` and ``tile_mask`` with long side <= ``limit`` (0 = keep; then the same objects)."""
+    h, w = tile_mask.shape
+    if not limit or max(h, w) <= limit:
+        return tile, tile_mask
+    scale = limit / max(h, w)
+    sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
+    small = cv2.resize(tile, (sw, sh), interpolation=cv2.INTER_AREA)
+    # Area-averaged then "any coverage = hole": thin scratches survive the downscale.
+    small_mask = np.where(cv2.resize(tile_mask, (sw, sh), interpolation=cv2.INTER_AREA) > 0, 255, 0).astype(np.uint8)
+    return small, small_mask
+
+
+def _prefill_tile(method: str, tile: np.ndarray, tile_mask: np.ndarray, limit: int) -> np.ndarray:
+    """:func:`classical_prefill` of one tile as :func:`_fill_tile` runs the classical engine
+    ``method`` on it (same scaling; radius 5 is that engine's default): uint8 H×W×3 RGB."""
+    h, w = tile_mask.shape
+    small, small_mask = _downscale(tile, tile_mask, limit)
+    filled = classical_prefill(small, small_mask, method)
+    if small is tile:
+        return filled
+    return cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
 def pad_to_multiple(

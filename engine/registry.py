@@ -74,10 +74,14 @@ class FillOutput:
 
     ``image``: uint8 H×W×3 RGB, same size as the input tile. ``extras``: engine-specific
     outputs, e.g. ``{"alpha_maps": [float32 h×w×3 arrays in [0, 1], ...]}`` for DFNet.
+    ``base``: uint8 H×W×3 RGB classical prefill the image is a correction of (prefill engines, whose
+    :attr:`Engine.prefill` names the method), else None; the pipeline then scales back only the
+    correction ``image - base`` of a downscaled tile (see ``engine.pipeline._fill_tile``).
     """
 
     image: np.ndarray
     extras: dict[str, Any] = field(default_factory=dict)
+    base: np.ndarray | None = None
 
 
 class Engine(ABC):
@@ -92,6 +96,8 @@ class Engine(ABC):
         #: Working side the crop strategy resizes boxes to (0 = any size). Learned engines take it
         #: from their weights' training crop size when recorded, else the spec's paper value.
         self.native_resolution = spec.native_resolution
+        #: Classical fill (a key of ``engine.blend.PREFILLS``) this engine's output corrects, or None.
+        self.prefill: str | None = None
 
     @abstractmethod
     def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:

@@ -61,7 +61,7 @@ class TorchEngine(Engine):
             ) from None
         # Residual engines (config "prefill", a deviation from the papers made for the CPU training
         # budget, see DESIGN.md) see a classical fill in the hole instead of zeros.
-        self.prefill: str | None = meta.get("config", {}).get("prefill") or None
+        self.prefill = meta.get("config", {}).get("prefill") or None
         self.module = prepare_for_inference(module).to(device).to(memory_format=torch.channels_last)
         # A network trained on 256² crops fills best at about that scale (REFERENCE.md: downscaling
         # a big photo to the training scale beats running at full size), so crops are resized to
@@ -95,16 +95,18 @@ class TorchEngine(Engine):
 
     def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:
         m = mask_to_tensor(mask, self.device)
+        base = None
         if self.prefill:
             # The prefill reads known pixels only, so the hole's old content cannot leak in.
-            x = image_to_tensor(classical_prefill(image, mask, self.prefill), self.device)
+            base = classical_prefill(image, mask, self.prefill)
+            x = image_to_tensor(base, self.device)
         else:
             # Holes are zeroed before the network so the hole's old content can never leak in.
             x = image_to_tensor(image, self.device) * (1.0 - m)
         with torch.inference_mode():
             out, extras = self.run(x, m, options)
         out = out * m + x * (1.0 - m)
-        return FillOutput(tensor_to_image(out), extras)
+        return FillOutput(tensor_to_image(out), extras, base)
 
 
 def export_module(

@@ -15,11 +15,13 @@ import pytest
 import torch
 
 from engine.blend import classical_prefill
+from engine.imageio import load_image
 from engine.models.deepgin import DeepGIN
 from engine.models.dfnet import DFNet
 from engine.models.glcic import CompletionNetwork
 from engine.models.isnet import ISNet
-from engine.registry import create_engine
+from engine.pipeline import InpaintOptions, inpaint
+from engine.registry import Engine, EngineSpec, FillOutput, create_engine
 from engine.torch_engine import export_module, image_to_tensor, mask_to_tensor
 from engine.weights import read_metadata
 from training.config import TrainConfig
@@ -27,6 +29,7 @@ from training.export import export_run
 from training.loop import train
 from training.recipes.base import prefill_batch
 
+SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "storm.jpg"
 NETWORKS = {"deepgin": DeepGIN, "dfnet": DFNet, "glcic": CompletionNetwork, "isnet": ISNet}
 
 
@@ -108,3 +111,64 @@ def test_prefill_recipe_trains_and_exports_a_residual_engine(tmp_path: Path) -> 
     image, mask = _scene(64)
     out = engine.fill(image, mask, {}).image
     assert np.array_equal(out[mask == 0], image[mask == 0])
+
+
+def _sample_photo() -> tuple[np.ndarray, np.ndarray]:
+    """The sample photo at 720×480 (bigger than a 256 engine) and a big elliptic object hole."""
+    image = cv2.resize(load_image(SAMPLE).rgb, (720, 480), interpolation=cv2.INTER_AREA)
+    mask = np.zeros((480, 720), np.uint8)
+    cv2.ellipse(mask, (400, 250), (95, 70), 20, 0, 360, 255, -1)
+    return image, mask
+
+
+@pytest.mark.parametrize("max_hole_pixels", [150_000, 5_000])
+def test_untrained_residual_engine_through_the_pipeline_is_the_ns_engine(max_hole_pixels: int, tmp_path: Path) -> None:
+    """Downscaled crops keep the prefill at the classical engine's scale: with zero correction a
+    prefill engine gives exactly the NS engine's result, also when max_hole_pixels scales NS down."""
+    torch.manual_seed(0)
+    module = ISNet(width=0.125, prefill="ns")
+    path = export_module(module, tmp_path / "isnet.safetensors", "isnet", 0.125, {"prefill": "ns"}, dtype=None)
+    engine = create_engine("isnet", weights=path)
+    assert engine.native_resolution == 256
+    image, mask = _sample_photo()
+    options = InpaintOptions(strategy="crop", max_hole_pixels=max_hole_pixels)
+    learned, ns = inpaint(image, mask, engine, options), inpaint(image, mask, "ns", options)
+    (x0, y0, x1, y1), area = learned.boxes[0], np.count_nonzero(mask)
+    assert learned.boxes == ns.boxes and max(x1 - x0, y1 - y0) > 256  # the engine's crop is downscaled
+    assert (area > max_hole_pixels) == (max_hole_pixels == 5_000)  # the second case scales NS down
+    assert np.array_equal(learned.image, ns.image)
+    assert np.array_equal(learned.image[mask == 0], image[mask == 0])
+    assert not np.array_equal(learned.image[mask > 0], image[mask > 0])
+    # The engine reports the prefill its output corrects.
+    tile, tile_mask = image[:256, 256:512], mask[:256, 256:512]
+    out = engine.fill(tile, tile_mask, {})
+    assert out.base is not None and np.array_equal(out.base, classical_prefill(tile, tile_mask, "ns"))
+
+
+class PlusTenEngine(Engine):
+    """Test double: a prefill engine whose correction is +10 in the hole."""
+
+    def __init__(self, spec: EngineSpec, device: str = "cpu", weights: object = None) -> None:
+        super().__init__(spec, device)
+        self.prefill = "ns"
+
+    def fill(self, image: np.ndarray, mask: np.ndarray, options: dict) -> FillOutput:
+        base = classical_prefill(image, mask, "ns")
+        out = base.astype(np.int16)
+        out[mask > 127] += 10
+        return FillOutput(np.clip(out, 0, 255).astype(np.uint8), {}, base)
+
+
+def test_residual_correction_is_added_to_the_full_resolution_prefill() -> None:
+    engine = PlusTenEngine(EngineSpec("plusten", "Plus ten", "-", 256, 8, PlusTenEngine))
+    image, mask = _sample_photo()
+    image = (image * 0.7 + 20).astype(np.uint8)  # no clipping at +10
+    for options in (InpaintOptions(), InpaintOptions(max_hole_pixels=5_000)):
+        result, ns = inpaint(image, mask, engine, options), inpaint(image, mask, "ns", options)
+        assert max(np.subtract(result.boxes[0][2:], result.boxes[0][:2])) > 256  # downscaled crop
+        diff = result.image.astype(int) - ns.image
+        interior = cv2.erode(mask, np.ones((9, 9), np.uint8)) > 0  # the hole eroded by 4 px
+        assert interior.sum() > 10_000 and np.abs(diff[interior] - 10).max() <= 1
+        # Near the edge the scaled-up correction may be attenuated, never overshoot.
+        assert diff[mask > 0].min() >= 0 and diff[mask > 0].max() <= 11
+        assert np.array_equal(result.image[mask == 0], image[mask == 0])
