@@ -14,6 +14,7 @@ from engine.torch_engine import export_module
 from training import checkpoint
 from training.config import TrainConfig
 from training.errors import TrainingError
+from training.recipes.base import COMMON_DEFAULTS
 
 
 def load_generator(run: str | Path) -> tuple[torch.nn.Module, TrainConfig, dict[str, Any], dict[str, Any]]:
@@ -24,8 +25,10 @@ def load_generator(run: str | Path) -> tuple[torch.nn.Module, TrainConfig, dict[
     cfg = TrainConfig.from_json(state["config"])
     # No VGG needed to rebuild the generator.
     recipe = make_recipe(replace(cfg, vgg="none"), state.get("model_config"))
+    # With the recipe option ``ema`` the weight average is what validation scored: export it.
+    name = "G_ema" if "G_ema" in state["nets"] else "G"
     try:
-        recipe.G.load_state_dict(state["nets"]["G"])
+        recipe.G.load_state_dict(state["nets"][name])
     except (RuntimeError, KeyError) as exc:
         raise TrainingError(
             f"checkpoint of {run} does not match the {cfg.engine} network: {str(exc).splitlines()[0]}"
@@ -48,7 +51,7 @@ def export_run(
     description = {
         "engine": cfg.engine,
         "paper": recipe_cls.paper,
-        "options": {**recipe_cls.defaults, **cfg.recipe},
+        "options": {**COMMON_DEFAULTS, **recipe_cls.defaults, **cfg.recipe},
         "masks": cfg.masks or recipe_cls.default_masks,
         "vgg": cfg.vgg if recipe_cls.vgg_arch else None,
         "size": cfg.size,

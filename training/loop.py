@@ -173,6 +173,8 @@ def _warm_start(recipe: Recipe, path: str, engine: str) -> tuple[int, float]:
         recipe.nets["G"].load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()})
     except RuntimeError as exc:
         raise TrainingError(f"--init {path} does not fit the {engine} network: {str(exc).splitlines()[0]}") from None
+    if "G_ema" in recipe.nets:
+        recipe.nets["G_ema"].load_state_dict(recipe.nets["G"].state_dict())
     start = int(meta.get("steps", 0))
     # Learning-rate factors are functions of the step: put every schedule where the run left off.
     for sched in recipe.schedulers.values():
@@ -221,6 +223,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, until: 
     start, wall, metrics = 0, 0.0, {}
     if state is not None:
         for name, net in recipe.nets.items():
+            if name == "G_ema" and name not in state["nets"]:
+                net.load_state_dict(state["nets"]["G"])  # EMA switched on for a continued run
+                continue
             net.load_state_dict(state["nets"][name])
         for name, opt in recipe.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
@@ -291,6 +296,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, until: 
         hole = masks_to_tensor(holes).contiguous(memory_format=torch.channels_last)
         recipe.set_train_mode(step)
         logs = recipe.train_step(step, image, hole)
+        recipe.update_ema(step)
         recipe.sync_buffers()
         now = time.perf_counter()
         wall += now - t_last

@@ -99,6 +99,15 @@ def feature_matching(real_feats: Sequence[torch.Tensor], fake_feats: Sequence[to
     return sum((ff - fr.detach()).abs().mean() for fr, ff in zip(real_feats, fake_feats, strict=True))  # type: ignore[return-value]
 
 
+def boundary_band(hole: torch.Tensor, n: int = 5) -> torch.Tensor:
+    """Hole pixels within ``n`` px (Euclidean) of a known pixel: N×1×H×W in {0, 1}, as
+    :func:`engine.metrics.boundary_band` (the BPE band; the image border is not an edge)."""
+    r = torch.arange(-n, n + 1, dtype=hole.dtype, device=hole.device)
+    disk = ((r[:, None] ** 2 + r[None, :] ** 2) <= n * n).to(hole.dtype)[None, None]
+    near_known = F.conv2d((1 - hole).contiguous(), disk, padding=n) > 0.5
+    return hole * near_known.to(hole.dtype)
+
+
 def composite(out: torch.Tensor, gt: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
     """I_comp: the prediction in the hole, the ground truth elsewhere."""
     return hole * out + (1 - hole) * gt

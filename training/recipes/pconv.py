@@ -34,6 +34,8 @@ class PConvRecipe(Recipe):
         "lr": 2e-4,
         "finetune_lr": 5e-5,
         "finetune_fraction": 0.1,
+        # Not in the paper: "ns" makes the U-Net a residual on a Navier–Stokes prefill (DESIGN.md).
+        "prefill": None,
     }
     log_keys = ("loss", "valid", "hole", "perceptual", "style_out", "style_comp", "tv")
 
@@ -60,7 +62,7 @@ class PConvRecipe(Recipe):
 
     def train_step(self, step: int, image: torch.Tensor, hole: torch.Tensor) -> dict[str, Any]:
         o = self.opts
-        out = self.G(image * (1 - hole), hole)
+        out = self.G(self.net_input(image, hole), hole)
         comp = losses.composite(out, image, hole)
         l_hole, l_valid = losses.hole_valid_l1(out, image, hole)
         perc, s_out, s_comp = self.perceptual_style(out, comp, image)
