@@ -50,13 +50,16 @@ def test_card_states_the_prefill_deviation(tmp_path: Path) -> None:
     module = GLCICEngine.build(0.125, {"prefill": "ns"})
     weights = export_module(
         module, tmp_path / "glcic.safetensors", "glcic", 0.125, {"prefill": "ns"}, steps=10,
-        wall_clock=60.0, recipe={"paper": "Iizuka", "vgg": None, "size": 256, "batch": 4},
+        wall_clock=60.0, recipe={"paper": "Iizuka", "vgg": None, "size": 256, "batch": 4,
+                                 "options": {"objective": "reconstruction", "ema": 0.995}},
     )  # fmt: skip
     report = tmp_path / "eval.json"
     report.write_text(json.dumps({"summary": _summary(0.5, -0.2), "records": []}))
     text = write_card(weights, report, tmp_path / "glcic.md").read_text()
     assert "**Meets the bar.**" in text
     assert "Deviation from the paper (CPU budget):** the network is a residual on a classical `ns` prefill" in text
+    assert "Deviation from the paper (objective):** trained as the generator alone on L1 over the hole" in text
+    assert "exponential moving average of the generator (decay 0.995 per step)" in text
 
 
 def test_eval_doc_summarises_every_engine(tmp_path: Path) -> None:

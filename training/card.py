@@ -78,6 +78,24 @@ def _table(summary: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _option_lines(options: dict[str, Any]) -> list[str]:
+    """Card lines for the recipe options every recipe shares (training.recipes.base.COMMON_DEFAULTS)."""
+    lines = []
+    if options.get("objective") == "reconstruction":
+        lines.append(
+            "- **Deviation from the paper (objective):** trained as the generator alone on L1 over the hole "
+            "plus L1 over its 5-px boundary band (the BPE band), without the paper's adversarial, perceptual, "
+            "style or TV terms and phases — the bar of issue #6 is PSNR and BPE. The paper's losses remain "
+            "the recipe option `objective: paper`."
+        )
+    if float(options.get("ema", 0) or 0) > 0:
+        lines.append(
+            f"- Exported weights are the exponential moving average of the generator (decay {options['ema']} "
+            "per step), which validation scored too."
+        )
+    return lines
+
+
 def write_card(
     weights: str | Path, eval_json: str | Path, output: str | Path, notes: str = "", command: str = ""
 ) -> Path:
@@ -126,6 +144,7 @@ def write_card(
             if isinstance(meta.get("config"), dict) and meta["config"].get("prefill")
             else []
         ),
+        *_option_lines(recipe.get("options", {}) or {}),
         f"- Loss terms offline: {vgg_text}",
         f"- Masks: `{json.dumps(recipe.get('masks', {}))}`; crops {recipe.get('size')}², batch {recipe.get('batch')}, "
         f"{recipe.get('world_size', 1)} process(es), seed {recipe.get('seed')}",
