@@ -60,6 +60,7 @@ def test_card_states_the_prefill_deviation(tmp_path: Path) -> None:
     assert "Deviation from the paper (CPU budget):** the network is a residual on a classical `ns` prefill" in text
     assert "Deviation from the paper (objective):** trained as the generator alone on L1 over the hole" in text
     assert "exponential moving average of the generator (decay 0.995 per step)" in text
+    assert "RMSE over the hole" not in text and "average-pooled" not in text
 
 
 def test_eval_doc_summarises_every_engine(tmp_path: Path) -> None:

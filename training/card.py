@@ -82,11 +82,14 @@ def _option_lines(options: dict[str, Any]) -> list[str]:
     """Card lines for the recipe options every recipe shares (training.recipes.base.COMMON_DEFAULTS)."""
     lines = []
     if options.get("objective") == "reconstruction":
+        hole = "RMSE" if options.get("hole_loss") == "rmse" else "L1"
+        lowpass = float(options.get("lowpass", 0) or 0)
+        extra = f", plus {lowpass} × L1 of the hole's error average-pooled by 4 and 16 px" if lowpass else ""
         lines.append(
-            "- **Deviation from the paper (objective):** trained as the generator alone on L1 over the hole "
-            "plus L1 over its 5-px boundary band (the BPE band), without the paper's adversarial, perceptual, "
-            "style or TV terms and phases — the bar of issue #6 is PSNR and BPE. The paper's losses remain "
-            "the recipe option `objective: paper`."
+            f"- **Deviation from the paper (objective):** trained as the generator alone on {hole} over the hole "
+            f"plus L1 over its 5-px boundary band (the BPE band){extra}, without the paper's adversarial, "
+            "perceptual, style or TV terms and phases — the bar of issue #6 is PSNR and BPE. The paper's "
+            "losses remain the recipe option `objective: paper`."
         )
     if float(options.get("ema", 0) or 0) > 0:
         lines.append(

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from training import distributed, losses
@@ -33,6 +34,14 @@ COMMON_DEFAULTS: dict[str, Any] = {
     # and export then use the average, which smooths out the step-to-step noise that Adam puts into
     # a residual's small corrections (measured: without it they drift below the prefill).
     "ema": 0.0,
+    # The reconstruction objective's hole term: "l1" (mean |error|) or "rmse" (root of the mean
+    # squared error: the conditional mean, which PSNR rewards, with a scale comparable to the L1
+    # band term). The band term is always L1 (BPE is a mean absolute error).
+    "hole_loss": "l1",
+    # Extra L1 terms on the hole's error average-pooled by 4 and 16 px (0 = off): the low-frequency,
+    # predictable part of the error without the photo's unpredictable texture, i.e. a gradient with
+    # far less noise per batch than the per-pixel terms give.
+    "lowpass": 0.0,
 }
 
 
@@ -66,6 +75,10 @@ class Recipe:
             from training.errors import TrainingError
 
             raise TrainingError(f"objective must be 'paper' or 'reconstruction', not {self.opts['objective']!r}")
+        if self.opts["hole_loss"] not in ("l1", "rmse"):
+            from training.errors import TrainingError
+
+            raise TrainingError(f"hole_loss must be 'l1' or 'rmse', not {self.opts['hole_loss']!r}")
         if not 0.0 <= float(self.opts["ema"]) < 1.0:
             from training.errors import TrainingError
 
@@ -142,14 +155,24 @@ class Recipe:
                 avg.copy_(live)
 
     def reconstruction_step(self, step: int, image: torch.Tensor, hole: torch.Tensor) -> dict[str, float]:
-        """Objective "reconstruction": generator only, L1 over the hole + L1 over its 5-px edge band
-        (each a mean over its own pixels, so hole size does not rescale the loss)."""
+        """Objective "reconstruction": generator only, L1 (or RMSE, option ``hole_loss``) over the hole
+        + L1 over its 5-px edge band (each over its own pixels, so hole size does not rescale the loss)."""
         out = _final(self.G(self.net_input(image, hole), hole))
         diff = (out - image).abs()
         band = losses.boundary_band(hole)
-        l_hole = (diff * hole).sum() / (3 * hole.sum()).clamp_min(1.0)
+        count = (3 * hole.sum()).clamp_min(1.0)
+        if self.opts["hole_loss"] == "rmse":
+            l_hole = ((diff.square() * hole).sum() / count + 1e-12).sqrt()
+        else:
+            l_hole = (diff * hole).sum() / count
         l_band = (diff * band).sum() / (3 * band.sum()).clamp_min(1.0)
         loss = l_hole + l_band
+        if self.opts["lowpass"]:
+            err = (out - image) * hole
+            for k in (4, 16):
+                pooled_hole = F.avg_pool2d(hole, k)
+                pooled = F.avg_pool2d(err, k).abs().sum() / (3 * pooled_hole.sum()).clamp_min(1e-6)
+                loss = loss + float(self.opts["lowpass"]) * pooled
         self.update(loss, "G", self.G.parameters())
         self.step_schedulers()
         return scalars({"loss": loss, "hole": l_hole, "band": l_band})
