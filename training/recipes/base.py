@@ -21,6 +21,7 @@ from torch import nn
 
 from training import distributed, losses
 from training.config import TrainConfig
+from training.errors import TrainingError
 from training.vgg import VGGFeatures, build_vgg
 
 #: Options every recipe takes besides its paper's. Both are deviations made for the CPU budget and
@@ -32,7 +33,8 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "objective": "paper",
     # Exponential moving average of the generator's weights (decay per step; 0 = off). Validation
     # and export then use the average, which smooths out the step-to-step noise that Adam puts into
-    # a residual's small corrections (measured: without it they drift below the prefill).
+    # a residual's small corrections (measured on PConv at lr 1e-3, step 300: live weights 35.49 dB
+    # validation PSNR, their average 35.57 dB, Navier–Stokes 35.57 dB).
     "ema": 0.0,
     # The reconstruction objective's hole term: "l1" (mean |error|) or "rmse" (root of the mean
     # squared error: the conditional mean, which PSNR rewards, with a scale comparable to the L1
@@ -63,8 +65,6 @@ class Recipe:
     def __init__(self, cfg: TrainConfig, data_mean: tuple[float, float, float] | None = None) -> None:
         unknown = set(cfg.recipe) - set(self.defaults) - set(COMMON_DEFAULTS)
         if unknown:
-            from training.errors import TrainingError
-
             raise TrainingError(
                 f"recipe {self.engine} has no option(s) {sorted(unknown)}; "
                 f"options: {', '.join(sorted({*self.defaults, *COMMON_DEFAULTS}))}"
@@ -72,16 +72,10 @@ class Recipe:
         self.cfg = cfg
         self.opts: dict[str, Any] = {**COMMON_DEFAULTS, **self.defaults, **cfg.recipe}
         if self.opts["objective"] not in ("paper", "reconstruction"):
-            from training.errors import TrainingError
-
             raise TrainingError(f"objective must be 'paper' or 'reconstruction', not {self.opts['objective']!r}")
         if self.opts["hole_loss"] not in ("l1", "rmse"):
-            from training.errors import TrainingError
-
             raise TrainingError(f"hole_loss must be 'l1' or 'rmse', not {self.opts['hole_loss']!r}")
         if not 0.0 <= float(self.opts["ema"]) < 1.0:
-            from training.errors import TrainingError
-
             raise TrainingError(f"ema must be a decay in [0, 1), not {self.opts['ema']!r}")
         self.data_mean = data_mean
         self.vgg: VGGFeatures | None = build_vgg(self.vgg_arch, cfg.vgg) if self.vgg_arch else None
