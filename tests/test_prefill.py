@@ -24,6 +24,7 @@ from engine.pipeline import InpaintOptions, inpaint
 from engine.registry import Engine, EngineSpec, FillOutput, create_engine
 from engine.torch_engine import export_module, image_to_tensor, mask_to_tensor
 from engine.weights import read_metadata
+from tests.synthetic import gradient_photo
 from training.config import TrainConfig
 from training.export import export_run
 from training.loop import train
@@ -34,10 +35,7 @@ NETWORKS = {"deepgin": DeepGIN, "dfnet": DFNet, "glcic": CompletionNetwork, "isn
 
 
 def _scene(side: int = 96) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(3)
-    y, x = np.mgrid[0:side, 0:side].astype(np.float32)
-    base = np.stack([x / side * 200, y / side * 180, (x + y) / (2 * side) * 150], axis=2) + 30
-    image = np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8)
+    image = gradient_photo(side, side, np.random.default_rng(3), noise=8, offset=30)
     mask = np.zeros((side, side), np.uint8)
     mask[20:60, 30:80] = 255
     return image, mask

@@ -17,6 +17,7 @@ from engine.models.pconv import PConvUNet
 from engine.registry import create_engine
 from engine.torch_engine import export_module
 from engine.weights import read_metadata
+from tests.synthetic import gradient_photo
 from training import checkpoint, losses
 from training.config import TrainConfig
 from training.errors import TrainingError
@@ -28,19 +29,13 @@ from training.loop import make_recipe, train
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("photos")
     rng = np.random.default_rng(1)
-    y, x = np.mgrid[0:300, 0:300].astype(np.float32)
     for i in range(3):
-        img = np.stack([x / 300 * 200 + 15 * i, y / 300 * 180, (x + y) / 600 * 150], axis=2)
-        img = img + rng.normal(0, 6, img.shape)
-        cv2.imwrite(str(folder / f"photo{i}.png"), np.clip(img, 0, 255).astype(np.uint8))
+        cv2.imwrite(str(folder / f"photo{i}.png"), gradient_photo(300, 300, rng, noise=6, shift=15 * i))
     return folder
 
 
 def _scene(side: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(5)
-    y, x = np.mgrid[0:side, 0:side].astype(np.float32)
-    base = np.stack([x / side * 200, y / side * 160, (x + y) / (2 * side) * 140], axis=2) + 40
-    image = np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8)
+    image = gradient_photo(side, side, np.random.default_rng(5), noise=8, offset=40)
     mask = np.zeros((side, side), np.uint8)
     cv2.circle(mask, (120, 140), 50, 255, -1)
     return image, mask

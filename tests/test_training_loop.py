@@ -15,6 +15,7 @@ import torch
 from engine.registry import create_engine
 from engine.torch_engine import image_to_tensor, mask_to_tensor, tensor_to_image
 from engine.weights import read_metadata
+from tests.synthetic import gradient_photo
 from training import checkpoint
 from training.cli import main
 from training.config import TrainConfig
@@ -37,12 +38,8 @@ SHORT = {
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("photos")
     rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:160, 0:200].astype(np.float32)
     for i in range(4):
-        img = np.stack([x / 200 * 200 + 10 * i, y / 160 * 180, (x + y) / 360 * 150], axis=2) + rng.normal(
-            0, 10, (160, 200, 3)
-        )
-        cv2.imwrite(str(folder / f"photo{i}.png"), np.clip(img, 0, 255).astype(np.uint8))
+        cv2.imwrite(str(folder / f"photo{i}.png"), gradient_photo(160, 200, rng, noise=10, shift=10 * i))
     return folder
 
 
