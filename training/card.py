@@ -85,11 +85,20 @@ def _option_lines(options: dict[str, Any]) -> list[str]:
         hole = "RMSE" if options.get("hole_loss") == "rmse" else "L1"
         lowpass = float(options.get("lowpass", 0) or 0)
         extra = f", plus {lowpass} × L1 of the hole's error average-pooled by 4 and 16 px" if lowpass else ""
+        band = float(options.get("band_weight", 1.0))
+        band_text = "" if band == 1.0 else f"{band:g} × "
         lines.append(
             f"- **Deviation from the paper (objective):** trained as the generator alone on {hole} over the hole "
-            f"plus L1 over its 5-px boundary band (the BPE band){extra}, without the paper's adversarial, "
+            f"plus {band_text}L1 over its 5-px boundary band (the BPE band){extra}, without the paper's adversarial, "
             "perceptual, style or TV terms and phases — the bar of issue #6 is PSNR and BPE. The paper's "
             "losses remain the recipe option `objective: paper`."
+        )
+    if options.get("blur_sigmas"):
+        sigmas = ", ".join(f"{float(v):g}" for v in options["blur_sigmas"])
+        lines.append(
+            "- **Deviation from the paper (output head):** besides a free RGB correction, the output layer emits one "
+            f"coefficient map per blur sigma ({sigmas} px) that mixes a blurred copy of the prefill into it "
+            "(`engine.residual`): the network learns where and how much to smooth the Navier–Stokes fill."
         )
     if float(options.get("ema", 0) or 0) > 0:
         lines.append(

@@ -43,6 +43,7 @@ from torch import nn
 from engine.attention import SelfAttention, SPDResBlock
 from engine.layers import zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, OptionSpec, register
+from engine.residual import apply_correction, head_channels
 from engine.torch_engine import TorchEngine
 
 NATIVE = 256  # §3: "we fix the input to 256 × 256"
@@ -128,7 +129,9 @@ class RefineGenerator(nn.Module):
     and a sigmoid weight map for the back-projected residual.
     """
 
-    def __init__(self, width: float = 1.0, rates: Sequence[int] = REFINE_RATES, blocks: int = N_BLOCKS) -> None:
+    def __init__(
+        self, width: float = 1.0, rates: Sequence[int] = REFINE_RATES, blocks: int = N_BLOCKS, out_channels: int = 3
+    ) -> None:
         super().__init__()
         c32, c64, c128, c256, c512 = (_ch(c, width) for c in (32, 64, 128, 256, 512))
         self.enc1 = nn.Sequential(_conv(4, c32, 7), _act())
@@ -151,7 +154,7 @@ class RefineGenerator(nn.Module):
         self.lr_head = nn.Sequential(_conv(c128, c32), _act(), _conv(c32, 3))  # Ī_lr at H/4
         self.dec3 = nn.Sequential(_up(), _conv(c128, c64), _act())  # H/2
         self.dec4 = nn.Sequential(_up(), _conv(c64, c32), _act())  # H
-        self.to_rgb = _conv(c32, 3, 7)
+        self.to_rgb = _conv(c32, out_channels, 7)  # 3, or a prefill correction head's channels
         self.to_alpha = _conv(c32, 1)  # BP weight ("learning to weight the BP residual")
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -175,7 +178,8 @@ class DeepGIN(nn.Module):
     ``prefill`` (not in the paper; an option for the CPU training budget, DESIGN.md): the holes of
     ``image`` hold a classical fill (:func:`engine.blend.classical_prefill`) that G1 sees instead of
     white, and G1, G2 and the Ī_lr head predict corrections added to that fill (their output convs
-    zero-initialised), so an untrained network returns exactly the prefill.
+    zero-initialised), so an untrained network returns exactly the prefill. ``blur_sigmas`` adds the
+    learned smoothing coefficients of :mod:`engine.residual` to G2's correction.
     """
 
     def __init__(
@@ -184,12 +188,15 @@ class DeepGIN(nn.Module):
         coarse_rates: Sequence[int] = COARSE_RATES,
         refine_rates: Sequence[int] = REFINE_RATES,
         prefill: str | None = None,
+        blur_sigmas: Sequence[float] = (),
     ) -> None:
         super().__init__()
         self.width = width
         self.prefill = prefill
+        # Learned smoothing coefficients in G2's correction (engine.residual); prefill only.
+        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
         self.coarse = CoarseGenerator(width, coarse_rates)
-        self.refine = RefineGenerator(width, refine_rates)
+        self.refine = RefineGenerator(width, refine_rates, out_channels=head_channels(self.blur_sigmas))
         self._init_weights()
         if prefill:
             for conv in (self.coarse.decoder[-1], self.refine.to_rgb, self.refine.lr_head[-1]):
@@ -224,7 +231,7 @@ class DeepGIN(nn.Module):
         merged = coarse * hole + known
         raw, alpha, lr = self.refine(torch.cat([merged, hole], dim=1))
         if self.prefill:
-            raw, lr = merged + raw, lr_target(merged) + lr
+            raw, lr = apply_correction(merged, raw, self.blur_sigmas), lr_target(merged) + lr
         lr = unit_range(lr)
         # Back projection (§4.1, Fig. 2): compare Ī_lr with the down-sampled completed image and add
         # the up-sampled residual, weighted per pixel by the learned alpha.

@@ -31,7 +31,7 @@ multiple 256 = 2⁸ for the 8 stride-2 levels. ``extras["alpha_maps"]``: the alp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +40,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.layers import ConvNormAct, scaled
+from engine.layers import ConvNormAct, scaled, zero_init
 from engine.registry import CAP_ALPHA_MAPS, CAP_LEARNED, EngineSpec, register
+from engine.residual import blur_correction
 from engine.torch_engine import TorchEngine
 
 #: Encoder: (kernel, channels) of the 8 stride-2 convolutions.
@@ -116,9 +117,12 @@ class DFNet(nn.Module):
     and every fusion block's alpha starts at ≈ 0.01 (last alpha conv zero weights, bias
     ``PREFILL_ALPHA_BIAS``): the untrained network returns the prefill to within 1 % (≤ 3/255),
     and training learns where its raw completion beats it — which the alpha maps then show.
+    ``blur_sigmas`` adds the learned smoothing of :mod:`engine.residual` to the finest level's fill.
     """
 
-    def __init__(self, width: float = 1.0, fusion_blocks: int = 6, prefill: str | None = None) -> None:
+    def __init__(
+        self, width: float = 1.0, fusion_blocks: int = 6, prefill: str | None = None, blur_sigmas: Sequence[float] = ()
+    ) -> None:
         super().__init__()
         if not 1 <= fusion_blocks <= len(DECODER):
             raise ValueError(f"fusion_blocks must be 1..{len(DECODER)}, got {fusion_blocks}")
@@ -144,6 +148,14 @@ class DFNet(nn.Module):
                 last = block.alpha[2]
                 nn.init.zeros_(last.weight)
                 nn.init.constant_(last.bias, PREFILL_ALPHA_BIAS)
+        # Learned smoothing of the prefill (engine.residual), prefill only: a zero-initialised conv
+        # on the half-resolution decoder features gives one coefficient map per sigma, and the
+        # finest fusion block blends its raw completion with the smoothed prefill instead of the
+        # prefill itself — so the alpha maps show where the completion beats the smoothed fill.
+        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
+        self.blur_coeffs = (
+            zero_init(nn.Conv2d(dec_ch[-2], len(self.blur_sigmas), 3, padding=1)) if self.blur_sigmas else None
+        )
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> DFNetOutput:
         x = torch.cat([image, hole], dim=1)
@@ -155,11 +167,17 @@ class DFNet(nn.Module):
         outputs: list[torch.Tensor] = []
         alphas: list[torch.Tensor] = []
         raws: list[torch.Tensor] = []
+        last = len(self.decoder) - 1
         for i, layer in enumerate(self.decoder):
+            if i == last and self.blur_coeffs is not None:
+                coeffs = F.interpolate(self.blur_coeffs(x), scale_factor=2.0, mode="bilinear", align_corners=False)
             x = F.interpolate(x, scale_factor=2.0, mode="nearest")
             x = layer(torch.cat([x, skips[-2 - i]], dim=1))
             if i >= first_fused:
-                out, alpha, raw = self.fusion[i - first_fused](x, scale_to(image, tuple(x.shape[-2:])))
+                image_k = scale_to(image, tuple(x.shape[-2:]))
+                if i == last and self.blur_coeffs is not None:
+                    image_k = image + blur_correction(image, coeffs, self.blur_sigmas)
+                out, alpha, raw = self.fusion[i - first_fused](x, image_k)
                 outputs.append(out)
                 alphas.append(alpha)
                 raws.append(raw)

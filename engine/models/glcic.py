@@ -40,6 +40,7 @@ from torch import nn
 from engine.blend import poisson_blend
 from engine.layers import ConvNormAct, scaled, zero_init
 from engine.registry import CAP_LEARNED, CAP_POISSON, EngineSpec, FillOutput, OptionSpec, register
+from engine.residual import apply_correction, head_channels
 from engine.torch_engine import TorchEngine
 
 #: Default mean pixel (RGB in [0, 1]): the ImageNet mean; see the module docstring.
@@ -78,10 +79,17 @@ class CompletionNetwork(nn.Module):
     ``image`` hold a classical fill (:func:`engine.blend.classical_prefill`) that the network sees
     instead of the mean, and the output layer is a zero-initialised linear conv whose result is
     *added* to that input, so an untrained network returns exactly the prefill and training learns
-    the correction. Outputs are then unbounded; callers clamp.
+    the correction. Outputs are then unbounded; callers clamp. ``blur_sigmas`` adds the learned
+    smoothing coefficients of :mod:`engine.residual` to that correction.
     """
 
-    def __init__(self, width: float = 1.0, mean: Sequence[float] = DEFAULT_MEAN, prefill: str | None = None) -> None:
+    def __init__(
+        self,
+        width: float = 1.0,
+        mean: Sequence[float] = DEFAULT_MEAN,
+        prefill: str | None = None,
+        blur_sigmas: Sequence[float] = (),
+    ) -> None:
         super().__init__()
         if len(mean) != 3:
             raise ValueError(f"mean must have 3 values (RGB), got {mean!r}")
@@ -98,8 +106,9 @@ class CompletionNetwork(nn.Module):
                 layers.append(ConvNormAct(cin, cout, k, stride=stride, dilation=dilation))
             cin = cout
         self.prefill = prefill
+        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
         if prefill:
-            out_layer = ConvNormAct(cin, 3, 3, norm=False, act=None)
+            out_layer = ConvNormAct(cin, head_channels(self.blur_sigmas), 3, norm=False, act=None)
             zero_init(out_layer[0])
             layers.append(out_layer)
         else:
@@ -109,7 +118,8 @@ class CompletionNetwork(nn.Module):
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         if self.prefill:
-            return image + self.layers(torch.cat([image - self.mean, hole], dim=1))
+            raw = self.layers(torch.cat([image - self.mean, hole], dim=1))
+            return apply_correction(image, raw, self.blur_sigmas)
         # Holes take the mean pixel, then the mean is subtracted: holes become exactly 0.
         centred = (image - self.mean) * (1.0 - hole)
         return self.layers(torch.cat([centred, hole], dim=1))

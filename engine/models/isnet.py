@@ -35,12 +35,15 @@ Widths: ``width`` scales channels as ``max(8, round(c·width))``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 
 from engine.attention import sn_conv
 from engine.layers import zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, register
+from engine.residual import apply_correction, head_channels
 from engine.torch_engine import TorchEngine
 
 NATIVE = 256  # trained on 256² Places2/CelebA crops (EdgeConnect protocol the paper follows)
@@ -137,10 +140,13 @@ class ISNet(nn.Module):
         blocks: int = N_BLOCKS,
         stages: int = N_STAGES,
         prefill: str | None = None,
+        blur_sigmas: Sequence[float] = (),
     ) -> None:
         super().__init__()
         self.width = width
         self.mask_input = mask_input
+        # Learned smoothing coefficients in the correction (engine.residual); prefill only.
+        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
         ch = tuple(max(8, round(c * width)) for c in SCALE_CHANNELS[: stages + 1])
         self.channels = ch
         self.head = nn.Sequential(sn_conv(4 if mask_input else 3, ch[0], 7), _act())
@@ -153,7 +159,7 @@ class ISNet(nn.Module):
             # classical fill and a zero-initialised plain conv adds a correction to it, so the
             # untrained network returns the prefill. Not spectral-normalised: SN of a zero weight
             # divides by zero, and an output layer feeds no discriminator-facing features.
-            self.to_rgb = zero_init(nn.Conv2d(ch[0], 3, 3, padding=1))
+            self.to_rgb = zero_init(nn.Conv2d(ch[0], head_channels(self.blur_sigmas), 3, padding=1))
         else:
             self.to_rgb = sn_conv(ch[0], 3)
 
@@ -173,7 +179,7 @@ class ISNet(nn.Module):
         assert b2 is not None
         y = self.fusion(torch.cat([b1, self.fusion_up(b2)], dim=1))  # Final Fusion (§2.2)
         if self.prefill:
-            return image + self.to_rgb(y)
+            return apply_correction(image, self.to_rgb(y), self.blur_sigmas)
         return (torch.tanh(self.to_rgb(y)) + 1.0) / 2.0
 
 

@@ -38,12 +38,15 @@ concatenations to line up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from engine.layers import PartialConv2d, make_activation, scaled, zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, register
+from engine.residual import apply_correction, head_channels
 from engine.torch_engine import TorchEngine
 
 #: Table 2, encoder: (kernel, filters) of PConv1–8 (all stride 2).
@@ -80,10 +83,12 @@ class PConvUNet(nn.Module):
     [0, 1] in eval mode. Uncomposited.
     """
 
-    def __init__(self, width: float = 1.0, prefill: str | None = None) -> None:
+    def __init__(self, width: float = 1.0, prefill: str | None = None, blur_sigmas: Sequence[float] = ()) -> None:
         super().__init__()
         self.width = width
         self.prefill = prefill
+        # Learned smoothing coefficients in the correction (engine.residual); prefill only.
+        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
         enc_ch = [scaled(c, width) for _, c in ENCODER]
         self.encoder = nn.ModuleList()
         # With a prefill, PConv1 sees the holed image and the prefilled image (module docstring).
@@ -97,7 +102,7 @@ class PConvUNet(nn.Module):
         self.decoder = nn.ModuleList()
         for i, (skip, c) in enumerate(zip(skips, DECODER, strict=True)):
             last = i == len(DECODER) - 1
-            cout = c if last else scaled(c, width)
+            cout = (head_channels(self.blur_sigmas) if prefill else c) if last else scaled(c, width)
             # PConv16: no BatchNorm, no nonlinearity (Table 2).
             self.decoder.append(PConvBlock(cin + skip, cout, 3, stride=1, bn=not last, act=None if last else "lrelu"))
             cin = cout
@@ -141,7 +146,7 @@ class PConvUNet(nn.Module):
             masked = torch.cat([x * m, skip_x * skip_m], dim=1)
             x, m = block.partial(masked, m * x.shape[1] + skip_m * skip_x.shape[1])
         if self.prefill:
-            x = image + x  # PConv16 predicts the correction to the prefill
+            x = apply_correction(image, x, self.blur_sigmas)  # PConv16 predicts the correction
         # Table 2 gives PConv16 no activation: keep it linear for training, clamp for inference.
         return x if self.training else x.clamp(0.0, 1.0)
 

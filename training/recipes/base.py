@@ -44,6 +44,11 @@ COMMON_DEFAULTS: dict[str, Any] = {
     # predictable part of the error without the photo's unpredictable texture, i.e. a gradient with
     # far less noise per batch than the per-pixel terms give.
     "lowpass": 0.0,
+    # Weight of the reconstruction objective's L1 term on the 5-px edge band (the BPE band).
+    "band_weight": 1.0,
+    # Prefill networks only: blur sigmas (px) whose learned smoothing coefficients join the output
+    # correction (engine.residual); [] = a free RGB correction only.
+    "blur_sigmas": [],
 }
 
 
@@ -75,6 +80,11 @@ class Recipe:
             raise TrainingError(f"objective must be 'paper' or 'reconstruction', not {self.opts['objective']!r}")
         if self.opts["hole_loss"] not in ("l1", "rmse"):
             raise TrainingError(f"hole_loss must be 'l1' or 'rmse', not {self.opts['hole_loss']!r}")
+        sigmas = self.opts["blur_sigmas"]
+        if not isinstance(sigmas, list | tuple) or not all(isinstance(v, int | float) and v > 0 for v in sigmas):
+            raise TrainingError(f"blur_sigmas must be a list of positive numbers, not {sigmas!r}")
+        if sigmas and not self.prefill_method():
+            raise TrainingError('blur_sigmas needs a prefill (recipe option prefill, e.g. "ns")')
         if not 0.0 <= float(self.opts["ema"]) < 1.0:
             raise TrainingError(f"ema must be a decay in [0, 1), not {self.opts['ema']!r}")
         self.data_mean = data_mean
@@ -98,7 +108,10 @@ class Recipe:
     def model_config(self) -> dict[str, Any]:
         """Build kwargs of the engine module (besides width), recorded in the exported weights."""
         method = self.prefill_method()
-        return {"prefill": method} if method else {}
+        if not method:
+            return {}
+        sigmas = [float(v) for v in self.opts["blur_sigmas"]]
+        return {"prefill": method, "blur_sigmas": sigmas} if sigmas else {"prefill": method}
 
     def prefill_method(self) -> str | None:
         """The classical prefill the generator starts from (recipe option ``prefill``), or None."""
@@ -150,7 +163,8 @@ class Recipe:
 
     def reconstruction_step(self, step: int, image: torch.Tensor, hole: torch.Tensor) -> dict[str, float]:
         """Objective "reconstruction": generator only, L1 (or RMSE, option ``hole_loss``) over the hole
-        + L1 over its 5-px edge band (each over its own pixels, so hole size does not rescale the loss)."""
+        + ``band_weight`` × L1 over its 5-px edge band (each over its own pixels, so hole size does not
+        rescale the loss)."""
         out = _final(self.G(self.net_input(image, hole), hole))
         diff = (out - image).abs()
         band = losses.boundary_band(hole)
@@ -160,7 +174,7 @@ class Recipe:
         else:
             l_hole = (diff * hole).sum() / count
         l_band = (diff * band).sum() / (3 * band.sum()).clamp_min(1.0)
-        loss = l_hole + l_band
+        loss = l_hole + float(self.opts["band_weight"]) * l_band
         if self.opts["lowpass"]:
             err = (out - image) * hole
             for k in (4, 16):
