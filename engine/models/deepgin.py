@@ -130,7 +130,12 @@ class RefineGenerator(nn.Module):
     """
 
     def __init__(
-        self, width: float = 1.0, rates: Sequence[int] = REFINE_RATES, blocks: int = N_BLOCKS, out_channels: int = 3
+        self,
+        width: float = 1.0,
+        rates: Sequence[int] = REFINE_RATES,
+        blocks: int = N_BLOCKS,
+        out_channels: int = 3,
+        input_skip: bool = False,
     ) -> None:
         super().__init__()
         c32, c64, c128, c256, c512 = (_ch(c, width) for c in (32, 64, 128, 256, 512))
@@ -154,7 +159,11 @@ class RefineGenerator(nn.Module):
         self.lr_head = nn.Sequential(_conv(c128, c32), _act(), _conv(c32, 3))  # Ī_lr at H/4
         self.dec3 = nn.Sequential(_up(), _conv(c128, c64), _act())  # H/2
         self.dec4 = nn.Sequential(_up(), _conv(c64, c32), _act())  # H
-        self.to_rgb = _conv(c32, out_channels, 7)  # 3, or a prefill correction head's channels
+        # 3 channels, or a prefill correction head's; ``input_skip`` (smoothing head only) lets that
+        # head also see G2's 4-channel input — the final features start tiny (~0.004) and the
+        # zero-initialised head cannot learn from them within a CPU budget (measured).
+        self.input_skip = input_skip
+        self.to_rgb = _conv(c32 + (4 if input_skip else 0), out_channels, 7)
         self.to_alpha = _conv(c32, 1)  # BP weight ("learning to weight the BP residual")
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -165,7 +174,10 @@ class RefineGenerator(nn.Module):
         d = self.mix2(torch.cat([self.dec2(d), self.sa64(self.reduce3(e3))], dim=1))
         lr = self.lr_head(d)
         d = self.dec4(self.dec3(d))
-        return self.to_rgb(d), torch.sigmoid(self.to_alpha(d)), lr
+        alpha = torch.sigmoid(self.to_alpha(d))
+        if self.input_skip:
+            d = torch.cat([d, x * 2.0 - 1.0], dim=1)
+        return self.to_rgb(d), alpha, lr
 
 
 class DeepGIN(nn.Module):
@@ -196,7 +208,9 @@ class DeepGIN(nn.Module):
         # Learned smoothing coefficients in G2's correction (engine.residual); prefill only.
         self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
         self.coarse = CoarseGenerator(width, coarse_rates)
-        self.refine = RefineGenerator(width, refine_rates, out_channels=head_channels(self.blur_sigmas))
+        self.refine = RefineGenerator(
+            width, refine_rates, out_channels=head_channels(self.blur_sigmas), input_skip=bool(self.blur_sigmas)
+        )
         self._init_weights()
         if prefill:
             for conv in (self.coarse.decoder[-1], self.refine.to_rgb, self.refine.lr_head[-1]):

@@ -159,7 +159,11 @@ class ISNet(nn.Module):
             # classical fill and a zero-initialised plain conv adds a correction to it, so the
             # untrained network returns the prefill. Not spectral-normalised: SN of a zero weight
             # divides by zero, and an output layer feeds no discriminator-facing features.
-            self.to_rgb = zero_init(nn.Conv2d(ch[0], head_channels(self.blur_sigmas), 3, padding=1))
+            # With the smoothing head the layer also sees the prefilled image and the hole (centred):
+            # the final features start ~0.003 in magnitude, too small for the zero-initialised head
+            # to learn from within a CPU budget (measured), while the image tells where to smooth.
+            skip = 4 if self.blur_sigmas else 0
+            self.to_rgb = zero_init(nn.Conv2d(ch[0] + skip, head_channels(self.blur_sigmas), 3, padding=1))
         else:
             self.to_rgb = sn_conv(ch[0], 3)
 
@@ -179,6 +183,8 @@ class ISNet(nn.Module):
         assert b2 is not None
         y = self.fusion(torch.cat([b1, self.fusion_up(b2)], dim=1))  # Final Fusion (§2.2)
         if self.prefill:
+            if self.blur_sigmas:
+                y = torch.cat([y, image * 2.0 - 1.0, hole * 2.0 - 1.0], dim=1)
             return apply_correction(image, self.to_rgb(y), self.blur_sigmas)
         return (torch.tanh(self.to_rgb(y)) + 1.0) / 2.0
 
