@@ -24,7 +24,7 @@ def _summary(psnr_gap: float, bpe_gap: float) -> list[dict[str, object]]:
 def test_bar_check_needs_every_criterion() -> None:
     assert bar_check(_summary(0.5, -0.2), "glcic")[0]
     ok, lines = bar_check(_summary(0.5, +0.2), "glcic")
-    assert not ok and any("BPE object 5-15%: 3.20 % vs NS 3.00 % — ✗" in line for line in lines)
+    assert not ok and any("BPE object 5-15%: 3.200 % vs NS 3.000 % — ✗" in line for line in lines)
     assert not bar_check(_summary(-0.1, -0.2), "glcic")[0]
 
 

@@ -60,7 +60,7 @@ def bar_check(summary: list[dict[str, Any]], engine: str) -> tuple[bool, list[st
             continue
         good = float(mine["bpe"]) < float(ns["bpe"])
         ok &= good
-        lines.append(f"- BPE {bucket}: {mine['bpe']:.2f} % vs NS {ns['bpe']:.2f} % — {'✓' if good else '✗'}")
+        lines.append(f"- BPE {bucket}: {mine['bpe']:.3f} % vs NS {ns['bpe']:.3f} % — {'✓' if good else '✗'}")
     return ok, lines
 
 
