@@ -1,10 +1,10 @@
 """The correction head of a prefill-residual network (an option for the CPU training budget).
 
 A prefill network (config ``prefill``) sees a classical fill in the hole and adds a correction to
-it. Trained from scratch on CPU, a free per-pixel correction (3 channels) does not beat the
-Navier–Stokes fill within thousands of steps: the per-batch gradient is dominated by the photo's
-unpredictable texture (measured, resources/weights/*.md). With ``blur_sigmas`` the network's output
-layer also emits one coefficient map per sigma, and the correction becomes
+it. Trained from scratch on CPU, a free per-pixel correction (3 channels) did not beat the
+Navier–Stokes fill in runs of 500–3,000 steps: the per-batch gradient is dominated by the photo's
+unpredictable texture (resources/weights/*.md). With ``blur_sigmas`` the network's output layer
+also emits one coefficient map per sigma, and the correction becomes
 
     correction = free + Σ_k a_k ⊙ (G_σk ∗ prefill − prefill)
 
@@ -59,6 +59,12 @@ def box_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
     for _ in range(3):
         x = _box_1d(_box_1d(x, radius, -1), radius, -2)
     return x
+
+
+def head_sigmas(prefill: str | None, blur_sigmas: Sequence[float]) -> tuple[float, ...]:
+    """The blur sigmas a network's head uses: ``blur_sigmas`` as floats for a prefill network, none
+    otherwise (the smoothing head corrects a prefill; a paper network has nothing to smooth)."""
+    return tuple(float(v) for v in blur_sigmas) if prefill else ()
 
 
 def head_channels(blur_sigmas: Sequence[float]) -> int:

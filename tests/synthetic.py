@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import cv2
 import numpy as np
 
 
@@ -13,3 +16,13 @@ def gradient_photo(
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     base = np.stack([x / w * 200 + shift, y / h * 180, (x + y) / (w + h) * 150], axis=2) + offset
     return np.clip(base + rng.normal(0, noise, base.shape), 0, 255).astype(np.uint8)
+
+
+def blurred_photo_folder(folder: Path, count: int = 3, seed: int = 0) -> Path:
+    """Create ``folder`` with ``count`` 150×120 PNGs of blurred noise (a tiny training corpus); returns it."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        noise = rng.integers(0, 255, (120, 150, 3), np.uint8)
+        cv2.imwrite(str(folder / f"p{i}.png"), cv2.GaussianBlur(noise, (0, 0), 4))
+    return folder

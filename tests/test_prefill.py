@@ -24,7 +24,7 @@ from engine.pipeline import InpaintOptions, inpaint
 from engine.registry import Engine, EngineSpec, FillOutput, create_engine
 from engine.torch_engine import export_module, image_to_tensor, mask_to_tensor
 from engine.weights import read_metadata
-from tests.synthetic import gradient_photo
+from tests.synthetic import blurred_photo_folder, gradient_photo
 from training.config import TrainConfig
 from training.export import export_run
 from training.loop import train
@@ -91,11 +91,7 @@ def test_prefill_batch_matches_the_engine_prefill() -> None:
 
 
 def test_prefill_recipe_trains_and_exports_a_residual_engine(tmp_path: Path) -> None:
-    data = tmp_path / "photos"
-    data.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(3):
-        cv2.imwrite(str(data / f"p{i}.png"), cv2.GaussianBlur(rng.integers(0, 255, (120, 150, 3), np.uint8), (0, 0), 4))
+    data = blurred_photo_folder(tmp_path / "photos")
     cfg = TrainConfig(
         engine="isnet", data=str(data), val=str(data), out=str(tmp_path / "run"), size=64, width=0.125, steps=2,
         batch=2, val_every=2, ckpt_every=2, val_count=2, recipe={"prefill": "ns"},

@@ -20,7 +20,7 @@ from engine.models.pconv import PConvUNet
 from engine.registry import create_engine
 from engine.residual import apply_correction, box_blur, box_width, head_channels
 from engine.weights import read_metadata
-from tests.synthetic import gradient_photo
+from tests.synthetic import blurred_photo_folder, gradient_photo
 from training.config import TrainConfig
 from training.errors import TrainingError
 from training.export import export_run
@@ -112,11 +112,7 @@ def _cfg(data: Path, out: Path, **recipe: object) -> TrainConfig:
 
 
 def test_blur_sigmas_train_export_and_load(tmp_path: Path) -> None:
-    data = tmp_path / "photos"
-    data.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(3):
-        cv2.imwrite(str(data / f"p{i}.png"), cv2.GaussianBlur(rng.integers(0, 255, (120, 150, 3), np.uint8), (0, 0), 4))
+    data = blurred_photo_folder(tmp_path / "photos")
     cfg = _cfg(data, tmp_path / "run", prefill="ns", blur_sigmas=[2, 8], band_weight=3.0, hole_loss="rmse")
     result = train(cfg, progress=False)
     assert all(np.isfinite(v) for h in result.history for v in h.values())

@@ -43,7 +43,7 @@ from torch import nn
 from engine.attention import SelfAttention, SPDResBlock
 from engine.layers import zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, OptionSpec, register
-from engine.residual import apply_correction, head_channels
+from engine.residual import apply_correction, head_channels, head_sigmas
 from engine.torch_engine import TorchEngine
 
 NATIVE = 256  # §3: "we fix the input to 256 × 256"
@@ -206,7 +206,7 @@ class DeepGIN(nn.Module):
         self.width = width
         self.prefill = prefill
         # Learned smoothing coefficients in G2's correction (engine.residual); prefill only.
-        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
+        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
         self.coarse = CoarseGenerator(width, coarse_rates)
         self.refine = RefineGenerator(
             width, refine_rates, out_channels=head_channels(self.blur_sigmas), input_skip=bool(self.blur_sigmas)

@@ -42,7 +42,7 @@ from torch import nn
 
 from engine.layers import ConvNormAct, scaled, zero_init
 from engine.registry import CAP_ALPHA_MAPS, CAP_LEARNED, EngineSpec, register
-from engine.residual import blur_correction
+from engine.residual import blur_correction, head_sigmas
 from engine.torch_engine import TorchEngine
 
 #: Encoder: (kernel, channels) of the 8 stride-2 convolutions.
@@ -152,7 +152,7 @@ class DFNet(nn.Module):
         # on the half-resolution decoder features gives one coefficient map per sigma, and the
         # finest fusion block blends its raw completion with the smoothed prefill instead of the
         # prefill itself — so the alpha maps show where the completion beats the smoothed fill.
-        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
+        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
         self.blur_coeffs = (
             zero_init(nn.Conv2d(dec_ch[-2], len(self.blur_sigmas), 3, padding=1)) if self.blur_sigmas else None
         )

@@ -40,7 +40,7 @@ from torch import nn
 from engine.blend import poisson_blend
 from engine.layers import ConvNormAct, scaled, zero_init
 from engine.registry import CAP_LEARNED, CAP_POISSON, EngineSpec, FillOutput, OptionSpec, register
-from engine.residual import apply_correction, head_channels
+from engine.residual import apply_correction, head_channels, head_sigmas
 from engine.torch_engine import TorchEngine
 
 #: Default mean pixel (RGB in [0, 1]): the ImageNet mean; see the module docstring.
@@ -106,7 +106,7 @@ class CompletionNetwork(nn.Module):
                 layers.append(ConvNormAct(cin, cout, k, stride=stride, dilation=dilation))
             cin = cout
         self.prefill = prefill
-        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
+        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
         if prefill:
             # With the smoothing head the output layer also sees the network's input (image − mean,
             # hole): from 8 features alone (width 0.25) it did not learn within 500 steps (measured).

@@ -43,7 +43,7 @@ from torch import nn
 from engine.attention import sn_conv
 from engine.layers import zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, register
-from engine.residual import apply_correction, head_channels
+from engine.residual import apply_correction, head_channels, head_sigmas
 from engine.torch_engine import TorchEngine
 
 NATIVE = 256  # trained on 256² Places2/CelebA crops (EdgeConnect protocol the paper follows)
@@ -146,7 +146,7 @@ class ISNet(nn.Module):
         self.width = width
         self.mask_input = mask_input
         # Learned smoothing coefficients in the correction (engine.residual); prefill only.
-        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
+        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
         ch = tuple(max(8, round(c * width)) for c in SCALE_CHANNELS[: stages + 1])
         self.channels = ch
         self.head = nn.Sequential(sn_conv(4 if mask_input else 3, ch[0], 7), _act())

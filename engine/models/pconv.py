@@ -46,7 +46,7 @@ from torch import nn
 
 from engine.layers import PartialConv2d, make_activation, scaled, zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, register
-from engine.residual import apply_correction, head_channels
+from engine.residual import apply_correction, head_channels, head_sigmas
 from engine.torch_engine import TorchEngine
 
 #: Table 2, encoder: (kernel, filters) of PConv1–8 (all stride 2).
@@ -88,7 +88,7 @@ class PConvUNet(nn.Module):
         self.width = width
         self.prefill = prefill
         # Learned smoothing coefficients in the correction (engine.residual); prefill only.
-        self.blur_sigmas = tuple(float(v) for v in blur_sigmas) if prefill else ()
+        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
         enc_ch = [scaled(c, width) for _, c in ENCODER]
         self.encoder = nn.ModuleList()
         # With a prefill, PConv1 sees the holed image and the prefilled image (module docstring).
