@@ -141,6 +141,21 @@ def test_band_weight_scales_the_band_term(tmp_path: Path) -> None:
     assert logs[3.0]["loss"] == pytest.approx(logs[3.0]["hole"] + 3.0 * logs[3.0]["band"], rel=1e-5)
 
 
+def test_clip_grad_bounds_the_gradient_norm(tmp_path: Path) -> None:
+    image = torch.rand(2, 3, 64, 64)
+    hole = torch.zeros(2, 1, 64, 64)
+    hole[:, :, 16:48, 16:48] = 1
+    norms = {}
+    for clip in (0.0, 1e-3):
+        torch.manual_seed(0)
+        recipe = make_recipe(_cfg(tmp_path, tmp_path, clip_grad=clip), {"mean": [0.5] * 3})
+        recipe.train_step(0, image, hole)
+        grads = [p.grad for p in recipe.G.parameters() if p.grad is not None]
+        norms[clip] = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+    assert norms[0.0] > 1e-2  # unclipped, the first step's gradient is far larger than the limit
+    assert norms[1e-3] == pytest.approx(1e-3, rel=1e-3)
+
+
 def test_blur_sigmas_are_checked(tmp_path: Path) -> None:
     with pytest.raises(TrainingError, match="blur_sigmas needs a prefill"):
         make_recipe(_cfg(tmp_path, tmp_path, blur_sigmas=[4]), {"mean": [0.5] * 3})

@@ -100,6 +100,8 @@ def _option_lines(options: dict[str, Any]) -> list[str]:
             f"coefficient map per blur sigma ({sigmas} px) that mixes a blurred copy of the prefill into it "
             "(`engine.residual`): the network learns where and how much to smooth the Navier–Stokes fill."
         )
+    if float(options.get("clip_grad", 0) or 0) > 0:
+        lines.append(f"- Each step's gradient was clipped to a global L2 norm of {float(options['clip_grad']):g}.")
     if float(options.get("ema", 0) or 0) > 0:
         lines.append(
             f"- Exported weights are the exponential moving average of the generator (decay {options['ema']} "
