@@ -18,6 +18,12 @@ steps where the free head alone stayed below it. Not in any of the five papers; 
 The blur is three passes of a box filter (≈ Gaussian by the central limit theorem); each pass is
 separable and uses running sums, so its cost does not grow with sigma (8× faster than average
 pooling for sigmas 2–16 at 256², measured).
+
+``edge_radii`` (GLCIC, ISNet, DeepGIN) also feed the head maps of "at least r px inside the
+hole" (:func:`edge_maps`). Those heads see only their input image and hole besides tiny final
+features, so a 3×3 head could tell the hole's 1-px rim from its inside but not the 5-px band that
+BPE scores from the interior: with a heavy band loss the coefficients had to trade interior
+smoothing (PSNR) against the band (BPE) and stayed near the prefill (measured, issue #6 notes).
 """
 
 from __future__ import annotations
@@ -65,6 +71,29 @@ def head_sigmas(prefill: str | None, blur_sigmas: Sequence[float]) -> tuple[floa
     """The blur sigmas a network's head uses: ``blur_sigmas`` as floats for a prefill network, none
     otherwise (the smoothing head corrects a prefill; a paper network has nothing to smooth)."""
     return tuple(float(v) for v in blur_sigmas) if prefill else ()
+
+
+def head_radii(blur_sigmas: Sequence[float], edge_radii: Sequence[int]) -> tuple[int, ...]:
+    """The edge radii a head uses: ``edge_radii`` as ints when it has a smoothing head, else none.
+    Raises ValueError for a radius below 1."""
+    radii = tuple(int(r) for r in edge_radii) if blur_sigmas else ()
+    if any(r < 1 for r in radii):
+        raise ValueError(f"edge radii must be at least 1 px, got {list(edge_radii)}")
+    return radii
+
+
+def edge_maps(hole: torch.Tensor, radii: Sequence[int]) -> torch.Tensor:
+    """hole float N×1×H×W (1 = hole) -> float N×R×H×W in {−1, 1}: map k is +1 on hole pixels with
+    no known pixel within ``radii[k]`` px (Chebyshev distance, i.e. a square window), −1 elsewhere.
+    Beyond the image border counts as hole (the border is not an edge, as in the BPE band)."""
+    known = 1.0 - hole
+    maps = []
+    for r in radii:
+        k = 2 * r + 1
+        # Separable square dilation of the known pixels; max pooling pads with −inf, not known.
+        near = F.max_pool2d(F.max_pool2d(known, (1, k), 1, (0, r)), (k, 1), 1, (r, 0))
+        maps.append(hole * (1.0 - near))
+    return torch.cat(maps, dim=1) * 2.0 - 1.0 if maps else hole.new_zeros(hole.shape[0], 0, *hole.shape[2:])
 
 
 def head_channels(blur_sigmas: Sequence[float]) -> int:

@@ -18,7 +18,7 @@ from engine.models.glcic import CompletionNetwork
 from engine.models.isnet import ISNet
 from engine.models.pconv import PConvUNet
 from engine.registry import create_engine
-from engine.residual import apply_correction, box_blur, box_width, head_channels
+from engine.residual import apply_correction, box_blur, box_width, edge_maps, head_channels
 from engine.weights import read_metadata
 from tests.synthetic import blurred_photo_folder, gradient_photo
 from training.config import TrainConfig
@@ -52,6 +52,37 @@ def test_box_blur_keeps_constants_up_to_the_border() -> None:
         box_blur(flat, 0.0)
 
 
+def test_edge_maps_mark_pixels_at_least_r_inside_the_hole() -> None:
+    hole = torch.zeros(1, 1, 40, 40)
+    hole[0, 0, 10:30, 10:30] = 1  # a 20×20 square hole
+    hole[0, 0, 0:6, 20:40] = 1  # a hole touching the top and right borders
+    maps = edge_maps(hole, [3, 8])
+    assert maps.shape == (1, 2, 40, 40) and set(maps.unique().tolist()) <= {-1.0, 1.0}
+    inside = maps > 0
+    assert inside[0, 0, 13:27, 13:27].all() and int(inside[0, 0, 10:30, 10:30].sum()) == 14 * 14
+    assert int(inside[0, 1, 10:30, 10:30].sum()) == 4 * 4
+    # The image border is not an edge: the corner hole's pixels 3 px from the known ones count.
+    assert inside[0, 0, 0:3, 23:40].all() and not inside[0, 0, 3:6].any()
+    assert not inside[hole.expand(1, 2, 40, 40) == 0].any()
+    assert edge_maps(hole, []).shape == (1, 0, 40, 40)
+
+
+def test_warm_start_widens_a_head_to_new_edge_inputs_without_changing_the_output() -> None:
+    from training.loop import _widen_inputs
+
+    torch.manual_seed(0)
+    old = ISNet(width=0.125, prefill="ns", blur_sigmas=SIGMAS).eval()
+    with torch.no_grad():
+        old.to_rgb.weight.normal_(0, 0.05)  # a trained head
+    new = ISNet(width=0.125, prefill="ns", blur_sigmas=SIGMAS, edge_radii=[3, 6]).eval()
+    new.load_state_dict(_widen_inputs(old.state_dict(), new))
+    image, hole = torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)
+    hole[..., 16:48, 8:40] = 1
+    with torch.no_grad():
+        assert torch.allclose(new(image, hole), old(image, hole), atol=1e-6)
+    assert new.to_rgb.weight.shape[1] == old.to_rgb.weight.shape[1] + 2
+
+
 def test_apply_correction_mixes_in_the_blurred_prefill() -> None:
     torch.manual_seed(0)
     prefill = torch.rand(1, 3, 32, 48)
@@ -75,13 +106,20 @@ def test_only_the_coefficients_get_gradients_from_the_blur() -> None:
     assert prefill.grad is not None and torch.equal(prefill.grad, torch.ones_like(prefill))  # identity path only
 
 
-@pytest.mark.parametrize("name", sorted(NETWORKS))
-def test_untrained_blur_head_engine_is_the_ns_fill_and_ignores_hole_contents(name: str, tmp_path: Path) -> None:
+EDGE_NETWORKS = ("deepgin", "glcic", "isnet")  # heads that see the network input take edge_radii
+
+
+@pytest.mark.parametrize(("name", "edges"), [(n, False) for n in sorted(NETWORKS)] + [(n, True) for n in EDGE_NETWORKS])
+def test_untrained_blur_head_engine_is_the_ns_fill_and_ignores_hole_contents(
+    name: str, edges: bool, tmp_path: Path
+) -> None:
     from engine.blend import classical_prefill
     from engine.torch_engine import export_module
 
     torch.manual_seed(0)
-    config = {"prefill": "ns", "blur_sigmas": list(SIGMAS)}
+    config: dict[str, object] = {"prefill": "ns", "blur_sigmas": list(SIGMAS)}
+    if edges:
+        config["edge_radii"] = [3, 12]
     module = NETWORKS[name](width=0.125, **config)
     path = export_module(module, tmp_path / f"{name}.safetensors", name, 0.125, config, dtype=None)
     engine = create_engine(name, weights=path)
@@ -113,14 +151,17 @@ def _cfg(data: Path, out: Path, **recipe: object) -> TrainConfig:
 
 def test_blur_sigmas_train_export_and_load(tmp_path: Path) -> None:
     data = blurred_photo_folder(tmp_path / "photos")
-    cfg = _cfg(data, tmp_path / "run", prefill="ns", blur_sigmas=[2, 8], band_weight=3.0, hole_loss="rmse")
+    cfg = _cfg(
+        data, tmp_path / "run", prefill="ns", blur_sigmas=[2, 8], edge_radii=[3], band_weight=3.0, hole_loss="rmse"
+    )
     result = train(cfg, progress=False)
     assert all(np.isfinite(v) for h in result.history for v in h.values())
     path = export_run(cfg.out, tmp_path / "glcic.safetensors", dtype=None)
     meta = read_metadata(path)
     assert meta["config"]["prefill"] == "ns" and meta["config"]["blur_sigmas"] == [2.0, 8.0]
+    assert meta["config"]["edge_radii"] == [3]
     engine = create_engine("glcic", weights=path)
-    assert engine.module.blur_sigmas == (2.0, 8.0)
+    assert engine.module.blur_sigmas == (2.0, 8.0) and engine.module.edge_radii == (3,)
     image = gradient_photo(64, 64, np.random.default_rng(1), noise=4, offset=20)
     mask = np.zeros((64, 64), np.uint8)
     mask[20:40, 16:48] = 255
@@ -161,6 +202,19 @@ def test_blur_sigmas_are_checked(tmp_path: Path) -> None:
         make_recipe(_cfg(tmp_path, tmp_path, blur_sigmas=[4]), {"mean": [0.5] * 3})
     with pytest.raises(TrainingError, match="blur_sigmas must be a list of positive numbers"):
         make_recipe(_cfg(tmp_path, tmp_path, prefill="ns", blur_sigmas=[0]), {"mean": [0.5] * 3})
+    with pytest.raises(TrainingError, match="edge_radii needs blur_sigmas"):
+        make_recipe(_cfg(tmp_path, tmp_path, prefill="ns", edge_radii=[3]), {"mean": [0.5] * 3})
+    with pytest.raises(TrainingError, match=r"edge_radii must be a list of whole numbers ≥ 1"):
+        make_recipe(_cfg(tmp_path, tmp_path, prefill="ns", blur_sigmas=[2], edge_radii=[0]), {"mean": [0.5] * 3})
+    pconv = _cfg(tmp_path, tmp_path, prefill="ns", blur_sigmas=[2], edge_radii=[3])
+    pconv.engine, pconv.size = "pconv", 256
+    del pconv.recipe["optimizer"]
+    with pytest.raises(TrainingError, match="a network whose head sees its input"):
+        make_recipe(pconv, None)
+    recipe = make_recipe(
+        _cfg(tmp_path, tmp_path, prefill="ns", blur_sigmas=[2], edge_radii=[3, 6]), {"mean": [0.5] * 3}
+    )
+    assert recipe.model_config()["edge_radii"] == [3, 6] and recipe.G.edge_radii == (3, 6)
 
 
 WARMSTART = Path(__file__).resolve().parents[1] / "resources" / "warmstart"

@@ -63,6 +63,22 @@ def test_card_states_the_prefill_deviation(tmp_path: Path) -> None:
     assert "RMSE over the hole" not in text and "average-pooled" not in text
 
 
+def test_card_states_the_head_and_optimiser_options() -> None:
+    from training.card import _option_lines
+
+    text = "\n".join(
+        _option_lines(
+            {"objective": "reconstruction", "hole_loss": "rmse", "band_weight": 12, "blur_sigmas": [2, 8],
+             "edge_radii": [3, 12], "clip_grad": 1.0}
+        )
+    )  # fmt: skip
+    assert "RMSE over the hole plus 12 × L1 over its 5-px boundary band" in text
+    assert "one coefficient map per blur sigma (2, 8 px)" in text
+    assert "at least 3, 12 px from the known ones" in text
+    assert "clipped to a global L2 norm of 1" in text
+    assert "at least" not in "\n".join(_option_lines({"blur_sigmas": [2]}))
+
+
 def test_eval_doc_summarises_every_engine(tmp_path: Path) -> None:
     from training.card import write_eval_doc
 

@@ -100,6 +100,12 @@ def _option_lines(options: dict[str, Any]) -> list[str]:
             f"coefficient map per blur sigma ({sigmas} px) that mixes a blurred copy of the prefill into it "
             "(`engine.residual`): the network learns where and how much to smooth the Navier–Stokes fill."
         )
+        if options.get("edge_radii"):
+            radii = ", ".join(str(int(v)) for v in options["edge_radii"])
+            lines[-1] += (
+                f" The head also sees maps of the hole pixels at least {radii} px from the known ones "
+                "(`engine.residual.edge_maps`), so it can smooth the inside of a hole but not its edge band."
+            )
     if float(options.get("clip_grad", 0) or 0) > 0:
         lines.append(f"- Each step's gradient was clipped to a global L2 norm of {float(options['clip_grad']):g}.")
     if float(options.get("ema", 0) or 0) > 0:

@@ -43,7 +43,7 @@ from torch import nn
 from engine.attention import SelfAttention, SPDResBlock
 from engine.layers import zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, OptionSpec, register
-from engine.residual import apply_correction, head_channels, head_sigmas
+from engine.residual import apply_correction, edge_maps, head_channels, head_radii, head_sigmas
 from engine.torch_engine import TorchEngine
 
 NATIVE = 256  # §3: "we fix the input to 256 × 256"
@@ -136,6 +136,7 @@ class RefineGenerator(nn.Module):
         blocks: int = N_BLOCKS,
         out_channels: int = 3,
         input_skip: bool = False,
+        edge_radii: Sequence[int] = (),
     ) -> None:
         super().__init__()
         c32, c64, c128, c256, c512 = (_ch(c, width) for c in (32, 64, 128, 256, 512))
@@ -163,7 +164,8 @@ class RefineGenerator(nn.Module):
         # head also see G2's 4-channel input — the final features start tiny (~0.004) and the
         # zero-initialised head cannot learn from them within a CPU budget (measured).
         self.input_skip = input_skip
-        self.to_rgb = _conv(c32 + (4 if input_skip else 0), out_channels, 7)
+        self.edge_radii = tuple(edge_radii) if input_skip else ()  # engine.residual.edge_maps
+        self.to_rgb = _conv(c32 + (4 + len(self.edge_radii) if input_skip else 0), out_channels, 7)
         self.to_alpha = _conv(c32, 1)  # BP weight ("learning to weight the BP residual")
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -176,7 +178,7 @@ class RefineGenerator(nn.Module):
         d = self.dec4(self.dec3(d))
         alpha = torch.sigmoid(self.to_alpha(d))
         if self.input_skip:
-            d = torch.cat([d, x * 2.0 - 1.0], dim=1)
+            d = torch.cat([d, x * 2.0 - 1.0, edge_maps(x[:, 3:4], self.edge_radii)], dim=1)
         return self.to_rgb(d), alpha, lr
 
 
@@ -201,15 +203,21 @@ class DeepGIN(nn.Module):
         refine_rates: Sequence[int] = REFINE_RATES,
         prefill: str | None = None,
         blur_sigmas: Sequence[float] = (),
+        edge_radii: Sequence[int] = (),
     ) -> None:
         super().__init__()
         self.width = width
         self.prefill = prefill
         # Learned smoothing coefficients in G2's correction (engine.residual); prefill only.
         self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
+        self.edge_radii = head_radii(self.blur_sigmas, edge_radii)
         self.coarse = CoarseGenerator(width, coarse_rates)
         self.refine = RefineGenerator(
-            width, refine_rates, out_channels=head_channels(self.blur_sigmas), input_skip=bool(self.blur_sigmas)
+            width,
+            refine_rates,
+            out_channels=head_channels(self.blur_sigmas),
+            input_skip=bool(self.blur_sigmas),
+            edge_radii=self.edge_radii,
         )
         self._init_weights()
         if prefill:

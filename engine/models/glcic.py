@@ -40,7 +40,7 @@ from torch import nn
 from engine.blend import poisson_blend
 from engine.layers import ConvNormAct, scaled, zero_init
 from engine.registry import CAP_LEARNED, CAP_POISSON, EngineSpec, FillOutput, OptionSpec, register
-from engine.residual import apply_correction, head_channels, head_sigmas
+from engine.residual import apply_correction, edge_maps, head_channels, head_radii, head_sigmas
 from engine.torch_engine import TorchEngine
 
 #: Default mean pixel (RGB in [0, 1]): the ImageNet mean; see the module docstring.
@@ -89,6 +89,7 @@ class CompletionNetwork(nn.Module):
         mean: Sequence[float] = DEFAULT_MEAN,
         prefill: str | None = None,
         blur_sigmas: Sequence[float] = (),
+        edge_radii: Sequence[int] = (),
     ) -> None:
         super().__init__()
         if len(mean) != 3:
@@ -107,10 +108,11 @@ class CompletionNetwork(nn.Module):
             cin = cout
         self.prefill = prefill
         self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
+        self.edge_radii = head_radii(self.blur_sigmas, edge_radii)
         if prefill:
             # With the smoothing head the output layer also sees the network's input (image − mean,
             # hole): from 8 features alone (width 0.25) it did not learn within 500 steps (measured).
-            skip = 4 if self.blur_sigmas else 0
+            skip = 4 + len(self.edge_radii) if self.blur_sigmas else 0
             out_layer = ConvNormAct(cin + skip, head_channels(self.blur_sigmas), 3, norm=False, act=None)
             zero_init(out_layer[0])
             layers.append(out_layer)
@@ -124,7 +126,7 @@ class CompletionNetwork(nn.Module):
             x = torch.cat([image - self.mean, hole], dim=1)
             feats = self.layers[:-1](x)
             if self.blur_sigmas:
-                feats = torch.cat([feats, x], dim=1)
+                feats = torch.cat([feats, x, edge_maps(hole, self.edge_radii)], dim=1)
             return apply_correction(image, self.layers[-1](feats), self.blur_sigmas)
         # Holes take the mean pixel, then the mean is subtracted: holes become exactly 0.
         centred = (image - self.mean) * (1.0 - hole)

@@ -43,7 +43,7 @@ from torch import nn
 from engine.attention import sn_conv
 from engine.layers import zero_init
 from engine.registry import CAP_LEARNED, EngineSpec, register
-from engine.residual import apply_correction, head_channels, head_sigmas
+from engine.residual import apply_correction, edge_maps, head_channels, head_radii, head_sigmas
 from engine.torch_engine import TorchEngine
 
 NATIVE = 256  # trained on 256² Places2/CelebA crops (EdgeConnect protocol the paper follows)
@@ -141,12 +141,14 @@ class ISNet(nn.Module):
         stages: int = N_STAGES,
         prefill: str | None = None,
         blur_sigmas: Sequence[float] = (),
+        edge_radii: Sequence[int] = (),
     ) -> None:
         super().__init__()
         self.width = width
         self.mask_input = mask_input
         # Learned smoothing coefficients in the correction (engine.residual); prefill only.
         self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
+        self.edge_radii = head_radii(self.blur_sigmas, edge_radii)  # "≥ r px inside the hole" maps
         ch = tuple(max(8, round(c * width)) for c in SCALE_CHANNELS[: stages + 1])
         self.channels = ch
         self.head = nn.Sequential(sn_conv(4 if mask_input else 3, ch[0], 7), _act())
@@ -162,7 +164,7 @@ class ISNet(nn.Module):
             # With the smoothing head the layer also sees the prefilled image and the hole (centred):
             # the final features start ~0.003 in magnitude, too small for the zero-initialised head
             # to learn from within a CPU budget (measured), while the image tells where to smooth.
-            skip = 4 if self.blur_sigmas else 0
+            skip = 4 + len(self.edge_radii) if self.blur_sigmas else 0
             self.to_rgb = zero_init(nn.Conv2d(ch[0] + skip, head_channels(self.blur_sigmas), 3, padding=1))
         else:
             self.to_rgb = sn_conv(ch[0], 3)
@@ -184,7 +186,7 @@ class ISNet(nn.Module):
         y = self.fusion(torch.cat([b1, self.fusion_up(b2)], dim=1))  # Final Fusion (§2.2)
         if self.prefill:
             if self.blur_sigmas:
-                y = torch.cat([y, image * 2.0 - 1.0, hole * 2.0 - 1.0], dim=1)
+                y = torch.cat([y, image * 2.0 - 1.0, hole * 2.0 - 1.0, edge_maps(hole, self.edge_radii)], dim=1)
             return apply_correction(image, self.to_rgb(y), self.blur_sigmas)
         return (torch.tanh(self.to_rgb(y)) + 1.0) / 2.0
 

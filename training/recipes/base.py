@@ -49,6 +49,9 @@ COMMON_DEFAULTS: dict[str, Any] = {
     # Prefill networks only: blur sigmas (px) whose learned smoothing coefficients join the output
     # correction (engine.residual); [] = a free RGB correction only.
     "blur_sigmas": [],
+    # Recipes with ``edge_head`` (GLCIC, ISNet, DeepGIN) and a smoothing head: radii (px) of the
+    # "at least r px inside the hole" maps the head also sees (engine.residual.edge_maps); [] = none.
+    "edge_radii": [],
     # Largest global L2 norm of each optimiser step's gradient (0 = no clipping). A prefill residual
     # trained with a heavy band term can take one outsized step and never come back (measured:
     # DeepGIN at lr 1e-3, band weight 12: 35.66 dB validation at step 500, 12.67 dB at step 600).
@@ -70,6 +73,8 @@ class Recipe:
     vgg_arch: ClassVar[str | None] = None
     #: Loss names written to the logs (fixed CSV columns).
     log_keys: ClassVar[tuple[str, ...]] = ("loss",)
+    #: Whether the network's smoothing head takes ``edge_radii`` (heads that see the network input).
+    edge_head: ClassVar[bool] = False
 
     def __init__(self, cfg: TrainConfig, data_mean: tuple[float, float, float] | None = None) -> None:
         unknown = set(cfg.recipe) - set(self.defaults) - set(COMMON_DEFAULTS)
@@ -89,6 +94,13 @@ class Recipe:
             raise TrainingError(f"blur_sigmas must be a list of positive numbers, not {sigmas!r}")
         if sigmas and not self.prefill_method():
             raise TrainingError('blur_sigmas needs a prefill (recipe option prefill, e.g. "ns")')
+        radii = self.opts["edge_radii"]
+        if not isinstance(radii, list | tuple) or not all(isinstance(v, int) and v >= 1 for v in radii):
+            raise TrainingError(f"edge_radii must be a list of whole numbers ≥ 1 (px), not {radii!r}")
+        if radii and not (self.edge_head and sigmas):
+            raise TrainingError(
+                "edge_radii needs blur_sigmas and a network whose head sees its input (glcic, isnet, deepgin)"
+            )
         if not 0.0 <= float(self.opts["ema"]) < 1.0:
             raise TrainingError(f"ema must be a decay in [0, 1), not {self.opts['ema']!r}")
         self.data_mean = data_mean
@@ -115,7 +127,10 @@ class Recipe:
         if not method:
             return {}
         sigmas = [float(v) for v in self.opts["blur_sigmas"]]
-        return {"prefill": method, "blur_sigmas": sigmas} if sigmas else {"prefill": method}
+        if not sigmas:
+            return {"prefill": method}
+        radii = [int(v) for v in self.opts["edge_radii"]]
+        return {"prefill": method, "blur_sigmas": sigmas, **({"edge_radii": radii} if radii else {})}
 
     def prefill_method(self) -> str | None:
         """The classical prefill the generator starts from (recipe option ``prefill``), or None."""

@@ -45,6 +45,7 @@ class DeepGINRecipe(Recipe):
         "prefill": None,
     }
     log_keys = ("loss", "l1", "g_adv", "perceptual", "style", "tv", "d_loss")
+    edge_head = True
 
     def build_nets(self) -> dict[str, nn.Module]:
         return {

@@ -30,6 +30,7 @@ class GLCICRecipe(Recipe):
     paper = "Iizuka et al., SIGGRAPH 2017, §3.3–3.5, Algorithm 1"
     default_masks: ClassVar[dict[str, float]] = {"box": 1.0}
     needs_data_mean = True
+    edge_head = True
     defaults: ClassVar[dict[str, Any]] = {
         "alpha": 0.0004,
         "tc_fraction": 0.18,

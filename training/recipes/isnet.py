@@ -41,6 +41,7 @@ class ISNetRecipe(Recipe):
         "prefill": None,
     }
     log_keys = ("loss", "l1", "g_adv", "perceptual", "style", "fm", "d_loss")
+    edge_head = True
 
     def build_nets(self) -> dict[str, nn.Module]:
         return {"G": ISNet(width=self.cfg.width, **self.model_config()), "D": ISNetDiscriminator(width=self.cfg.width)}
