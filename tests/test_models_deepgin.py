@@ -153,6 +153,25 @@ def test_engine_output_independent_of_hole_content(weights: Path, shape: tuple[i
     assert np.array_equal(a.image[mask == 0], image[mask == 0])  # known pixels kept
 
 
+def test_engine_subsamples_only_above_the_weights_working_size(tmp_path: Path, net: DeepGIN) -> None:
+    """Weights that name a 512² working size fill a 512² crop in one pass; the paper's 256 splits it."""
+    torch.manual_seed(6)
+    image = torch.rand(1, 3, 512, 512)
+    hole = torch.zeros(1, 1, 512, 512)
+    hole[..., 200:330, 150:300] = 1.0
+    image = image * (1 - hole)
+    whole = export_module(net, tmp_path / "w.safetensors", "deepgin", WIDTH, {}, dtype=None, native_resolution=512)
+    for path, expect_whole in (
+        (whole, True),
+        (export_module(net, tmp_path / "p.safetensors", "deepgin", WIDTH, {}, dtype=None), False),
+    ):
+        engine = create_engine("deepgin", weights=path)
+        with torch.no_grad():
+            got, _ = engine.run(image, hole, {"self_ensemble": False})
+            direct = engine.module(image, hole).out
+        assert torch.allclose(got, direct, atol=1e-5) is expect_whole
+
+
 def test_engine_self_ensemble_option(weights: Path) -> None:
     engine = create_engine("deepgin", weights=weights)
     rng = np.random.default_rng(4)

@@ -348,7 +348,11 @@ class DeepGINEngine(TorchEngine):
     def run(
         self, image: torch.Tensor, hole: torch.Tensor, options: Mapping[str, Any]
     ) -> tuple[torch.Tensor, dict[str, Any]]:
-        return complete(self.module, image, hole, ensemble=bool(options.get("self_ensemble", False))), {}
+        # Sub-sample only above the weights' own working size: weights exported for 512² (chosen by
+        # evaluation) fill a 512² crop whole. Interleaving independently completed sub-images breaks the
+        # hole-edge geometry the smoothing head's edge maps measure, and adds a checkerboard.
+        ensemble = bool(options.get("self_ensemble", False))
+        return complete(self.module, image, hole, ensemble=ensemble, native=self.native_resolution), {}
 
 
 SPEC = register(
@@ -371,6 +375,6 @@ SPEC = register(
             ),
         ),
         description="Coarse-to-fine generator with spatial-pyramid dilation, multi-scale self-attention and "
-        "back projection; large images are completed as interleaved 256² sub-images.",
+        "back projection; crops above the weights' working size are completed as interleaved sub-images.",
     )
 )
