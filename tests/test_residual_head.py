@@ -215,22 +215,3 @@ def test_blur_sigmas_are_checked(tmp_path: Path) -> None:
         _cfg(tmp_path, tmp_path, prefill="ns", blur_sigmas=[2], edge_radii=[3, 6]), {"mean": [0.5] * 3}
     )
     assert recipe.model_config()["edge_radii"] == [3, 6] and recipe.G.edge_radii == (3, 6)
-
-
-WARMSTART = Path(__file__).resolve().parents[1] / "resources" / "warmstart"
-
-
-@pytest.mark.parametrize("path", sorted(WARMSTART.glob("*.safetensors")), ids=lambda p: p.stem)
-def test_warm_start_weights_load_and_fill(path: Path) -> None:
-    engine = create_engine(path.stem, weights=path)
-    assert engine.prefill == "ns" and engine.module.blur_sigmas == (2.0, 4.0, 8.0, 16.0)
-    image = gradient_photo(128, 160, np.random.default_rng(5), noise=6, offset=25)
-    mask = np.zeros((128, 160), np.uint8)
-    cv2.circle(mask, (80, 64), 30, 255, -1)
-    out = engine.fill(image, mask, {}).image
-    assert np.array_equal(out[mask == 0], image[mask == 0])
-    from engine.blend import classical_prefill
-
-    # A learned correction of the Navier–Stokes fill: different from it, but only by a few levels.
-    diff = np.abs(out.astype(int) - classical_prefill(image, mask, "ns").astype(int))[mask > 0]
-    assert 0 < diff.mean() < 8
