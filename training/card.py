@@ -233,7 +233,9 @@ def write_eval_doc(reports: list[str | Path], output: str | Path, commands: list
         for key, buckets in (("psnr", BAR_PSNR), ("bpe", BAR_BPE)):
             for b in buckets:
                 mine, ns = rows.get((b, engine)), rows.get((b, "ns"))
-                cells.append(f"{mine[key]:.2f} / {ns[key]:.2f}" if mine and ns else "—")
+                # BPE margins over Navier–Stokes are hundredths of a point: three decimals, as in the cards.
+                digits = 3 if key == "bpe" else 2
+                cells.append(f"{mine[key]:.{digits}f} / {ns[key]:.{digits}f}" if mine and ns else "—")
         ok, _ = bar_check(summary, engine)
         lines.append(f"| {engine} | " + " | ".join(cells) + f" | {'met' if ok else 'not yet'} |")
     lines += ["", "Cells: engine / NS. See each model card (`<engine>.md`) for the recipe and training time.", ""]
