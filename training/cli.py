@@ -129,7 +129,7 @@ def _evaldoc(args: argparse.Namespace) -> int:
 
 def _report(metrics: dict[str, float]) -> None:
     if metrics:
-        keys = ("psnr", "ssim", "l1", "bpe", "detail")
+        keys = ("psnr", "ssim", "l1", "bpe", "detail", "structure", "texture")
         print("validation: " + "  ".join(f"{k}={metrics[k]:.4g}" for k in keys if k in metrics))
 
 

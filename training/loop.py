@@ -31,7 +31,7 @@ from training.masks import MaskMixer
 from training.recipes import get_recipe
 from training.recipes.base import Recipe
 
-METRIC_KEYS = ("psnr", "ssim", "l1", "bpe", "detail")
+METRIC_KEYS = ("psnr", "ssim", "l1", "bpe", "detail", "structure", "texture")
 
 
 @dataclass

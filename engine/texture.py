@@ -1,0 +1,398 @@
+"""Guided patch synthesis: the engine's fill gives the hole's low frequencies, the photo's own
+patches its high ones, at the crop's full resolution. Also the ``patchmatch`` engine's synthesiser.
+
+Not part of any of the five papers: a post-processing stage added because networks trained for a
+reconstruction loss on a CPU budget learn to blur (README, model cards). The method:
+
+1. **Working resolution.** The crop is brought down (INTER_AREA) until its matching targets hold at
+   most :data:`WORK_PIXELS` pixels: matching cost grows with the hole, not with the photo, so a 5 %
+   hole on 24 MP is matched at a few hundred pixels a side.
+2. **Coarse-to-fine PatchMatch with voting** (Barnes et al., SIGGRAPH 2009; Wexler et al., PAMI
+   2007): a pyramid of the working crop; at each level, EM iterations of a PatchMatch search
+   (propagation + random search) for every 7×7 patch that touches the hole, among patches lying
+   wholly in the known pixels, then voting of the hole from the matched patches. The nearest-neighbour
+   field is upsampled to seed the next level.
+3. **Guidance** (when an engine's fill is given): the patch distance adds ``guide_weight`` × the
+   squared difference of the Gaussian low-pass (σ = :data:`SPLIT_SIGMA` px at each level) of the
+   engine's composite, so a source patch must agree with the predicted structure; and after each
+   vote the hole's low band is reset to the engine's, so the estimate never drifts from it.
+4. **Full resolution.** The working-resolution field is scaled up and the photo's high band
+   (composite minus its low-pass) is voted at full resolution from the 3×3 nearest matched patches:
+   each vote is a shifted copy, so texture is as sharp as the photo's own. The result in the hole is
+   ``low-pass(engine composite) + strength × voted high band``.
+
+Without a guide (the ``patchmatch`` engine) the coarsest level starts from a Telea fill and the
+whole band is voted (classic exemplar-based fill).
+
+Skipped, returning the fill unchanged: holes whose widest point is at most :data:`THIN_RADIUS` px
+from a known pixel (scratches, specks: a 7×7 patch would be mostly known pixels and a diffusion
+fill of a ≤ 5 px gap is invisible), and crops with no wholly known 7×7 patch to copy from.
+
+Deterministic for a seed: random choices come from a counter-based hash, the search is a serial
+scan and the parallel voting is per pixel. Hot loops are compiled with numba.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numba
+import numpy as np
+
+from engine.errors import Cancelled
+
+PATCH = 7
+#: σ (px at the working resolution) of the low-pass that splits the engine's band from the copied one
+#: (the σ of the structure metric, engine/metrics.py: the engine decides what that metric sees).
+SPLIT_SIGMA = 4.0
+#: Matching targets (pixels whose patch touches the hole) at the working resolution, at most.
+#: Measured on 2 cores (benchmarks/texture.py): ~0.5 s for a 512² crop with a 30 % hole at full size.
+WORK_PIXELS = 70_000
+#: Holes no wider than this (max distance of a hole pixel to a known one, px) are left as filled.
+THIN_RADIUS = 2.5
+#: Long side (px) below which no coarser pyramid level is made.
+COARSEST = 64
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class TextureOptions:
+    """How the texture stage runs. ``strength`` scales the copied high band (0 = off, 1 = the
+    photo's own amplitude); ``guide_weight`` weighs the engine's low-pass in the patch distance."""
+
+    strength: float = 1.0
+    guide_weight: float = 2.0
+    seed: int = 0
+    em_iterations: tuple[int, int] = (4, 2)  # (coarsest level, every finer level)
+    vote_radius: int = 1  # full-resolution vote from the (2r+1)² nearest matched patches
+
+
+# ------------------------------------------------------------------------------ numba kernels
+@numba.njit(cache=True)
+def _rand(seed, a, b, c):
+    """A non-negative pseudo-random int64 from four counters (splitmix64 finaliser, wrapping uint64)."""
+    u = numba.uint64
+    z = u(seed) * u(0x9E3779B97F4A7C15) + u(a) * u(0xBF58476D1CE4E5B9) + u(b) * u(0x94D049BB133111EB) + u(c)
+    z = (z ^ (z >> u(30))) * u(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> u(27))) * u(0x94D049BB133111EB)
+    z = z ^ (z >> u(31))
+    return numba.int64(z >> u(2))
+
+
+@numba.njit(cache=True)
+def _distance(img, guide, lam, ty, tx, sy, sx, r, best):
+    """Sum of squared differences of the patches at target (ty, tx) and source (sy, sx), plus
+    ``lam`` × that of ``guide``; target pixels outside the image are skipped; stops past ``best``."""
+    h, w, _ = img.shape
+    d = 0.0
+    for dy in range(-r, r + 1):
+        y = ty + dy
+        if y < 0 or y >= h:
+            continue
+        for dx in range(-r, r + 1):
+            x = tx + dx
+            if x < 0 or x >= w:
+                continue
+            for c in range(3):
+                e = img[y, x, c] - img[sy + dy, sx + dx, c]
+                d += e * e
+            if lam > 0.0:
+                for c in range(3):
+                    e = guide[y, x, c] - guide[sy + dy, sx + dx, c]
+                    d += lam * e * e
+        if d > best:
+            return d
+    return d
+
+
+@numba.njit(cache=True)
+def _search(img, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it):
+    """One PatchMatch sweep (raster order on even ``it``, reverse on odd) over the targets."""
+    h, w = valid.shape
+    n = ty.shape[0]
+    step = -1 if it % 2 == 0 else 1
+    for k in range(n):
+        i = k if step == -1 else n - 1 - k
+        y, x = ty[i], tx[i]
+        by, bx = nnf[i, 0], nnf[i, 1]
+        bd = _distance(img, guide, lam, y, x, by, bx, r, np.inf)
+        for nb in range(2):  # propagation from the neighbours this sweep has already visited
+            ny, nx = (y, x + step) if nb == 0 else (y + step, x)
+            if ny < 0 or ny >= h or nx < 0 or nx >= w:
+                continue
+            j = index[ny, nx]
+            if j < 0:
+                continue
+            cy, cx = nnf[j, 0] - (ny - y), nnf[j, 1] - (nx - x)
+            if 0 <= cy < h and 0 <= cx < w and valid[cy, cx] and (cy != by or cx != bx):
+                d = _distance(img, guide, lam, y, x, cy, cx, r, bd)
+                if d < bd:
+                    by, bx, bd = cy, cx, d
+        rad = max(h, w)
+        t = 0
+        while rad >= 1:  # random search in windows halving around the best match
+            z = _rand(seed, it, i, t)
+            cy = by + (z % (2 * rad + 1)) - rad
+            cx = bx + ((z >> 20) % (2 * rad + 1)) - rad
+            t += 1
+            rad //= 2
+            if 0 <= cy < h and 0 <= cx < w and valid[cy, cx]:
+                d = _distance(img, guide, lam, y, x, cy, cx, r, bd)
+                if d < bd:
+                    by, bx, bd = cy, cx, d
+        nnf[i, 0], nnf[i, 1], dist[i] = by, bx, bd
+
+
+@numba.njit(cache=True, parallel=True)
+def _vote(src, hy, hx, index, nnf, r, out):
+    """``out[hole pixel]`` = mean over the target patches covering it of their source's pixel."""
+    h, w, _ = src.shape
+    for k in numba.prange(hy.shape[0]):
+        y, x = hy[k], hx[k]
+        a0 = a1 = a2 = 0.0
+        cnt = 0
+        for dy in range(-r, r + 1):
+            qy = y - dy
+            if qy < 0 or qy >= h:
+                continue
+            for dx in range(-r, r + 1):
+                qx = x - dx
+                if qx < 0 or qx >= w:
+                    continue
+                j = index[qy, qx]
+                if j < 0:
+                    continue
+                sy, sx = nnf[j, 0] + dy, nnf[j, 1] + dx
+                a0 += src[sy, sx, 0]
+                a1 += src[sy, sx, 1]
+                a2 += src[sy, sx, 2]
+                cnt += 1
+        if cnt:
+            out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / cnt, a1 / cnt, a2 / cnt
+
+
+@numba.njit(cache=True, parallel=True)
+def _vote_full(src, known, hy, hx, index, nnf, scale_y, scale_x, r, out):
+    """Full-resolution vote: each hole pixel averages ``src`` at its own position shifted by the
+    offsets of the (2r+1)² nearest working-resolution targets (scaled); only known sources count."""
+    big_h, big_w, _ = src.shape
+    h, w = index.shape
+    for k in numba.prange(hy.shape[0]):
+        y, x = hy[k], hx[k]
+        qy0 = int((y + 0.5) / scale_y)
+        qx0 = int((x + 0.5) / scale_x)
+        a0 = a1 = a2 = 0.0
+        cnt = 0
+        for dy in range(-r, r + 1):
+            qy = qy0 + dy
+            if qy < 0 or qy >= h:
+                continue
+            for dx in range(-r, r + 1):
+                qx = qx0 + dx
+                if qx < 0 or qx >= w:
+                    continue
+                j = index[qy, qx]
+                if j < 0:
+                    continue
+                sy = int(y + (nnf[j, 0] - qy) * scale_y + 0.5)
+                sx = int(x + (nnf[j, 1] - qx) * scale_x + 0.5)
+                if sy < 0 or sy >= big_h or sx < 0 or sx >= big_w or not known[sy, sx]:
+                    continue
+                a0 += src[sy, sx, 0]
+                a1 += src[sy, sx, 1]
+                a2 += src[sy, sx, 2]
+                cnt += 1
+        if cnt:
+            out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / cnt, a1 / cnt, a2 / cnt
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _lowpass(img: np.ndarray, sigma: float = SPLIT_SIGMA) -> np.ndarray:
+    return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+
+
+def _resize(img: np.ndarray, size: tuple[int, int], area: bool) -> np.ndarray:
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA if area else cv2.INTER_LINEAR)
+
+
+def _shrink_mask(hole: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Hole at another size, any coverage = hole (a thin scratch survives the shrink)."""
+    if (hole.shape[1], hole.shape[0]) == size:
+        return hole.copy()
+    return cv2.resize(hole.astype(np.uint8) * 255, size, interpolation=cv2.INTER_AREA) > 0
+
+
+def _dilate(hole: np.ndarray, r: int) -> np.ndarray:
+    kernel = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
+    return cv2.dilate(hole.astype(np.uint8), kernel) > 0
+
+
+@dataclass
+class _Level:
+    """One pyramid level: ``img``/``guide`` float32 h×w×3, ``hole``/``valid`` bool h×w."""
+
+    img: np.ndarray
+    guide: np.ndarray
+    hole: np.ndarray
+    valid: np.ndarray
+    ty: np.ndarray
+    tx: np.ndarray
+    index: np.ndarray
+
+
+def _level(img: np.ndarray, guide: np.ndarray, hole: np.ndarray) -> _Level:
+    r = PATCH // 2
+    h, w = hole.shape
+    valid = ~_dilate(hole, r)
+    valid[:r], valid[h - r :], valid[:, :r], valid[:, w - r :] = False, False, False, False
+    ty, tx = np.nonzero(_dilate(hole, r))
+    index = np.full((h, w), -1, np.int32)
+    index[ty, tx] = np.arange(len(ty), dtype=np.int32)
+    return _Level(img, guide, hole, valid, ty.astype(np.int64), tx.astype(np.int64), index)
+
+
+def _random_field(level: _Level, seed: int) -> np.ndarray:
+    vy, vx = np.nonzero(level.valid)
+    pick = np.random.default_rng(seed).integers(0, len(vy), len(level.ty))
+    return np.stack([vy[pick], vx[pick]], axis=1).astype(np.int64)
+
+
+def _upsample_field(coarse: _Level, nnf: np.ndarray, fine: _Level, seed: int) -> np.ndarray:
+    """Seed ``fine``'s field from ``coarse``'s: each target takes its coarse parent's offset, scaled;
+    a seed that lands on an invalid source is replaced by a random valid one."""
+    ch, cw = coarse.hole.shape
+    fh, fw = fine.hole.shape
+    sy, sx = fh / ch, fw / cw
+    py = np.clip((fine.ty / sy).astype(np.int64), 0, ch - 1)
+    px = np.clip((fine.tx / sx).astype(np.int64), 0, cw - 1)
+    off = np.zeros((len(fine.ty), 2), np.float64)
+    parent = coarse.index[py, px]
+    have = parent >= 0
+    off[have, 0] = nnf[parent[have], 0] - py[have]
+    off[have, 1] = nnf[parent[have], 1] - px[have]
+    cy = np.rint(fine.ty + off[:, 0] * sy).astype(np.int64)
+    cx = np.rint(fine.tx + off[:, 1] * sx).astype(np.int64)
+    ok = have & (cy >= 0) & (cy < fh) & (cx >= 0) & (cx < fw)
+    ok[ok] = fine.valid[cy[ok], cx[ok]]
+    out = _random_field(fine, seed)
+    out[ok, 0], out[ok, 1] = cy[ok], cx[ok]
+    return out
+
+
+def max_hole_radius(mask: np.ndarray) -> float:
+    """Largest distance (px) of a hole pixel (mask > 127) to the nearest known pixel."""
+    hole = (mask > 127).astype(np.uint8)
+    if not hole.any():
+        return 0.0
+    return float(cv2.distanceTransform(hole, cv2.DIST_L2, 3).max())
+
+
+def needs_texture(mask: np.ndarray) -> bool:
+    """False for holes the stage skips: empty, or no wider than :data:`THIN_RADIUS` px."""
+    return max_hole_radius(mask) > THIN_RADIUS
+
+
+# --------------------------------------------------------------------------------- the stage
+def synthesize(
+    image: np.ndarray,
+    mask: np.ndarray,
+    fill: np.ndarray | None = None,
+    options: TextureOptions | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> np.ndarray:
+    """Texture for the hole of one crop; pixels outside the hole are returned unchanged.
+
+    image: uint8 H×W×3 RGB (hole contents are ignored). mask: uint8 H×W, > 127 = hole.
+    fill: uint8 H×W×3 RGB, an engine's result for this crop (its hole pixels are the guide), or
+    None for an unguided exemplar fill. Returns uint8 H×W×3 RGB. ``progress(fraction, message)``
+    is called between EM iterations; ``cancel()`` is polled there and True raises ``Cancelled``.
+    """
+    options = options or TextureOptions()
+    report = progress or (lambda _f, _m: None)
+    hole_full = mask > 127
+    big_h, big_w = hole_full.shape
+    r = PATCH // 2
+    if fill is None:
+        seed_fill = cv2.inpaint(np.ascontiguousarray(image), hole_full.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
+    else:
+        seed_fill = fill
+    comp = np.where(hole_full[..., None], seed_fill, image).astype(np.float32)
+    if not hole_full.any() or (fill is not None and (options.strength <= 0 or not needs_texture(mask))):
+        return np.where(hole_full[..., None], seed_fill, image).astype(np.uint8)
+
+    # Working size: targets (the hole grown by the patch radius) at most WORK_PIXELS.
+    targets = int(np.count_nonzero(_dilate(hole_full, r)))
+    scale = max(1.0, math.sqrt(targets / WORK_PIXELS))
+    work = (max(PATCH * 2, round(big_w / scale)), max(PATCH * 2, round(big_h / scale)))
+    sizes = [work]
+    while max(sizes[-1]) / 2 >= COARSEST and min(sizes[-1]) / 2 >= PATCH * 3:
+        sizes.append((round(sizes[-1][0] / 2), round(sizes[-1][1] / 2)))
+    lam = options.guide_weight if fill is not None else 0.0
+
+    levels: list[_Level] = []
+    for size in reversed(sizes):  # coarsest first
+        img = comp if size == (big_w, big_h) else _resize(comp, size, area=True)
+        hole = _shrink_mask(hole_full, size)
+        guide = _lowpass(img) if fill is not None else np.zeros_like(img)
+        levels.append(_level(img.copy(), guide, hole))
+    if not levels[-1].valid.any() or not all(lv.valid.any() for lv in levels):
+        return np.where(hole_full[..., None], seed_fill, image).astype(np.uint8)
+
+    total = sum(options.em_iterations[0] if i == 0 else options.em_iterations[1] for i in range(len(levels)))
+    done = 0
+    nnf = _random_field(levels[0], options.seed)
+    for li, lv in enumerate(levels):
+        if li > 0:
+            nnf = _upsample_field(levels[li - 1], nnf, lv, options.seed + li)
+            # Start this level's hole from the coarser level's vote (the classic pyramid hand-over).
+            prev = levels[li - 1].img
+            up = _resize(prev, (lv.hole.shape[1], lv.hole.shape[0]), area=False)
+            lv.img[lv.hole] = up[lv.hole]
+        dist = np.zeros(len(lv.ty), np.float64)
+        hy, hx = np.nonzero(lv.hole)
+        hy, hx = hy.astype(np.int64), hx.astype(np.int64)
+        iters = options.em_iterations[0] if li == 0 else options.em_iterations[1]
+        for it in range(iters):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            _search(lv.img, lv.guide, lam, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li)
+            voted = lv.img.copy()
+            _vote(lv.img, hy, hx, lv.index, nnf, r, voted)
+            if fill is not None:
+                # Keep the engine's structure: the hole's low band is always the engine's.
+                voted = voted - _lowpass(voted) + lv.guide
+            lv.img[lv.hole] = voted[lv.hole]
+            done += 1
+            report(done / (total + 1), f"texture: level {li + 1} of {len(levels)}")
+    if cancel is not None and cancel():
+        raise Cancelled()
+
+    # Full resolution: vote the photo's band from the working field, scaled.
+    finest = levels[-1]
+    wh, ww = finest.hole.shape
+    if fill is not None:
+        low = _lowpass(comp) if scale == 1.0 else _resize(_lowpass(_resize(comp, work, True)), (big_w, big_h), False)
+        band = comp - low
+        base = np.zeros_like(comp)
+    else:
+        low = np.zeros_like(comp)
+        band = comp
+        base = comp.copy() if scale == 1.0 else _resize(finest.img, (big_w, big_h), area=False)
+    fy, fx = np.nonzero(hole_full)
+    known = ~hole_full
+    voted = base.copy()
+    _vote_full(
+        band, known, fy.astype(np.int64), fx.astype(np.int64), finest.index, nnf,
+        big_h / wh, big_w / ww, options.vote_radius, voted,
+    )  # fmt: skip
+    strength = options.strength if fill is not None else 1.0
+    result = low + strength * voted
+    out = image.copy()
+    out[hole_full] = np.clip(np.rint(result[hole_full]), 0, 255).astype(np.uint8)
+    report(1.0, "texture: done")
+    return out
