@@ -1,9 +1,10 @@
 """Inference-time rewrites of a loaded network that keep its outputs (up to float rounding).
 
 - Batch normalisation folded into the convolution before it: in eval mode BN is a per-channel
-  affine map ``y = (x − μ)·γ/σ + β`` (σ = sqrt(var + eps)), so ``BN(conv(x))`` is a convolution
-  with weights scaled by γ/σ and bias ``(b − μ)·γ/σ + β``. Saves one full pass over every feature
-  map (GLCIC: ~15 % of its CPU forward at 512²).
+  affine map, so ``BN(conv(x))`` is one convolution with rescaled weights and a new bias. The
+  arithmetic is torch's own (:func:`torch.nn.utils.fusion.fuse_conv_bn_weights`, the routine behind
+  ``fuse_conv_bn_eval``, which also handles transposed convolutions). Saves one full pass over every
+  feature map (GLCIC: ~15 % of its CPU forward at 512²).
 
 Tried and dropped (no gain measured by ``benchmarks/engines.py``): baking ISNet's spectral-norm
 parametrizations into plain weights.
@@ -17,29 +18,45 @@ import itertools
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
+from torch.nn.utils.fusion import fuse_conv_bn_weights
 
 
 def fold_conv_bn(conv: nn.Conv2d | nn.ConvTranspose2d, bn: nn.BatchNorm2d) -> None:
-    """Fold ``bn`` (eval statistics) into ``conv`` in place; ``bn`` must then be dropped."""
+    """Fold ``bn`` (eval statistics) into ``conv`` in place; ``bn`` must then be dropped.
+
+    In place (new ``weight``/``bias`` parameters on the same module object), unlike
+    ``fuse_conv_bn_eval``, which returns a copy: a network may hold the convolution under a
+    second name, and that reference must see the folded weights too.
+    """
     if bn.running_mean is None or bn.running_var is None:
         raise ValueError("cannot fold a BatchNorm without running statistics")
+    if parametrize.is_parametrized(conv, "weight"):
+        # conv.weight is recomputed from the parametrization on every access: new values cannot be stored.
+        raise ValueError("cannot fold a BatchNorm into a convolution with a parametrized weight")
     with torch.no_grad():
-        scale = bn.running_var.add(bn.eps).rsqrt()
-        if bn.weight is not None:
-            scale = scale * bn.weight
-        shift = -bn.running_mean * scale
-        if bn.bias is not None:
-            shift = shift + bn.bias
-        w = conv.weight
-        # Output channels are dim 0 of a Conv2d weight and dim 1 of a ConvTranspose2d weight.
-        view = (1, -1, 1, 1) if isinstance(conv, nn.ConvTranspose2d) else (-1, 1, 1, 1)
-        w.mul_(scale.view(view))
-        bias = conv.bias if conv.bias is not None else torch.zeros_like(scale)
-        new_bias = bias * scale + shift
-        if conv.bias is None:
-            conv.bias = nn.Parameter(new_bias)
-        else:
-            conv.bias.copy_(new_bias)
+        conv.weight, conv.bias = fuse_conv_bn_weights(
+            conv.weight,
+            conv.bias,
+            bn.running_mean,
+            bn.running_var,
+            bn.eps,
+            bn.weight,
+            bn.bias,
+            transpose=isinstance(conv, nn.ConvTranspose2d),
+        )
+
+
+def _foldable(conv: nn.Module, bn: nn.Module) -> bool:
+    return (
+        isinstance(conv, nn.Conv2d | nn.ConvTranspose2d)
+        and isinstance(bn, nn.BatchNorm2d)
+        # torch's fusion rescales the output-channel dimension of an ungrouped weight.
+        and conv.groups == 1
+        and not parametrize.is_parametrized(conv, "weight")
+        and bn.track_running_stats
+        and bn.running_mean is not None
+    )
 
 
 def fold_batchnorm(module: nn.Module) -> int:
@@ -49,16 +66,10 @@ def fold_batchnorm(module: nn.Module) -> int:
     for seq in module.modules():
         if not isinstance(seq, nn.Sequential):
             continue
-        names = list(seq._modules)
-        for a, b in itertools.pairwise(names):
+        for a, b in itertools.pairwise(list(seq._modules)):
             conv, bn = seq._modules[a], seq._modules[b]
-            if (
-                isinstance(conv, nn.Conv2d | nn.ConvTranspose2d)
-                and isinstance(bn, nn.BatchNorm2d)
-                and conv.groups == 1
-                and bn.track_running_stats
-            ):
-                fold_conv_bn(conv, bn)
+            if conv is not None and bn is not None and _foldable(conv, bn):
+                fold_conv_bn(conv, bn)  # type: ignore[arg-type]
                 seq._modules[b] = nn.Identity()
                 folded += 1
     return folded
