@@ -90,3 +90,44 @@ def detect_scratches(image: np.ndarray, sensitivity: float = 0.5) -> np.ndarray:
     grow = max(1, round(1.0 * scale))
     out = cv2.dilate(out, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
     return out
+
+
+# --------------------------------------------------------------------------- trained detector
+# The network path lives in engine.damage_net (torch); this module stays importable without it.
+
+
+def damage_scores(found: np.ndarray, truth: np.ndarray, tolerance: int = 2) -> tuple[float, float]:
+    """(precision, recall) of a proposed damage mask at ``tolerance`` px (issue #19's protocol).
+
+    found, truth: uint8 H×W masks (>0 = damage). Precision: share of proposed pixels within
+    ``tolerance`` px of a true one; recall: share of true pixels within ``tolerance`` px of a proposed
+    one. An empty proposal has precision 1.0; an empty truth has recall 1.0.
+    """
+    if found.shape != truth.shape:
+        raise InpaintError(f"mask sizes differ: {found.shape} vs {truth.shape}")
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * tolerance + 1, 2 * tolerance + 1))
+    hit, true = found > 0, truth > 0
+    near_true = cv2.dilate(true.astype(np.uint8), k) > 0
+    near_hit = cv2.dilate(hit.astype(np.uint8), k) > 0
+    precision = float((hit & near_true).sum() / hit.sum()) if hit.any() else 1.0
+    recall = float((true & near_hit).sum() / true.sum()) if true.any() else 1.0
+    return precision, recall
+
+
+def threshold_for(sensitivity: float) -> float:
+    """Network probability threshold for a sensitivity in 0..1 (0.5 → 0.5; 1 → 0.05; 0 → 0.95)."""
+    if not 0.0 <= float(sensitivity) <= 1.0:
+        raise InpaintError(f"sensitivity {sensitivity} is outside 0..1")
+    return 0.95 - 0.9 * float(sensitivity)
+
+
+def mask_from_probability(probability: np.ndarray, sensitivity: float, grow: int = 1) -> np.ndarray:
+    """Threshold a float32 H×W damage probability map -> uint8 H×W mask (255 = damage).
+
+    ``grow`` px of dilation cover the soft halo a scratch leaves beside the pixels the network marks,
+    so a fill does not leave a faint outline (chosen by the restored-PSNR measurement in the model card).
+    """
+    out = (probability >= threshold_for(sensitivity)).astype(np.uint8) * 255
+    if grow > 0 and out.any():
+        out = cv2.dilate(out, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    return out

@@ -60,6 +60,11 @@ def _train(args: argparse.Namespace) -> int:
     if args.recipe:
         overrides["recipe"] = json.loads(args.recipe)
     cfg = resolve(args.config, overrides)
+    if cfg.engine == "scratch":  # the damage detector has its own segmentation loop
+        from training.recipes.scratch import train as train_detector
+
+        _report_detector(train_detector(cfg, progress=not args.quiet))
+        return 0
     result = train(cfg, progress=not args.quiet)
     _report(result.metrics)
     return 0
@@ -77,6 +82,11 @@ def _resume(args: argparse.Namespace) -> int:
         cfg = replace(cfg, steps=args.steps)
     if int(state["step"]) >= cfg.steps:
         print(f"{args.run} already finished {state['step']} of {cfg.steps} steps; pass --steps to train further")
+        return 0
+    if cfg.engine == "scratch":
+        from training.recipes.scratch import train as train_detector
+
+        _report_detector(train_detector(cfg, resume=True, progress=not args.quiet))
         return 0
     result = train(cfg, resume=True, progress=not args.quiet)
     _report(result.metrics)
@@ -98,6 +108,11 @@ def _export(args: argparse.Namespace) -> int:
 
     from training.export import export_run
 
+    if checkpoint_engine(args.run) == "scratch":
+        from training.recipes.scratch import export as export_detector
+
+        print(f"wrote {export_detector(args.run, args.output, dtype=None if args.fp32 else torch.float16)}")
+        return 0
     path = export_run(args.run, args.output, dtype=None if args.fp32 else torch.float16, native=args.native)
     print(f"wrote {path}")
     return 0
@@ -127,6 +142,20 @@ def _evaldoc(args: argparse.Namespace) -> int:
     return 0
 
 
+def checkpoint_engine(run: Path) -> str:
+    """The engine name recorded in a run's config.json ("" when it has none)."""
+    config = Path(run) / "config.json"
+    try:
+        return str(json.loads(config.read_text()).get("engine", ""))
+    except (OSError, json.JSONDecodeError):
+        return ""
+
+
+def _report_detector(metrics: dict[str, float]) -> None:
+    if metrics:
+        print("validation: " + "  ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+
+
 def _report(metrics: dict[str, float]) -> None:
     if metrics:
         keys = ("psnr", "ssim", "l1", "bpe", "detail", "structure", "texture")
@@ -149,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train an engine from scratch")
     p.add_argument("--config", type=Path, help="TOML file with the same keys as these flags")
-    p.add_argument("--engine", help="pconv, dfnet, glcic, deepgin or isnet")
+    p.add_argument("--engine", help="pconv, dfnet, glcic, deepgin, isnet, or scratch (the damage detector)")
     p.add_argument("--data", help="training image folder (or the corpus folder with --split)")
     p.add_argument("--val", help="validation image folder (default: the split's val part)")
     p.add_argument("--split", help="split list (resources/corpus/split.txt)")

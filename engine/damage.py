@@ -1,0 +1,146 @@
+"""``detect_damage``: the trained scratch-and-dust detector when its weights are present, the
+classical top-hat detector of :mod:`engine.restore` otherwise; the result says which one ran.
+
+The network (engine/models/scratch.py) runs tile by tile with overlap so scans of any size fit in
+memory: each ``tile``² core is run with ``overlap`` px of real context on every side (more than the
+U-Net needs to see around a scratch) and only the core is kept, so seams cannot show.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import Cancelled, InpaintError
+from engine.restore import detect_scratches, mask_from_probability
+
+Progress = Callable[[float, str], None]
+
+_CACHE: dict[tuple[str, float], object] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class DamageResult:
+    """mask: uint8 H×W, 255 = suspected damage. probability: float32 H×W in [0, 1] from the network
+    (None for the classical detector). detector: "network" or "classical"; note: a sentence for the UI."""
+
+    mask: np.ndarray
+    detector: str
+    probability: np.ndarray | None
+    sensitivity: float
+    seconds: float
+    note: str
+
+    def rethreshold(self, sensitivity: float) -> np.ndarray:
+        """The mask at another sensitivity from the cached probability map (network results only)."""
+        if self.probability is None:
+            raise InpaintError("the classical detector has no probability map; run detection again")
+        return mask_from_probability(self.probability, sensitivity)
+
+
+def network_weights() -> Path | None:
+    """The scratch detector's weights file in the weights search path, or None."""
+    from engine.detectors import get_detector
+
+    return get_detector("scratch").weights_path()
+
+
+def _load(path: Path):
+    import torch
+
+    from engine.detectors import get_detector
+    from engine.fuse import prepare_for_inference
+    from engine.weights import load_weights
+
+    key = (str(path), path.stat().st_mtime)
+    with _LOCK:
+        if key not in _CACHE:
+            tensors, meta = load_weights(path, expected_engine="scratch")
+            net = get_detector("scratch").network(width=float(meta.get("width", 1.0)), **meta.get("config", {}))
+            try:
+                net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()})
+            except RuntimeError as exc:
+                raise InpaintError(f"weights file {path} does not fit the scratch detector: {str(exc)[:200]}") from None
+            _CACHE.clear()
+            _CACHE[key] = prepare_for_inference(net).to(memory_format=torch.channels_last)
+        return _CACHE[key]
+
+
+def damage_probability(
+    image: np.ndarray,
+    weights: Path,
+    tile: int = 512,
+    overlap: int = 48,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> np.ndarray:
+    """float32 H×W damage probability in [0, 1] of a uint8 H×W×3 RGB scan, tile by tile."""
+    import torch
+
+    net = _load(weights)
+    m = net.multiple
+    h, w = image.shape[:2]
+    prob = np.zeros((h, w), np.float32)
+    cores = [(y, x) for y in range(0, h, tile) for x in range(0, w, tile)]
+    for i, (y, x) in enumerate(cores):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        y1, x1 = min(h, y + tile), min(w, x + tile)
+        wy0, wx0, wy1, wx1 = max(0, y - overlap), max(0, x - overlap), min(h, y1 + overlap), min(w, x1 + overlap)
+        win = image[wy0:wy1, wx0:wx1]
+        ph, pw = (-win.shape[0]) % m, (-win.shape[1]) % m
+        if ph or pw:  # reflect keeps the statistics at the border (zeros would look like a dark edge)
+            mode = "reflect" if min(win.shape[:2]) > max(ph, pw) else "edge"
+            win = np.pad(win, ((0, ph), (0, pw), (0, 0)), mode=mode)
+        t = torch.from_numpy(np.ascontiguousarray(win)).permute(2, 0, 1)[None].float().div_(255.0)
+        with torch.inference_mode():
+            p = torch.sigmoid(net(t.contiguous(memory_format=torch.channels_last)))[0, 0].numpy()
+        prob[y:y1, x:x1] = p[y - wy0 : y1 - wy0, x - wx0 : x1 - wx0]
+        if progress is not None:
+            progress((i + 1) / len(cores), f"detecting damage: tile {i + 1}/{len(cores)}")
+    return prob
+
+
+def detect_damage(
+    image: np.ndarray,
+    sensitivity: float = 0.5,
+    method: str = "auto",
+    weights: str | Path | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> DamageResult:
+    """Propose a damage mask for an old photo.
+
+    image: uint8 H×W×3 RGB. sensitivity: 0 (only obvious damage) … 1 (faint damage, more false alarms).
+    method: "auto" (network when its weights are found, else classical), "network" or "classical".
+    weights: a detector weights file overriding the search path. Raises :class:`InpaintError` for bad
+    input or a missing/invalid weights file when ``method="network"``; :class:`Cancelled` on cancel.
+    """
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise InpaintError("damage detection needs a uint8 H×W×3 RGB image")
+    if not 0.0 <= float(sensitivity) <= 1.0:
+        raise InpaintError(f"sensitivity {sensitivity} is outside 0..1")
+    if method not in ("auto", "network", "classical"):
+        raise InpaintError(f"unknown detection method {method!r}; use auto, network or classical")
+    t0 = time.perf_counter()
+    path = Path(weights) if weights is not None else (network_weights() if method != "classical" else None)
+    if method == "network" and path is None:
+        raise InpaintError("no scratch detector weights (scratch.safetensors) found; pass --weights or use classical")
+    if path is not None and method != "classical":
+        prob = damage_probability(image, path, progress=progress, cancel=cancel)
+        mask = mask_from_probability(prob, sensitivity)
+        note = f"scratch & dust network ({path.name})"
+        return DamageResult(mask, "network", prob, float(sensitivity), time.perf_counter() - t0, note)
+    if progress is not None:
+        progress(0.0, "detecting damage (classical)")
+    mask = detect_scratches(image, sensitivity)
+    if progress is not None:
+        progress(1.0, "detecting damage (classical)")
+    note = "classical top-hat detector (no scratch detector weights found)"
+    return DamageResult(mask, "classical", None, float(sensitivity), time.perf_counter() - t0, note)
