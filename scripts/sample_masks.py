@@ -1,6 +1,8 @@
 """Hand-drawn object masks for the bundled samples (coordinates read off crops of the 2048-px photos)."""
-import cv2, numpy as np
+import cv2
+import numpy as np
 from PIL import Image
+
 
 def poly(m, pts):
     cv2.fillPoly(m, [np.array(pts, np.int32)], 255)
@@ -9,7 +11,8 @@ def save(name, rgb, m, grow):
     m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
     Image.fromarray(rgb).save(f'/tmp/nc/out/{name}.jpg', quality=90, subsampling=0, optimize=True)
     Image.fromarray(m).save(f'/tmp/nc/out/{name}_mask.png', optimize=True)
-    ov = rgb.copy(); ov[m > 0] = (ov[m > 0] * 0.4 + np.array([255, 0, 0]) * 0.6).astype(np.uint8)
+    ov = rgb.copy()
+    ov[m > 0] = (ov[m > 0] * 0.4 + np.array([255, 0, 0]) * 0.6).astype(np.uint8)
     Image.fromarray(ov).save(f'/tmp/nc/ov_{name}.png')
     print(name, rgb.shape, f"{(m>0).mean()*100:.2f}% hole")
     return ov
