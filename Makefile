@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The train extra (requirements-train.lock): what the test suite needs beyond the editor's install.
+TRAIN_STAMP := $(VENV)/.train-stamp
 # pipefail so that filtering pip's noise never hides its exit code
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 
-.PHONY: run test lint clean-venv
+.PHONY: run test lint train-deps clean-venv
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +20,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . $(QUIET_PIP)
 	touch $(STAMP)
 
+# Training-only dependencies (tensorboard, matplotlib), pinned; constrained by requirements.lock so that
+# nothing the editor uses changes version.
+$(TRAIN_STAMP): $(STAMP) requirements-train.lock
+	$(PY) -m pip install --quiet -c requirements.lock -r requirements-train.lock $(QUIET_PIP)
+	touch $(TRAIN_STAMP)
+
+train-deps: $(TRAIN_STAMP)
+
 run: $(STAMP)
 	$(VENV)/bin/inpaint-studio resources/samples/storm.jpg
 
@@ -25,7 +35,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-test: $(STAMP) lint
+test: $(TRAIN_STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 clean-venv:

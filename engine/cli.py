@@ -15,6 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from engine.console import quiet_on_closed_pipe
 from engine.errors import InpaintError
 from engine.imageio import IMAGE_SUFFIXES, load_image, load_mask, save_image
 from engine.pipeline import STRATEGIES, InpaintOptions, inpaint
@@ -273,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@quiet_on_closed_pipe  # `inpaint models | head -1` ends quietly (status 141), as Unix tools do
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

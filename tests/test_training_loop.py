@@ -16,6 +16,7 @@ from engine.registry import create_engine
 from engine.torch_engine import image_to_tensor, mask_to_tensor, tensor_to_image
 from engine.weights import read_metadata
 from tests.synthetic import gradient_photo
+from tests.test_training_logs import tb_scalars
 from training import checkpoint
 from training.cli import main
 from training.config import TrainConfig
@@ -64,7 +65,7 @@ def test_every_recipe_runs_a_few_steps(engine: str, data_dir: Path, tmp_path: Pa
     for name in ("ckpt.pt", "config.json", "train.csv", "val.csv", "val_grid.png", "curves.png"):
         assert (out / name).is_file(), name
     assert [r["step"] for r in read_csv(out / "train.csv")] == ["1", "2", "3"]
-    assert any(p.name.startswith("events.out.tfevents") for p in (out / "tb").iterdir())
+    assert [s for s, _ in tb_scalars(out / "tb")["train/loss"]] == [1, 2, 3]
     grid = cv2.imread(str(out / "val_grid.png"))
     assert grid.shape[1] > 3 * cfg.size  # input | result | ground truth
 
@@ -95,6 +96,11 @@ def test_resume_is_bit_for_bit(data_dir: Path, tmp_path: Path) -> None:
     assert straight.history[2:] == resumed.history
     rows = read_csv(tmp_path / "b" / "train.csv")
     assert [r["step"] for r in rows] == ["1", "2", "3", "4"]
+    # TensorBoard's reader sees one curve over both event files, matching the CSV.
+    events = tb_scalars(tmp_path / "b" / "tb")
+    assert [s for s, _ in events["train/loss"]] == [1, 2, 3, 4]
+    assert [v for _, v in events["train/loss"]] == pytest.approx([float(r["loss"]) for r in rows], rel=1e-5)
+    assert [s for s, _ in events["val/psnr"]] == [4]
 
 
 def test_export_round_trip_through_the_engine(data_dir: Path, tmp_path: Path) -> None:

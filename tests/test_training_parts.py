@@ -1,10 +1,8 @@
-"""Unit tests of the training parts: masks, data, losses, VGG, discriminators, logs, corpus helpers."""
+"""Unit tests of the training parts: masks, data, losses, VGG, discriminators, corpus helpers (logs: test_training_logs.py)."""
 
 from __future__ import annotations
 
-import io
 import math
-import struct
 from pathlib import Path
 
 import cv2
@@ -19,7 +17,6 @@ from training.corpus import Candidate, dhash, picture_key, read_split, select, s
 from training.data import CropDataset, list_images, random_crop, validation_set
 from training.discriminators import DeepGINDiscriminator, GLCICDiscriminator, ISNetDiscriminator, hole_boxes
 from training.errors import TrainingError
-from training.logs import crc32c, encode_event, frame_record, read_records
 from training.masks import GENERATORS, OBJECT_BUCKETS, RATIO_BUCKETS, MaskMixer, hole_ratio, validation_masks
 from training.vgg import VGGFeatures, build_vgg, make_features
 
@@ -248,22 +245,3 @@ def test_discriminator_shapes() -> None:
     assert hole_boxes(hole, 32) == [(32, 32)]  # centred on the hole, shifted inside the image
 
 
-# --- TensorBoard records --------------------------------------------------------------------------------
-def test_tfevents_records_and_crc() -> None:
-    assert crc32c(b"123456789") == 0xE3069283
-    data = encode_event(1.5, 7, {"loss": 0.25})
-    rec = frame_record(data)
-    buf = io.BytesIO(rec)
-    (n,) = struct.unpack("<Q", buf.read(8))
-    assert n == len(data)
-    assert struct.pack("<d", 1.5) in data and struct.pack("<f", 0.25) in data and b"loss" in data
-
-
-def test_event_file_round_trip(tmp_path: Path) -> None:
-    from training.logs import EventWriter
-
-    w = EventWriter(tmp_path)
-    w.scalars(3, {"a": 1.0, "b": float("nan")})
-    w.close()
-    recs = read_records(w.path)
-    assert len(recs) == 2 and b"brain.Event:2" in recs[0] and b"a" in recs[1]

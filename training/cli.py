@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from engine.console import quiet_on_closed_pipe
 from engine.errors import InpaintError
 
 
@@ -246,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@quiet_on_closed_pipe  # output piped into `head` ends quietly (status 141), as Unix tools do
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

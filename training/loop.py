@@ -286,7 +286,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, until: 
         columns = ["step", "phase", "seconds", "lr", *recipe.log_keys]
         train_log = CSVLog(out / "train.csv", columns, resume_step=start if resume else None)
         val_log = CSVLog(out / "val.csv", ["step", *METRIC_KEYS], resume_step=start if resume else None)
-        events = EventWriter(out / "tb")
+        events = EventWriter(out / "tb", resume_step=start if resume else None)
         val_images, val_holes, val_buckets = validation_set(val_paths, cfg.size, cfg.val_count)
 
     def save_ckpt(step_done: int) -> None:
