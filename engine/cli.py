@@ -40,6 +40,8 @@ def _options(args: argparse.Namespace) -> InpaintOptions:
         margin=args.margin,
         resize_limit=args.resize_limit,
         feather=args.feather,
+        texture=args.texture,
+        seed=args.seed,
         engine_options=_parse_options(args.option),
     )
 
@@ -231,6 +233,11 @@ def _common(p: argparse.ArgumentParser, with_engine: bool = True) -> None:
     p.add_argument("--margin", type=int, default=128, help="crop: context pixels around each hole")
     p.add_argument("--resize-limit", type=int, default=1024, help="resize: long-side limit in pixels")
     p.add_argument("--feather", type=int, default=0, help="blend a band of N px outside the hole (default 0)")
+    p.add_argument(
+        "--texture", type=float, default=0.0, metavar="STRENGTH",
+        help="texture stage after the fill: the photo's own fine texture copied into the hole (0 = off, 1 = full)",
+    )  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="texture stage seed (same seed, same result)")
     p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE", help="engine option, repeatable")
     p.add_argument("--resize-mask", action="store_true", help="scale a mask of another size to the image")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")

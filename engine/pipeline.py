@@ -52,6 +52,11 @@ class InpaintOptions:
     # cost time per hole pixel (Telea: ~7 µs/px, 8 s for a 5 % hole in 24 MP) and are smooth, so
     # a big hole loses nothing visible at a lower scale; thin scratches stay at full resolution.
     max_hole_pixels: int = 150_000
+    # Texture stage (engine/texture.py) after the engine's fill, per box at full resolution: strength
+    # of the copied high band, 0 = off. Off by default until the learned engines' figures with it
+    # are in EVAL.md.
+    texture: float = 0.0
+    seed: int = 0  # texture stage: the same seed gives the same result
     engine_options: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -59,6 +64,8 @@ class InpaintOptions:
             raise InpaintError(f"unknown strategy {self.strategy!r}; choose one of: {', '.join(STRATEGIES)}")
         if self.margin < 0 or self.feather < 0 or self.margin_ratio < 0 or self.max_hole_pixels < 0:
             raise InpaintError("margin, margin ratio, feather and max hole pixels must not be negative")
+        if not 0.0 <= self.texture <= 2.0:
+            raise InpaintError(f"texture strength {self.texture} must be between 0 (off) and 2")
         if self.resize_limit < 16:
             raise InpaintError(f"resize limit {self.resize_limit} is too small (minimum 16 px)")
 
@@ -169,6 +176,14 @@ def inpaint(
         filled, box_extras = _fill_tile(
             engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], box_limit, engine_options, prefill_limit
         )
+        if options.texture > 0:
+            from engine.texture import TextureOptions, synthesize  # numba loads only when asked for
+
+            report(i / len(boxes), f"{engine.spec.display_name}: texture, region {i + 1} of {len(boxes)}")
+            filled = synthesize(
+                out[y0:y1, x0:x1], binary[y0:y1, x0:x1], filled,
+                TextureOptions(strength=options.texture, seed=options.seed), cancel=cancel,
+            )  # fmt: skip
         if options.feather > 0:
             out[y0:y1, x0:x1] = paste(out[y0:y1, x0:x1], filled, binary[y0:y1, x0:x1], options.feather)
         else:

@@ -83,3 +83,29 @@ def test_texture_stage_is_cancellable() -> None:
     img, mask = _stripes(), _hole()
     with pytest.raises(Cancelled):
         synthesize(img, mask, None, cancel=lambda: True)
+
+
+def test_pipeline_texture_option_keeps_known_pixels_and_adds_texture() -> None:
+    from engine.pipeline import InpaintError, InpaintOptions, inpaint
+
+    img, mask = _stripes(), _hole()
+    plain = inpaint(img, mask, "ns").image
+    textured = inpaint(img, mask, "ns", InpaintOptions(texture=1.0)).image
+    assert np.array_equal(textured[mask == 0], img[mask == 0])
+    assert texture_distance(img, textured, mask) < 0.6 * texture_distance(img, plain, mask)
+    with pytest.raises(InpaintError, match="texture strength"):
+        inpaint(img, mask, "ns", InpaintOptions(texture=-1))
+
+
+def test_cli_texture_flag(tmp_path) -> None:
+    from engine.cli import main
+    from engine.imageio import load_image, save_image
+
+    img, mask = _stripes(), _hole()
+    save_image(tmp_path / "p.png", img)
+    save_image(tmp_path / "m.png", np.repeat(mask[..., None], 3, 2))
+    for strength, name in ((0, "a.png"), (1, "b.png")):
+        args = ["run", "--engine", "ns", "--image", str(tmp_path / "p.png"), "--mask", str(tmp_path / "m.png")]
+        assert main([*args, "--output", str(tmp_path / name), "--texture", str(strength), "-q"]) == 0
+    a, b = load_image(tmp_path / "a.png").rgb, load_image(tmp_path / "b.png").rgb
+    assert texture_distance(img, b, mask) < 0.6 * texture_distance(img, a, mask)
