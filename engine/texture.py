@@ -321,9 +321,10 @@ def synthesize(
         seed_fill = cv2.inpaint(np.ascontiguousarray(image), hole_full.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
     else:
         seed_fill = fill
-    comp = np.where(hole_full[..., None], seed_fill, image).astype(np.float32)
+    composite = np.where(hole_full[..., None], seed_fill, image).astype(np.uint8)
     if not hole_full.any() or (fill is not None and (options.strength <= 0 or not needs_texture(mask))):
-        return np.where(hole_full[..., None], seed_fill, image).astype(np.uint8)
+        return composite
+    comp = composite.astype(np.float32)
 
     # Working size: targets (the hole grown by the patch radius) at most WORK_PIXELS.
     targets = int(np.count_nonzero(_dilate(hole_full, r)))
@@ -340,8 +341,8 @@ def synthesize(
         hole = _shrink_mask(hole_full, size)
         guide = _lowpass(img) if fill is not None else np.zeros_like(img)
         levels.append(_level(img.copy(), guide, hole))
-    if not levels[-1].valid.any() or not all(lv.valid.any() for lv in levels):
-        return np.where(hole_full[..., None], seed_fill, image).astype(np.uint8)
+    if not all(lv.valid.any() for lv in levels):
+        return composite
 
     total = sum(options.em_iterations[0] if i == 0 else options.em_iterations[1] for i in range(len(levels)))
     done = 0
