@@ -758,7 +758,8 @@ class MainWindow(QMainWindow):
             self.alpha_dock.show()
             self.alpha_dock.raise_()
         self.status(
-            f"{spec.display_name}: {result.seconds:.2f} s, {len(result.boxes)} region(s)"
+            f"{spec.display_name}{' + texture' if result.texture > 0 else ''}: {result.seconds:.2f} s, "
+            f"{len(result.boxes)} region(s)"
             + (f" — {result.note}" if result.note else "")
             + ". Return applies, Esc discards, hold \\ for the original."
         )

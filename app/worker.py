@@ -133,7 +133,8 @@ class _Runner(QObject):
                     progress=report,
                     cancel=self.cancel_event.is_set,
                 )
-                entries.append(CompareEntry(run.name, spec.display_name, res))
+                label = spec.display_name + (" + texture" if res.texture > 0 else "")
+                entries.append(CompareEntry(run.name, label, res))
             except InpaintError as exc:
                 entries.append(CompareEntry(run.name, spec.display_name, None, str(exc)))
         return entries

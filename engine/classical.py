@@ -1,6 +1,7 @@
-"""OpenCV's classical fills, registered as engines: always available, the baselines.
+"""The classical fills, registered as engines: always available, no weights, the baselines.
 
 Telea: fast-marching method (Telea 2004). Navier–Stokes: fluid-dynamics based (Bertalmio et al. 2001).
+PatchMatch: exemplar-based fill by the texture stage's synthesiser without a learned guide (engine/texture.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from engine.registry import Engine, EngineSpec, FillOutput, OptionSpec, register
+from engine.registry import CAP_FULL_RES, Engine, EngineSpec, FillOutput, OptionSpec, register
 
 _RADIUS = OptionSpec(
     "radius", "int", 5, "Radius", "neighbourhood (px) each filled pixel is estimated from", minimum=1, maximum=64
@@ -56,5 +57,38 @@ NAVIER_STOKES = register(
         loader=ClassicalEngine,
         options=(_RADIUS,),
         description="Classical fill continuing isophotes; smooth, good for thin structures.",
+    )
+)
+
+
+class PatchMatchEngine(Engine):
+    """Exemplar-based fill: :func:`engine.texture.synthesize` without a learned guide (a Telea seed at
+    the coarsest level, then coarse-to-fine PatchMatch and voting; Barnes et al. 2009, Wexler et al.
+    2007). Works on any box at full resolution: the synthesiser picks its own working scale."""
+
+    def __init__(self, spec: EngineSpec, device: str = "cpu", weights: Path | None = None) -> None:
+        super().__init__(spec, device)
+
+    def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:
+        from engine.texture import TextureOptions, synthesize  # numba loads only when this engine runs
+
+        out = synthesize(image, mask, None, TextureOptions(seed=int(options.get("seed", 0))))
+        return FillOutput(out)
+
+
+PATCHMATCH = register(
+    EngineSpec(
+        name="patchmatch",
+        display_name="PatchMatch (exemplar)",
+        paper="Barnes et al., PatchMatch, SIGGRAPH 2009; Wexler et al., Space-Time Completion of Video, PAMI 2007",
+        native_resolution=0,
+        pad_multiple=1,
+        loader=PatchMatchEngine,
+        capabilities=frozenset({CAP_FULL_RES}),
+        options=(
+            OptionSpec("seed", "int", 0, "Seed", "the same seed gives the same fill", minimum=0, maximum=2**31 - 1),
+        ),
+        description="Copies patches of the photo itself into the hole: real texture, continues regular "
+        "patterns; may put wrong content into holes across structure.",
     )
 )

@@ -160,7 +160,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for spec in tqdm(specs, desc="compare", unit="engine", disable=args.quiet):
         engine = _engine(spec.name, args.device, None)
         result = inpaint(loaded.rgb, mask, engine, options)
-        tiles.append((f"{spec.display_name}  {result.seconds:.2f} s", result.image))
+        label = spec.display_name + (" + texture" if result.texture > 0 else "")
+        tiles.append((f"{label}  {result.seconds:.2f} s", result.image))
     save_image(Path(args.output), comparison_sheet(tiles, tile_width=args.tile_width))
     if not args.quiet:
         print(f"inpaint: wrote {args.output} ({len(specs)} engines)", file=sys.stderr)
@@ -169,14 +170,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------------- eval
 def cmd_eval(args: argparse.Namespace) -> int:
-    from engine.evaluate import evaluate, format_table, list_images, pair_files, summarise, write_reports
+    from engine.evaluate import BASELINES, evaluate, format_table, list_images, pair_files, summarise, write_reports
 
     images = list_images(Path(args.images))
     masks = list_images(Path(args.masks))
     pairs = pair_files(images, masks)
     if args.limit:
         pairs = pairs[: args.limit]
-    names = [args.engine] + [b for b in ("telea", "ns") if b != args.engine]
+    names = [args.engine] + [b for b in BASELINES if b != args.engine]
     engines = [_engine(n, args.device, args.weights if n == args.engine else None) for n in names]
     options = _options(args)
     bar = tqdm(total=len(pairs), desc="eval", unit="pair", disable=args.quiet)
@@ -234,10 +235,12 @@ def _common(p: argparse.ArgumentParser, with_engine: bool = True) -> None:
     p.add_argument("--resize-limit", type=int, default=1024, help="resize: long-side limit in pixels")
     p.add_argument("--feather", type=int, default=0, help="blend a band of N px outside the hole (default 0)")
     p.add_argument(
-        "--texture", type=float, default=0.0, metavar="STRENGTH",
-        help="texture stage after the fill: the photo's own fine texture copied into the hole (0 = off, 1 = full)",
+        "--texture", type=float, default=None, metavar="STRENGTH",
+        help="texture stage after the fill: the photo's own fine texture copied into the hole "
+        "(0 = off, 1 = the photo's amplitude, up to 2; default: 1 for learned engines, off for classical ones)",
     )  # fmt: skip
-    p.add_argument("--seed", type=int, default=0, help="texture stage seed (same seed, same result)")
+    p.add_argument("--no-texture", dest="texture", action="store_const", const=0.0, help="same as --texture 0")
+    p.add_argument("--seed", type=int, default=0, help="texture stage and patchmatch seed (same seed, same result)")
     p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE", help="engine option, repeatable")
     p.add_argument("--resize-mask", action="store_true", help="scale a mask of another size to the image")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")

@@ -12,7 +12,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -25,6 +25,10 @@ from engine.pipeline import InpaintOptions, inpaint
 from engine.registry import Engine
 
 METRICS = ("psnr", "ssim", "l1", "bpe", "detail", "structure", "texture")
+#: Always-available engines every evaluation runs beside the one under test.
+BASELINES = ("telea", "ns", "patchmatch")
+#: Engine-name suffix of the records scored after the texture stage.
+TEXTURE_SUFFIX = "+texture"
 BUCKET_ORDER = [f"{round(lo * 100)}-{round(hi * 100)}%" for lo, hi in RATIO_BUCKETS] + ["object 5-15%", "object 15-30%"]
 
 
@@ -84,7 +88,12 @@ def evaluate(
     options: InpaintOptions | None = None,
     on_step: Callable[[], None] | None = None,
 ) -> list[Record]:
-    """Run every engine on every pair; masks whose ratio falls in no bucket are skipped."""
+    """Run every engine on every pair; masks whose ratio falls in no bucket are skipped.
+
+    An engine run with the texture stage on (``options.texture``, default: on for learned engines)
+    gives two records from one run of the engine: ``<name>`` (its fill alone, the texture stage's
+    guide) and ``<name>+texture`` (after the stage); seconds of the first exclude the stage."""
+    options = replace(options or InpaintOptions(), keep_untextured=True)
     records: list[Record] = []
     for image_path, mask_path in pairs:
         gt = load_image(image_path).rgb
@@ -97,8 +106,14 @@ def evaluate(
         ratio = float(np.count_nonzero(mask)) / mask.size
         for eng in engines:
             result = inpaint(gt, mask, eng, options)
+            name = eng.spec.name
+            if result.untextured is not None:
+                plain = all_metrics(gt, result.untextured, mask)
+                seconds = result.seconds - result.texture_seconds
+                records.append(Record(name, image_path.name, mask_path.name, bucket, ratio, seconds, **plain))
+                name = f"{name}{TEXTURE_SUFFIX}"
             m = all_metrics(gt, result.image, mask)
-            records.append(Record(eng.spec.name, image_path.name, mask_path.name, bucket, ratio, result.seconds, **m))
+            records.append(Record(name, image_path.name, mask_path.name, bucket, ratio, result.seconds, **m))
         if on_step:
             on_step()
     return records
@@ -127,13 +142,13 @@ def summarise(records: Sequence[Record]) -> list[dict[str, object]]:
 def format_table(rows: Sequence[dict[str, object]]) -> str:
     """Plain-text table of :func:`summarise` rows."""
     head = (
-        f"{'bucket':<15}{'engine':<10}{'n':>5}{'PSNR':>8}{'SSIM':>8}{'L1%':>8}{'BPE%':>8}{'detail':>8}"
+        f"{'bucket':<15}{'engine':<18}{'n':>5}{'PSNR':>8}{'SSIM':>8}{'L1%':>8}{'BPE%':>8}{'detail':>8}"
         f"{'struct':>8}{'texture':>9}{'sec':>8}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
-            f"{r['bucket']!s:<15}{r['engine']!s:<10}{r['n']:>5}{r['psnr']:>8.2f}{r['ssim']:>8.3f}"
+            f"{r['bucket']!s:<15}{r['engine']!s:<18}{r['n']:>5}{r['psnr']:>8.2f}{r['ssim']:>8.3f}"
             f"{r['l1']:>8.2f}{r['bpe']:>8.2f}{r['detail']:>8.2f}{r['structure']:>8.2f}{r['texture']:>9.0f}"
             f"{r['seconds']:>8.3f}"
         )

@@ -29,7 +29,7 @@ import numpy as np
 
 from engine.blend import classical_prefill, paste
 from engine.errors import Cancelled, InpaintError
-from engine.registry import Engine, create_engine
+from engine.registry import CAP_FULL_RES, Engine, EngineSpec, create_engine
 
 STRATEGIES = ("crop", "resize", "full")
 
@@ -53,10 +53,13 @@ class InpaintOptions:
     # a big hole loses nothing visible at a lower scale; thin scratches stay at full resolution.
     max_hole_pixels: int = 150_000
     # Texture stage (engine/texture.py) after the engine's fill, per box at full resolution: strength
-    # of the copied high band, 0 = off. Off by default until the learned engines' figures with it
-    # are in EVAL.md.
-    texture: float = 0.0
-    seed: int = 0  # texture stage: the same seed gives the same result
+    # of the copied high band, 0 = off, None = the engine's default (:func:`default_texture`: on for
+    # learned engines, whose fills are smooth; off for the classical baselines).
+    texture: float | None = None
+    seed: int = 0  # texture stage and the patchmatch engine: the same seed gives the same result
+    # Also return the composite before the texture stage (Result.untextured): evaluation scores an
+    # engine with and without texture from one run of the engine.
+    keep_untextured: bool = False
     engine_options: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -64,7 +67,7 @@ class InpaintOptions:
             raise InpaintError(f"unknown strategy {self.strategy!r}; choose one of: {', '.join(STRATEGIES)}")
         if self.margin < 0 or self.feather < 0 or self.margin_ratio < 0 or self.max_hole_pixels < 0:
             raise InpaintError("margin, margin ratio, feather and max hole pixels must not be negative")
-        if not 0.0 <= self.texture <= 2.0:
+        if self.texture is not None and not 0.0 <= self.texture <= 2.0:
             raise InpaintError(f"texture strength {self.texture} must be between 0 (off) and 2")
         if self.resize_limit < 16:
             raise InpaintError(f"resize limit {self.resize_limit} is too small (minimum 16 px)")
@@ -87,6 +90,25 @@ class Result:
     boxes: list[Box] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    texture: float = 0.0  # strength of the texture stage that ran (0 = none)
+    untextured: np.ndarray | None = None  # the composite before it (options.keep_untextured)
+    texture_seconds: float = 0.0  # of ``seconds``, the time the texture stage took
+
+
+#: Texture strength learned engines get when the caller does not choose (InpaintOptions.texture None).
+DEFAULT_TEXTURE = 1.0
+
+
+def default_texture(spec: EngineSpec) -> float:
+    """Texture strength ``spec`` gets by default: :data:`DEFAULT_TEXTURE` for learned engines (their
+    fills are smooth: the networks learned to blur), 0 for the classical ones (baselines, kept as
+    OpenCV / the exemplar fill make them)."""
+    return DEFAULT_TEXTURE if spec.learned else 0.0
+
+
+def texture_strength(options: InpaintOptions, spec: EngineSpec) -> float:
+    """The texture strength a run of ``spec`` with ``options`` uses."""
+    return default_texture(spec) if options.texture is None else float(options.texture)
 
 
 def check_inputs(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -136,6 +158,9 @@ def inpaint(
     if isinstance(engine, str):
         engine = create_engine(engine, device=device)
     engine_options = engine.spec.resolve_options(options.engine_options)
+    if "seed" in engine_options and "seed" not in options.engine_options:
+        engine_options["seed"] = options.seed  # exemplar engines (patchmatch) share the run's seed
+    strength = texture_strength(options, engine.spec)
     report = progress or (lambda _f, _m: None)
     if not binary.any():
         return Result(
@@ -158,17 +183,22 @@ def inpaint(
         limit = 0
 
     out = image.copy()
+    plain = image.copy() if options.keep_untextured and strength > 0 else None
     extras: dict[str, Any] = {}
     biggest = -1
+    texture_seconds = 0.0
+    name = engine.spec.display_name
     for i, box in enumerate(boxes):
         if cancel is not None and cancel():
             raise Cancelled()
-        report(i / len(boxes), f"{engine.spec.display_name}: region {i + 1} of {len(boxes)}")
+        report(i / len(boxes), f"{name}: region {i + 1} of {len(boxes)}")
         x0, y0, x1, y1 = box
         area = int(np.count_nonzero(binary[y0:y1, x0:x1]))
-        # Any-size (classical) engines fill a box whose hole exceeds max_hole_pixels at this scale.
+        # Any-size (classical) engines fill a box whose hole exceeds max_hole_pixels at this scale;
+        # full-resolution engines (patchmatch) choose their own working scale.
         reduced = 0
-        if options.strategy == "crop" and options.max_hole_pixels and area > options.max_hole_pixels:
+        big = options.max_hole_pixels and area > options.max_hole_pixels
+        if options.strategy == "crop" and big and CAP_FULL_RES not in engine.spec.capabilities:
             reduced = max(16, round(max(x1 - x0, y1 - y0) * (options.max_hole_pixels / area) ** 0.5))
         box_limit = limit or reduced
         # The scale a classical engine would fill this box at: a prefill engine's prefill uses it.
@@ -176,26 +206,41 @@ def inpaint(
         filled, box_extras = _fill_tile(
             engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], box_limit, engine_options, prefill_limit
         )
-        if options.texture > 0:
+        if plain is not None:
+            _paste_box(plain, filled, binary, box, options.feather)
+        if strength > 0:
             from engine.texture import TextureOptions, synthesize  # numba loads only when asked for
 
-            report(i / len(boxes), f"{engine.spec.display_name}: texture, region {i + 1} of {len(boxes)}")
+            def stage(f: float, message: str, i: int = i) -> None:
+                report((i + 0.5 + 0.5 * f) / len(boxes), f"{name}: {message}, region {i + 1} of {len(boxes)}")
+
+            report((i + 0.5) / len(boxes), f"{name}: texture, region {i + 1} of {len(boxes)}")
+            t0 = time.perf_counter()
             filled = synthesize(
                 out[y0:y1, x0:x1], binary[y0:y1, x0:x1], filled,
-                TextureOptions(strength=options.texture, seed=options.seed), cancel=cancel,
+                TextureOptions(strength=strength, seed=options.seed), progress=stage, cancel=cancel,
             )  # fmt: skip
-        if options.feather > 0:
-            out[y0:y1, x0:x1] = paste(out[y0:y1, x0:x1], filled, binary[y0:y1, x0:x1], options.feather)
-        else:
-            # In place, hole pixels only: no full-tile temporaries on big photos.
-            np.copyto(out[y0:y1, x0:x1], filled, where=binary[y0:y1, x0:x1, None] > 0)
+            texture_seconds += time.perf_counter() - t0
+        _paste_box(out, filled, binary, box, options.feather)
         if area > biggest:
             biggest, extras = area, {**box_extras, "box": box}
     if cancel is not None and cancel():
         raise Cancelled()
-    report(1.0, f"{engine.spec.display_name}: done")
+    report(1.0, f"{name}: done")
     seconds = time.perf_counter() - start
-    return Result(out, binary, engine.spec.name, seconds, options.strategy, boxes, extras)
+    return Result(
+        out, binary, engine.spec.name, seconds, options.strategy, boxes, extras, "", strength, plain, texture_seconds
+    )
+
+
+def _paste_box(out: np.ndarray, filled: np.ndarray, binary: np.ndarray, box: Box, feather: int) -> None:
+    """Composite one box's fill into ``out`` (in place): hole pixels, plus the feather band if any."""
+    x0, y0, x1, y1 = box
+    if feather > 0:
+        out[y0:y1, x0:x1] = paste(out[y0:y1, x0:x1], filled, binary[y0:y1, x0:x1], feather)
+    else:
+        # In place, hole pixels only: no full-tile temporaries on big photos.
+        np.copyto(out[y0:y1, x0:x1], filled, where=binary[y0:y1, x0:x1, None] > 0)
 
 
 def _fill_tile(

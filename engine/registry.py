@@ -24,6 +24,7 @@ from engine.paths import weights_search_path
 CAP_LEARNED = "learned"  # needs a weights file
 CAP_ALPHA_MAPS = "alpha_maps"  # returns extras["alpha_maps"] (DFNet)
 CAP_POISSON = "poisson"  # supports the Telea + Poisson post-processing option (GLCIC)
+CAP_FULL_RES = "full_resolution"  # fills any box at full size, choosing its own working scale (patchmatch)
 
 
 @dataclass(frozen=True)

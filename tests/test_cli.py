@@ -164,10 +164,11 @@ def test_eval_buckets_and_reports(tmp_path: Path, photo: np.ndarray, capsys: pyt
     out = capsys.readouterr().out
     assert "0-10%" in out and "40-50%" in out and "telea" in out
     data = json.loads((tmp_path / "eval-ns.json").read_text())
-    assert len(data["records"]) == 2 * 2 * 2  # 2 images × 2 masks × (ns + telea)
+    assert len(data["records"]) == 2 * 2 * 3  # 2 images × 2 masks × (ns + telea + patchmatch)
+    assert {r["engine"] for r in data["records"]} == {"ns", "telea", "patchmatch"}  # no texture for classical
     rows = (tmp_path / "eval-ns.csv").read_text().splitlines()
-    assert rows[0].startswith("bucket,engine,n,psnr,ssim,l1,bpe,detail")
-    assert len(rows) == 1 + 2 * 2  # 2 buckets × 2 engines
+    assert rows[0].startswith("bucket,engine,n,psnr,ssim,l1,bpe,detail,structure,texture")
+    assert len(rows) == 1 + 2 * 3  # 2 buckets × 3 engines
 
 
 def test_entry_point_subprocess(files: dict[str, Path]) -> None:

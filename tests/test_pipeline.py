@@ -42,7 +42,7 @@ def _blob_mask(h: int, w: int, boxes: list[tuple[int, int, int, int]]) -> np.nda
 
 
 @pytest.mark.parametrize("strategy", ["crop", "resize", "full"])
-@pytest.mark.parametrize("name", ["telea", "ns"])
+@pytest.mark.parametrize("name", ["telea", "ns", "patchmatch"])
 def test_outside_hole_unchanged_classical(photo: np.ndarray, strategy: str, name: str) -> None:
     mask = _blob_mask(240, 320, [(40, 50, 90, 120), (200, 150, 260, 170)])
     result = inpaint(photo, mask, name, InpaintOptions(strategy=strategy, resize_limit=128))

@@ -10,8 +10,8 @@ from engine.registry import OptionSpec, check_device, create_engine, get_spec, l
 
 def test_classical_engines_always_available() -> None:
     names = [s.name for s in list_specs()]
-    assert names[:2] == ["ns", "telea"]  # classical first
-    for name in ("telea", "ns"):
+    assert names[:3] == ["ns", "patchmatch", "telea"]  # classical first
+    for name in ("telea", "ns", "patchmatch"):
         spec = get_spec(name)
         assert spec.availability() == (True, "always available")
         assert create_engine(name).spec is spec

@@ -12,13 +12,31 @@ from engine.torch_engine import export_module
 from training.card import bar_check, write_card
 
 
-def _summary(psnr_gap: float, bpe_gap: float) -> list[dict[str, object]]:
+def _summary(
+    psnr_gap: float, bpe_gap: float, structure_gap: float = 0.5, texture_ratio: float = 0.7
+) -> list[dict[str, object]]:
+    """NS, glcic, glcic+texture (NS's structure + ``structure_gap``, texture ``texture_ratio`` × NS's)
+    and patchmatch rows on the bar buckets."""
     rows = []
     for bucket in ("30-40%", "40-50%", "50-60%", "object 5-15%", "object 15-30%"):
         base = {"bucket": bucket, "n": 4, "ssim": 0.9, "l1": 1.0, "detail": 0.5, "seconds": 0.1}
-        rows.append({**base, "engine": "ns", "psnr": 30.0, "bpe": 3.0})
-        rows.append({**base, "engine": "glcic", "psnr": 30.0 + psnr_gap, "bpe": 3.0 + bpe_gap})
+        rows.append({**base, "engine": "ns", "psnr": 30.0, "bpe": 3.0, "structure": 33.0, "texture": 400.0})
+        mine = {"psnr": 30.0 + psnr_gap, "bpe": 3.0 + bpe_gap, "structure": 33.0 + structure_gap}
+        rows.append({**base, "engine": "glcic", **mine, "texture": 500.0})
+        rows.append({**base, "engine": "glcic+texture", **mine, "texture": 400.0 * texture_ratio})
+        rows.append({**base, "engine": "patchmatch", "psnr": 29.0, "bpe": 3.5, "structure": 32.0, "texture": 280.0})
     return rows
+
+
+def test_texture_bar_check() -> None:
+    from training.card import texture_bar_check
+
+    assert texture_bar_check(_summary(0.5, -0.2), "glcic")[0]
+    ok, lines = texture_bar_check(_summary(0.5, -0.2, texture_ratio=0.8), "glcic")
+    assert not ok and any("texture 320 vs NS 400 (0.80×)" in line and line.endswith("✗") for line in lines)
+    assert not texture_bar_check(_summary(0.5, -0.2, structure_gap=0.2), "glcic")[0]  # below NS + 0.3 dB
+    assert not texture_bar_check(_summary(-0.1, -0.2), "glcic")[0]  # PSNR below NS
+    assert texture_bar_check(_summary(0.5, -0.2), "patchmatch")[0]  # 280 <= 0.75 × 400
 
 
 def test_bar_check_needs_every_criterion() -> None:
@@ -84,7 +102,7 @@ def test_eval_doc_summarises_every_engine(tmp_path: Path) -> None:
 
     reports = []
     for engine, gap in (("glcic", 0.5), ("pconv", -1.0)):
-        rows = [{**r, "engine": engine} if r["engine"] == "glcic" else r for r in _summary(gap, -gap)]
+        rows = [{**r, "engine": r["engine"].replace("glcic", engine)} for r in _summary(gap, -gap)]
         path = tmp_path / f"eval-{engine}.json"
         path.write_text(json.dumps({"summary": rows, "records": []}))
         reports.append(path)
@@ -95,3 +113,5 @@ def test_eval_doc_summarises_every_engine(tmp_path: Path) -> None:
     assert "30.50 / 30.00" in glcic and glcic.endswith("| met |")
     assert "29.00 / 30.00" in pconv and pconv.endswith("| not yet |")
     assert "## glcic" in text and "## pconv" in text
+    assert "| glcic+texture | object 15-30% | 33.50 / 33.50 / 33.00 | 280 / 500 / 400 (0.70×) | 30.50 / 30.00 | met |" in text
+    assert "| patchmatch | 30-40% |" in text and "| pconv+texture | 30-40% |" in text

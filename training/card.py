@@ -17,11 +17,15 @@ import platform
 from pathlib import Path
 from typing import Any
 
+from engine.evaluate import BASELINES, TEXTURE_SUFFIX
 from engine.registry import get_spec
 from engine.weights import load_weights
 
 BAR_PSNR = ("30-40%", "40-50%", "50-60%", "object 5-15%", "object 15-30%")
 BAR_BPE = ("object 5-15%", "object 15-30%")
+#: Buckets of the texture bar (issue #16) and its limit on texture distance, as a fraction of NS's.
+TEXTURE_BUCKETS = ("30-40%", "50-60%", "object 5-15%", "object 15-30%")
+TEXTURE_RATIO = 0.75
 
 
 def cpu_name() -> str:
@@ -64,16 +68,52 @@ def bar_check(summary: list[dict[str, Any]], engine: str) -> tuple[bool, list[st
     return ok, lines
 
 
+def texture_bar_check(
+    summary: list[dict[str, Any]], engine: str, buckets: tuple[str, ...] = TEXTURE_BUCKETS
+) -> tuple[bool, list[str]]:
+    """The bar of issue #16 for ``engine`` (a learned engine, judged as ``<engine>+texture``, or a
+    classical one such as patchmatch, judged as itself): (met, one line per bucket with the numbers).
+
+    Learned: structure ≥ the engine alone − 0.1 dB and ≥ NS + 0.3 dB; texture ≤ 0.75 × NS's; PSNR ≥ NS.
+    Classical: texture ≤ 0.75 × NS's."""
+    rows = {(r["bucket"], r["engine"]): r for r in summary}
+    textured = f"{engine}{TEXTURE_SUFFIX}"
+    learned = any(name == textured for _b, name in rows)
+    judged = textured if learned else engine
+    ok, lines = True, []
+    for bucket in buckets:
+        mine, alone, ns = rows.get((bucket, judged)), rows.get((bucket, engine)), rows.get((bucket, "ns"))
+        if not mine or not ns or not alone:
+            ok = False
+            lines.append(f"- {bucket}: not evaluated")
+            continue
+        tex_ok = float(mine["texture"]) <= TEXTURE_RATIO * float(ns["texture"])
+        checks = [f"texture {mine['texture']:.0f} vs NS {ns['texture']:.0f} ({mine['texture'] / ns['texture']:.2f}×)"]
+        good = tex_ok
+        if learned:
+            s_ok = float(mine["structure"]) >= max(float(alone["structure"]) - 0.1, float(ns["structure"]) + 0.3)
+            p_ok = float(mine["psnr"]) >= float(ns["psnr"])
+            good = tex_ok and s_ok and p_ok
+            checks = [
+                f"structure {mine['structure']:.2f} dB vs alone {alone['structure']:.2f} / NS {ns['structure']:.2f}",
+                *checks,
+                f"PSNR {mine['psnr']:.2f} vs NS {ns['psnr']:.2f}",
+            ]
+        ok &= good
+        lines.append(f"- {bucket}: " + "; ".join(checks) + f" — {'✓' if good else '✗'}")
+    return ok, lines
+
+
 def _table(summary: list[dict[str, Any]]) -> list[str]:
     out = [
-        "| bucket | engine | n | PSNR dB | SSIM | L1 % | BPE % | detail | s/image |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| bucket | engine | n | PSNR dB | SSIM | L1 % | BPE % | detail | structure dB | texture | s/image |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in summary:
-        vals = [r.get(k, math.nan) for k in ("psnr", "ssim", "l1", "bpe", "detail", "seconds")]
+        vals = [r.get(k, math.nan) for k in ("psnr", "ssim", "l1", "bpe", "detail", "structure", "texture", "seconds")]
         out.append(
             f"| {r['bucket']} | {r['engine']} | {r['n']} | {vals[0]:.2f} | {vals[1]:.3f} | {vals[2]:.2f} | "
-            f"{vals[3]:.2f} | {vals[4]:.2f} | {vals[5]:.3f} |"
+            f"{vals[3]:.2f} | {vals[4]:.2f} | {vals[5]:.2f} | {vals[6]:.0f} | {vals[7]:.3f} |"
         )
     return out
 
@@ -189,28 +229,37 @@ def write_card(
     return out
 
 
-def write_eval_doc(reports: list[str | Path], output: str | Path, commands: list[str] | None = None) -> Path:
-    """``resources/weights/EVAL.md``: every engine's ``inpaint eval`` report beside Telea and NS.
+def write_eval_doc(
+    reports: list[str | Path], output: str | Path, commands: list[str] | None = None, sheet: str | None = None
+) -> Path:
+    """``resources/weights/EVAL.md``: every engine's ``inpaint eval`` report beside the baselines.
 
     ``reports``: eval-<engine>.json files (one per learned engine, all on the same images and
-    masks). Writes a bar summary (PSNR on the 30–60 % and object buckets, BPE on object holes,
-    each engine against Navier–Stokes) and each engine's full table; returns the path.
+    masks; each holds the engine alone, ``<engine>+texture`` and the baselines). Writes the bar
+    summaries (issue #6: PSNR on the 30–60 % and object buckets, BPE on object holes, the engine
+    alone against Navier–Stokes; issue #16: structure, texture and PSNR with the texture stage),
+    the contact sheet ``sheet`` (a file name next to the output) if given, and each engine's table.
     """
     loaded = []
     for path in reports:
         summary = json.loads(Path(path).read_text())["summary"]
-        engines = {r["engine"] for r in summary} - {"telea", "ns"}
+        engines = {r["engine"] for r in summary if not r["engine"].endswith(TEXTURE_SUFFIX)} - set(BASELINES)
         if len(engines) != 1:
-            raise ValueError(f"{path}: expected one learned engine beside telea/ns, found {sorted(engines)}")
+            raise ValueError(f"{path}: expected one learned engine beside the baselines, found {sorted(engines)}")
         loaded.append((engines.pop(), summary))
     loaded.sort()
     lines = [
         "# Evaluation of the shipped weights",
         "",
         "Held-out validation photos of the Debian corpus (`resources/corpus/split.txt` val part, scaled and "
-        "centre-cropped to 512²) × fixed masks per hole-ratio bucket, composited results, beside OpenCV Telea "
-        "and Navier–Stokes on the same images and masks. PSNR in dB, L1 and BPE (5-px band inside the hole "
-        "edge, DFNet §4.2) in % of 255, detail = mean |Laplacian| of luma in the hole, result / truth.",
+        "centre-cropped to 512²) × fixed masks per hole-ratio bucket, composited results, beside OpenCV Telea, "
+        "Navier–Stokes and the exemplar PatchMatch fill on the same images and masks. PSNR in dB, L1 and BPE "
+        "(5-px band inside the hole edge, DFNet §4.2) in % of 255, detail = mean |Laplacian| of luma in the hole, "
+        "result / truth; structure = PSNR of σ 4 px Gaussian blurs (dB; blur earns nothing, plausible texture "
+        "costs nothing); texture = sliced Wasserstein distance ×1000 of the hole's 7×7 patches to the photo's, "
+        "on three Laplacian bands (lower is better; blur and noise both score high). `<engine>+texture` is the "
+        "engine followed by the texture stage (`engine/texture.py`, not part of the papers, on by default for "
+        "learned engines; off with `--texture 0`), scored from the same run of the engine.",
         "",
         "Commands:",
         "",
@@ -218,7 +267,7 @@ def write_eval_doc(reports: list[str | Path], output: str | Path, commands: list
         *(commands or []),
         "```",
         "",
-        "## Against the bar of issue #6 (engine vs Navier–Stokes)",
+        "## Against the bar of issue #6 (engine alone vs Navier–Stokes)",
         "",
         "| engine | "
         + " | ".join(f"PSNR {b}" for b in BAR_PSNR)
@@ -239,8 +288,53 @@ def write_eval_doc(reports: list[str | Path], output: str | Path, commands: list
         ok, _ = bar_check(summary, engine)
         lines.append(f"| {engine} | " + " | ".join(cells) + f" | {'met' if ok else 'not yet'} |")
     lines += ["", "Cells: engine / NS. See each model card (`<engine>.md`) for the recipe and training time.", ""]
+    lines += _texture_section(loaded)
+    if sheet:
+        lines += [
+            "## Contact sheet",
+            "",
+            "Held-out photos with object holes, cropped to the hole with context: the masked input, the truth, "
+            "the baselines and every learned engine alone and with the texture stage.",
+            "",
+            f"![contact sheet]({sheet})",
+            "",
+        ]
     for engine, summary in loaded:
         lines += [f"## {engine}", "", *_table(summary), ""]
     out = Path(output)
     out.write_text("\n".join(lines))
     return out
+
+
+def _texture_section(loaded: list[tuple[str, list[dict[str, Any]]]]) -> list[str]:
+    """EVAL.md lines of the issue #16 bar: each learned engine with texture, and patchmatch."""
+    lines = [
+        "## Against the bar of issue #16 (texture stage)",
+        "",
+        "Learned engines with the texture stage: structure ≥ the engine alone − 0.1 dB and ≥ NS + 0.3 dB, "
+        f"texture ≤ {TEXTURE_RATIO} × NS's, PSNR ≥ NS, on the {', '.join(TEXTURE_BUCKETS)} buckets; "
+        f"PatchMatch: texture ≤ {TEXTURE_RATIO} × NS's.",
+        "",
+        "| engine | bucket | structure dB: +texture / alone / NS | texture: +texture / alone / NS | "
+        "PSNR dB: +texture / NS | bar |",
+        "|---|---|---|---|---|---|",
+    ]
+    judged = [(engine, summary) for engine, summary in loaded]
+    if loaded:
+        judged.append(("patchmatch", loaded[0][1]))
+    for engine, summary in judged:
+        rows = {(r["bucket"], r["engine"]): r for r in summary}
+        textured = f"{engine}{TEXTURE_SUFFIX}" if (TEXTURE_BUCKETS[0], f"{engine}{TEXTURE_SUFFIX}") in rows else engine
+        for bucket in TEXTURE_BUCKETS:
+            mine, alone, ns = rows.get((bucket, textured)), rows.get((bucket, engine)), rows.get((bucket, "ns"))
+            if not (mine and alone and ns):
+                lines.append(f"| {engine} | {bucket} | — | — | — | not evaluated |")
+                continue
+            ok = texture_bar_check(summary, engine, (bucket,))[0]
+            lines.append(
+                f"| {textured} | {bucket} | {mine['structure']:.2f} / {alone['structure']:.2f} / {ns['structure']:.2f} "
+                f"| {mine['texture']:.0f} / {alone['texture']:.0f} / {ns['texture']:.0f} "
+                f"({mine['texture'] / ns['texture']:.2f}×) | {mine['psnr']:.2f} / {ns['psnr']:.2f} | "
+                f"{'met' if ok else 'not yet'} |"
+            )
+    return [*lines, ""]

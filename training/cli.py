@@ -138,8 +138,15 @@ def _card(args: argparse.Namespace) -> int:
 def _evaldoc(args: argparse.Namespace) -> int:
     from training.card import write_eval_doc
 
-    path = write_eval_doc(args.eval, args.output, args.command)
+    path = write_eval_doc(args.eval, args.output, args.command, args.sheet)
     print(f"wrote {path}")
+    return 0
+
+
+def _evalsheet(args: argparse.Namespace) -> int:
+    from training.evalsheet import write_sheet
+
+    print(f"wrote {write_sheet(args.images, args.masks, args.output, args.mask, args.count)}")
     return 0
 
 
@@ -243,7 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval", required=True, type=Path, nargs="+", help="eval-<engine>.json files")
     p.add_argument("--output", required=True, type=Path)
     p.add_argument("--command", action="append", default=[], help="a command that produced them (repeatable)")
+    p.add_argument("--sheet", help="contact sheet file (next to the output) to show, from `evalsheet`")
     p.set_defaults(func=_evaldoc)
+
+    p = sub.add_parser("evalsheet", help="contact sheet of every engine ± texture on held-out object holes")
+    p.add_argument("--images", required=True, type=Path, help="evaluation photos (data/evalset/images)")
+    p.add_argument("--masks", required=True, type=Path, help="evaluation masks (data/evalset/masks)")
+    p.add_argument("--mask", default="14-object_15-30pct.png", help="mask file name in --masks")
+    p.add_argument("--count", type=int, default=6, help="number of photos")
+    p.add_argument("--output", required=True, type=Path)
+    p.set_defaults(func=_evalsheet)
     return parser
 
 

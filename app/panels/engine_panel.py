@@ -20,8 +20,14 @@ from PySide6.QtWidgets import (
 
 from app.settings import Settings
 from app.worker import EngineRun
-from engine.pipeline import STRATEGIES, InpaintOptions
-from engine.registry import EngineSpec, OptionSpec, available_devices, list_specs
+from engine.pipeline import STRATEGIES, InpaintOptions, default_texture
+from engine.registry import CAP_FULL_RES, EngineSpec, OptionSpec, available_devices, get_spec, list_specs
+
+TEXTURE_HELP = (
+    "After the engine's fill, copy the photo's own fine texture (grass, foliage, brick, grain) into the hole, "
+    "guided by the fill's structure (engine/texture.py; not part of the engines' papers). Strength 1 = the "
+    "photo's own amplitude. On by default for learned engines, whose fills are smooth."
+)
 
 STRATEGY_HELP = {
     "crop": "one box per hole with context around it, at the engine's working size (fast, default)",
@@ -38,6 +44,7 @@ class EnginePanel(QWidget):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
+        self._loading = False  # True while _load_texture sets the controls: do not save them back
         self.specs: dict[str, EngineSpec] = {}
         self.controls: dict[str, QWidget] = {}
         self.combo = QComboBox()
@@ -66,10 +73,23 @@ class EnginePanel(QWidget):
             "Blend this many pixels outside the hole with the fill (0 = hard edge; touches only that band)"
         )
 
+        self.texture = QCheckBox("Photo texture")
+        self.texture.setToolTip(TEXTURE_HELP)
+        self.texture_strength = QDoubleSpinBox()
+        self.texture_strength.setRange(0.1, 2.0)
+        self.texture_strength.setSingleStep(0.1)
+        self.texture_strength.setDecimals(1)
+        self.texture_strength.setToolTip("Strength of the copied texture (1 = the photo's own amplitude)")
+        self.texture.toggled.connect(self.texture_strength.setEnabled)
+        self.texture.toggled.connect(lambda _on: self._save_texture())
+        self.texture_strength.valueChanged.connect(lambda _v: self._save_texture())
+
         common = QFormLayout()
         common.addRow("Strategy", self.strategy)
         common.addRow("Device", self.device)
         common.addRow("Feather", self.feather)
+        common.addRow(self.texture, self.texture_strength)
+        self._common = common
         self.options_box = QGroupBox("Engine options")
         self.options_form = QFormLayout(self.options_box)
         self.about = QLabel()
@@ -137,11 +157,38 @@ class EnginePanel(QWidget):
             self.controls[opt.name] = control
             self.options_form.addRow(opt.label, control)
         self.options_box.setVisible(bool(spec.options))
+        self._load_texture(spec)
         _ok, reason = spec.availability()
         self.about.setText(f"<b>{spec.display_name}</b><br>{spec.description}<br><i>{spec.paper}</i>")
         self.about.setToolTip(reason)
         self.settings.set("engine/name", spec.name)
         self.engine_changed.emit(spec.name)
+
+    # -------------------------------------------------------------- texture
+    def _load_texture(self, spec: EngineSpec) -> None:
+        """Show ``spec``'s texture setting (saved per engine; default: on for learned engines)."""
+        strength = texture_setting(self.settings, spec)
+        exemplar = CAP_FULL_RES in spec.capabilities  # patchmatch is texture synthesis already
+        self._loading = True
+        self.texture.setChecked(strength > 0 and not exemplar)
+        self.texture_strength.setValue(strength if strength > 0 else 1.0)
+        self.texture_strength.setEnabled(strength > 0 and not exemplar)
+        self.texture.setEnabled(not exemplar)
+        self._loading = False
+
+    def _save_texture(self) -> None:
+        spec = self.current_spec()
+        if spec is None or self._loading or not self.texture.isEnabled():
+            return
+        value = self.texture_strength.value() if self.texture.isChecked() else 0.0
+        self.settings.set(f"texture/{spec.name}", float(value))
+
+    def texture_for(self, name: str) -> float:
+        """Texture strength a run of engine ``name`` gets (0 = off): the panel's for the current
+        engine, the saved (or default) setting for the others."""
+        if name == self.current_name():
+            return self.texture_strength.value() if self.texture.isChecked() and self.texture.isEnabled() else 0.0
+        return texture_setting(self.settings, get_spec(name))
 
     def engine_options(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -164,13 +211,27 @@ class EnginePanel(QWidget):
         self.settings.set("engine/strategy", self.strategy.currentData())
         self.settings.set("engine/device", self.device.currentData())
         options = InpaintOptions(
-            strategy=str(self.strategy.currentData()), feather=self.feather.value(), engine_options=engine_options
+            strategy=str(self.strategy.currentData()),
+            feather=self.feather.value(),
+            texture=self.texture_for(name),
+            engine_options=engine_options,
         )
         return EngineRun(name, str(self.device.currentData()), options)
 
     @property
     def device_name(self) -> str:
         return str(self.device.currentData())
+
+
+def texture_setting(settings: Settings, spec: EngineSpec) -> float:
+    """Saved texture strength of ``spec`` (0 = off), else its default (on for learned engines)."""
+    if CAP_FULL_RES in spec.capabilities:
+        return 0.0
+    value = settings.get(f"texture/{spec.name}", None)
+    try:
+        return min(2.0, max(0.0, float(value))) if value is not None else default_texture(spec)
+    except (TypeError, ValueError):
+        return default_texture(spec)
 
 
 def _control_for(opt: OptionSpec, value: Any) -> QWidget:
