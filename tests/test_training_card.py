@@ -113,5 +113,8 @@ def test_eval_doc_summarises_every_engine(tmp_path: Path) -> None:
     assert "30.50 / 30.00" in glcic and glcic.endswith("| met |")
     assert "29.00 / 30.00" in pconv and pconv.endswith("| not yet |")
     assert "## glcic" in text and "## pconv" in text
-    assert "| glcic+texture | object 15-30% | 33.50 / 33.50 / 33.00 | 280 / 500 / 400 (0.70×) | 30.50 / 30.00 | met |" in text
+    assert (
+        "| glcic+texture | object 15-30% | 33.50 / 33.50 / 33.00 | 280 / 500 / 400 (0.70×) | 30.50 / 30.00 | met |"
+        in text
+    )
     assert "| patchmatch | 30-40% |" in text and "| pconv+texture | 30-40% |" in text

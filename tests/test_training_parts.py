@@ -243,5 +243,3 @@ def test_discriminator_shapes() -> None:
     hole = torch.zeros(1, 1, 64, 64)
     hole[0, 0, 50:60, 50:60] = 1
     assert hole_boxes(hole, 32) == [(32, 32)]  # centred on the hole, shifted inside the image
-
-
