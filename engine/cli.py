@@ -177,8 +177,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     pairs = pair_files(images, masks)
     if args.limit:
         pairs = pairs[: args.limit]
-    names = [args.engine] + [b for b in BASELINES if b != args.engine]
-    engines = [_engine(n, args.device, args.weights if n == args.engine else None) for n in names]
+    tested = [n.strip() for n in args.engine.split(",") if n.strip()]
+    if args.weights and len(tested) != 1:
+        raise InpaintError("--weights needs exactly one --engine")
+    names = tested + [b for b in BASELINES if b not in tested and not args.no_baselines]
+    engines = [_engine(n, args.device, args.weights if n in tested else None) for n in names]
     options = _options(args)
     bar = tqdm(total=len(pairs), desc="eval", unit="pair", disable=args.quiet)
     records = evaluate(engines, pairs, size=args.size, options=options, on_step=bar.update)
@@ -188,7 +191,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     rows = summarise(records)
     print(format_table(rows))
     out = Path(args.output_dir)
-    stem = f"eval-{args.engine}"
+    stem = "eval-" + "-".join(tested)
     write_reports(records, rows, out / f"{stem}.csv", out / f"{stem}.json")
     print(f"wrote {out / stem}.csv and {out / stem}.json", file=sys.stderr)
     return 0
@@ -269,13 +272,17 @@ def build_parser() -> argparse.ArgumentParser:
     _common(cmp_, with_engine=False)
     cmp_.set_defaults(func=cmd_compare)
 
-    ev = sub.add_parser("eval", help="metrics by hole-ratio bucket beside Telea and Navier–Stokes")
+    ev = sub.add_parser(
+        "eval", help="metrics by hole-ratio bucket beside Telea, Navier–Stokes and PatchMatch (--engine a,b: several)"
+    )
     ev.add_argument("--images", required=True, help="folder of ground-truth photos")
     ev.add_argument("--masks", required=True, help="folder of masks (matched by stem, else every image × mask)")
     ev.add_argument("--size", type=int, default=512, help="scale photos to this long side first (0 = keep)")
     ev.add_argument("--limit", type=int, default=0, help="evaluate at most N pairs")
     ev.add_argument("--output-dir", default=".", help="where eval-<engine>.csv/.json go")
+    ev.add_argument("--no-baselines", action="store_true", help="skip Telea, Navier–Stokes and PatchMatch")
     _common(ev)
+    ev.set_defaults(engine="ns")
     ev.set_defaults(func=cmd_eval)
 
     models = sub.add_parser("models", help="list engines, availability and capabilities")

@@ -68,7 +68,15 @@ class TextureOptions:
     guide_weight: float = 2.0
     seed: int = 0
     em_iterations: tuple[int, int] = (4, 2)  # (coarsest level, every finer level)
-    vote_radius: int = 1  # full-resolution vote from the (2r+1)² nearest matched patches
+    # Full-resolution vote from the (2r+1)² nearest matched patches. 0 = each pixel copied from its
+    # own match: measured on the evaluation photos (NS guide, 12 photos), r = 1 averages nine shifted
+    # copies and loses a third of the texture (texture distance 0.76× NS's vs 0.56× on 50-60 % holes)
+    # for 0.3 dB of PSNR; the field is coherent, so r = 0 copies whole patches without visible seams.
+    vote_radius: int = 0
+    # True: the hole's low band always stays the guide's (the texture stage: the engine decides the
+    # structure). False: the guide only steers the search and the whole band is copied (the
+    # patchmatch engine: structure may come from the photo's patches, e.g. a row of windows).
+    follow_guide: bool = True
 
 
 # ------------------------------------------------------------------------------ numba kernels
@@ -324,6 +332,7 @@ def synthesize(
     composite = np.where(hole_full[..., None], seed_fill, image).astype(np.uint8)
     if not hole_full.any() or (fill is not None and (options.strength <= 0 or not needs_texture(mask))):
         return composite
+    follow = fill is not None and options.follow_guide
     comp = composite.astype(np.float32)
 
     # Working size: targets (the hole grown by the patch radius) at most WORK_PIXELS.
@@ -364,7 +373,7 @@ def synthesize(
             _search(lv.img, lv.guide, lam, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li)
             voted = lv.img.copy()
             _vote(lv.img, hy, hx, lv.index, nnf, r, voted)
-            if fill is not None:
+            if follow:
                 # Keep the engine's structure: the hole's low band is always the engine's.
                 voted = voted - _lowpass(voted) + lv.guide
             lv.img[lv.hole] = voted[lv.hole]
@@ -376,7 +385,7 @@ def synthesize(
     # Full resolution: vote the photo's band from the working field, scaled.
     finest = levels[-1]
     wh, ww = finest.hole.shape
-    if fill is not None:
+    if follow:
         low = _lowpass(comp) if scale == 1.0 else _resize(_lowpass(_resize(comp, work, True)), (big_w, big_h), False)
         band = comp - low
         base = np.zeros_like(comp)
@@ -391,7 +400,7 @@ def synthesize(
         band, known, fy.astype(np.int64), fx.astype(np.int64), finest.index, nnf,
         big_h / wh, big_w / ww, options.vote_radius, voted,
     )  # fmt: skip
-    strength = options.strength if fill is not None else 1.0
+    strength = options.strength if follow else 1.0
     result = low + strength * voted
     out = image.copy()
     out[hole_full] = np.clip(np.rint(result[hole_full]), 0, 255).astype(np.uint8)

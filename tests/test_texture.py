@@ -109,3 +109,56 @@ def test_cli_texture_flag(tmp_path) -> None:
         assert main([*args, "--output", str(tmp_path / name), "--texture", str(strength), "-q"]) == 0
     a, b = load_image(tmp_path / "a.png").rgb, load_image(tmp_path / "b.png").rgb
     assert texture_distance(img, b, mask) < 0.6 * texture_distance(img, a, mask)
+
+
+def test_texture_is_on_by_default_for_learned_engines_only() -> None:
+    from engine.pipeline import DEFAULT_TEXTURE, InpaintOptions, texture_strength
+    from engine.registry import get_spec
+
+    opts = InpaintOptions()
+    assert texture_strength(opts, get_spec("pconv")) == DEFAULT_TEXTURE > 0
+    for name in ("ns", "telea", "patchmatch"):
+        assert texture_strength(opts, get_spec(name)) == 0.0
+    assert texture_strength(InpaintOptions(texture=0.0), get_spec("pconv")) == 0.0
+
+
+def test_patchmatch_engine_copies_texture_at_full_resolution() -> None:
+    from engine.pipeline import InpaintOptions, inpaint
+
+    img, mask = _stripes(320), _hole(320, 60)
+    plain = inpaint(img, mask, "ns").image
+    # A hole bigger than max_hole_pixels: classical fills would be downscaled, patchmatch is not.
+    opts = InpaintOptions(max_hole_pixels=2000)
+    a = inpaint(img, mask, "patchmatch", opts)
+    b = inpaint(img, mask, "patchmatch", opts)
+    assert np.array_equal(a.image, b.image)  # deterministic for the (default) seed
+    assert np.array_equal(a.image[mask == 0], img[mask == 0])
+    assert a.texture == 0.0  # no texture stage after an exemplar fill
+    assert texture_distance(img, a.image, mask) < 0.6 * texture_distance(img, plain, mask)
+    assert texture_distance(img, a.image, mask) < 0.6 * texture_distance(
+        img, inpaint(img, mask, "ns", opts).image, mask
+    )
+    other = inpaint(img, mask, "patchmatch", InpaintOptions(seed=5)).image
+    assert not np.array_equal(other, a.image)  # the run's seed reaches the engine
+
+
+def test_keep_untextured_returns_both_composites_from_one_run() -> None:
+    from engine.pipeline import InpaintOptions, inpaint
+
+    img, mask = _stripes(), _hole()
+    res = inpaint(img, mask, "ns", InpaintOptions(texture=1.0, keep_untextured=True))
+    assert res.untextured is not None and res.texture == 1.0 and 0 < res.texture_seconds <= res.seconds
+    assert np.array_equal(res.untextured, inpaint(img, mask, "ns").image)
+    assert np.array_equal(res.untextured[mask == 0], img[mask == 0])
+    assert inpaint(img, mask, "ns", InpaintOptions(keep_untextured=True)).untextured is None  # no stage ran
+
+
+def test_pipeline_reports_progress_inside_the_texture_stage() -> None:
+    from engine.pipeline import InpaintOptions, inpaint
+
+    img, mask = _stripes(), _hole()
+    seen: list[tuple[float, str]] = []
+    inpaint(img, mask, "ns", InpaintOptions(texture=1.0), progress=lambda f, m: seen.append((f, m)))
+    inside = [f for f, m in seen if "texture: level" in m]
+    assert len(inside) >= 3 and all(0.5 <= f < 1.0 for f in inside)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)  # never goes backwards

@@ -17,7 +17,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from engine.evaluate import BASELINES, TEXTURE_SUFFIX
+from engine.evaluate import BASELINES, BUCKET_ORDER, TEXTURE_SUFFIX
 from engine.registry import get_spec
 from engine.weights import load_weights
 
@@ -240,14 +240,18 @@ def write_eval_doc(
     alone against Navier–Stokes; issue #16: structure, texture and PSNR with the texture stage),
     the contact sheet ``sheet`` (a file name next to the output) if given, and each engine's table.
     """
-    loaded = []
-    for path in reports:
-        summary = json.loads(Path(path).read_text())["summary"]
-        engines = {r["engine"] for r in summary if not r["engine"].endswith(TEXTURE_SUFFIX)} - set(BASELINES)
-        if len(engines) != 1:
-            raise ValueError(f"{path}: expected one learned engine beside the baselines, found {sorted(engines)}")
-        loaded.append((engines.pop(), summary))
-    loaded.sort()
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in reports:  # one summary: reports may hold several engines, the baselines in any of them
+        for row in json.loads(Path(path).read_text())["summary"]:
+            merged.setdefault((row["bucket"], row["engine"]), row)
+    rows_all = list(merged.values())
+    names = sorted({r["engine"] for r in rows_all if not r["engine"].endswith(TEXTURE_SUFFIX)} - set(BASELINES))
+    if not names or not any(r["engine"] == "ns" for r in rows_all):
+        raise ValueError(f"{', '.join(map(str, reports))}: need learned engines and the Navier–Stokes baseline")
+    # Each engine's table: the engine, its +texture rows and the baselines, in report order.
+    loaded = [
+        (name, [r for r in rows_all if r["engine"] in {name, f"{name}{TEXTURE_SUFFIX}", *BASELINES}]) for name in names
+    ]
     lines = [
         "# Evaluation of the shipped weights",
         "",
