@@ -248,7 +248,9 @@ def write_eval_doc(
     names = sorted({r["engine"] for r in rows_all if not r["engine"].endswith(TEXTURE_SUFFIX)} - set(BASELINES))
     if not names or not any(r["engine"] == "ns" for r in rows_all):
         raise ValueError(f"{', '.join(map(str, reports))}: need learned engines and the Navier–Stokes baseline")
-    # Each engine's table: the engine, its +texture rows and the baselines, in report order.
+    # Each engine's table: the engine, its +texture rows and the baselines, bucket by bucket.
+    order = {b: i for i, b in enumerate(BUCKET_ORDER)}
+    rows_all.sort(key=lambda r: order.get(r["bucket"], len(order)))
     loaded = [
         (name, [r for r in rows_all if r["engine"] in {name, f"{name}{TEXTURE_SUFFIX}", *BASELINES}]) for name in names
     ]
