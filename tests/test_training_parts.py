@@ -13,8 +13,8 @@ import torch
 from engine.errors import InpaintError
 from engine.metrics import mask_bucket
 from training import losses
-from training.corpus import Candidate, dhash, picture_key, read_split, select, split_of
-from training.data import CropDataset, list_images, random_crop, validation_set
+from training.corpus import Candidate, dhash, picture_key, select, split_of
+from training.data import CropDataset, list_images, random_crop, read_split, validation_set
 from training.discriminators import DeepGINDiscriminator, GLCICDiscriminator, ISNetDiscriminator, hole_boxes
 from training.errors import TrainingError
 from training.masks import GENERATORS, OBJECT_BUCKETS, RATIO_BUCKETS, MaskMixer, hole_ratio, validation_masks
@@ -243,5 +243,3 @@ def test_discriminator_shapes() -> None:
     hole = torch.zeros(1, 1, 64, 64)
     hole[0, 0, 50:60, 50:60] = 1
     assert hole_boxes(hole, 32) == [(32, 32)]  # centred on the hole, shifted inside the image
-
-
