@@ -112,7 +112,7 @@ def test_sixth_engine_runs_as_its_prefill_variant(toy: EngineSpec, tmp_path: Pat
     assert np.abs(filled.astype(int) - classical_prefill(image, mask, "ns"))[mask > 0].max() > 0
 
 
-def test_a_network_without_heads_or_gates_has_no_prefill_variant() -> None:
+def test_the_variant_needs_what_it_corrects_declared() -> None:
     class Bare(PaperNetwork):
         def __init__(self, width: float = 1.0) -> None:
             super().__init__()
@@ -121,6 +121,20 @@ def test_a_network_without_heads_or_gates_has_no_prefill_variant() -> None:
         build_network(Bare, 1.0, {"prefill": "ns"})
     with pytest.raises(ValueError, match="edge radii need a head"):
         build_network(get_spec("pconv").loader.network, 0.125, PREFILL)
+
+    class GateOnly(Bare):
+        gates = ("gate",)
+
+        def __init__(self, width: float = 1.0) -> None:
+            super().__init__()
+            self.gate = nn.Conv2d(4, 3, 1)
+
+    gated = build_network(GateOnly, 1.0, {"prefill": "ns"})
+    assert not gated.gate.weight.detach().any() and torch.all(gated.gate.bias == -4.6)
+    with pytest.raises(ValueError, match="blur sigmas need a head or features"):
+        build_network(GateOnly, 1.0, {"prefill": "ns", "blur_sigmas": [2.0]})
+    with pytest.raises(ValueError, match="is a variant already"):
+        PrefillResidual("ns").apply(gated)
 
 
 CONFIGS = {
