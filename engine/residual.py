@@ -19,8 +19,7 @@ names a network):
   gates start at ≈ 0.01 (:data:`GATE_BIAS`), so it starts within 1 % of the fill, and the
   smoothing head below reads its coefficients from the half-resolution features it hands over.
 
-A prefill network (config ``prefill``) sees a classical fill in the hole and adds a correction to
-it. Trained from scratch on CPU, a free per-pixel correction (3 channels) did not beat the
+The smoothing head. Trained from scratch on CPU, a free per-pixel correction (3 channels) did not beat the
 Navier–Stokes fill in runs of 500–3,000 steps: the per-batch gradient is dominated by the photo's
 unpredictable texture (resources/weights/*.md). With ``blur_sigmas`` the network's output layer
 also emits one coefficient map per sigma, and the correction becomes
