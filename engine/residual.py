@@ -1,7 +1,25 @@
-"""The correction head of a prefill-residual network (an option for the CPU training budget).
+"""The prefill residual: the one deviation from the five papers, made for the CPU training budget.
 
-A prefill network (config ``prefill``) sees a classical fill in the hole and adds a correction to
-it. Trained from scratch on CPU, a free per-pixel correction (3 channels) did not beat the
+A *prefill network* (weights config ``{"prefill": "ns"}``, recipe option ``prefill``) sees a
+classical fill (:func:`engine.blend.classical_prefill`) in the hole instead of the paper's hole
+value, and its output layer is a zero-initialised correction added to that fill, so untrained
+weights give exactly the Navier–Stokes fill and training learns only what improves on it.
+:class:`PrefillResidual` turns any paper network of :mod:`engine.models` into that variant
+through the seams and declarations of :class:`engine.paper.PaperNetwork`; :func:`build_network`
+builds a network from the weights' ``width`` + ``config`` with the variant when the config says
+``prefill``. The parts, by network (each follows from the network's declarations, nothing here
+names a network):
+
+- the first head (GLCIC, ISNet, DeepGIN's G2, PConv's last layer) becomes a linear,
+  zero-initialised correction of the input image (:func:`apply_correction`); further heads
+  (DeepGIN's G1 output and its low-resolution image) correct the input at their resolution;
+- a network that masks the hole out (PConv) gets the filled image as a second, all-valid channel
+  group of its first layer, so it can see the fill; from then on its masks are all valid;
+- a network whose output is a gated blend with its input (DFNet) needs no correction layer: its
+  gates start at ≈ 0.01 (:data:`GATE_BIAS`), so it starts within 1 % of the fill, and the
+  smoothing head below reads its coefficients from the half-resolution features it hands over.
+
+The smoothing head. Trained from scratch on CPU, a free per-pixel correction (3 channels) did not beat the
 Navier–Stokes fill in runs of 500–3,000 steps: the per-batch gradient is dominated by the photo's
 unpredictable texture (resources/weights/*.md). With ``blur_sigmas`` the network's output layer
 also emits one coefficient map per sigma, and the correction becomes
@@ -29,10 +47,16 @@ smoothing (PSNR) against the band (BPE) and stayed near the prefill (measured, i
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
+
+from engine.layers import zero_init
+from engine.paper import PAPER, PaperNetwork, PaperVariant
 
 
 def box_width(sigma: float) -> int:
@@ -65,21 +89,6 @@ def box_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
     for _ in range(3):
         x = _box_1d(_box_1d(x, radius, -1), radius, -2)
     return x
-
-
-def head_sigmas(prefill: str | None, blur_sigmas: Sequence[float]) -> tuple[float, ...]:
-    """The blur sigmas a network's head uses: ``blur_sigmas`` as floats for a prefill network, none
-    otherwise (the smoothing head corrects a prefill; a paper network has nothing to smooth)."""
-    return tuple(float(v) for v in blur_sigmas) if prefill else ()
-
-
-def head_radii(blur_sigmas: Sequence[float], edge_radii: Sequence[int]) -> tuple[int, ...]:
-    """The edge radii a head uses: ``edge_radii`` as ints when it has a smoothing head, else none.
-    Raises ValueError for a radius below 1."""
-    radii = tuple(int(r) for r in edge_radii) if blur_sigmas else ()
-    if any(r < 1 for r in radii):
-        raise ValueError(f"edge radii must be at least 1 px, got {list(edge_radii)}")
-    return radii
 
 
 def edge_maps(hole: torch.Tensor, radii: Sequence[int]) -> torch.Tensor:
@@ -127,3 +136,155 @@ def apply_correction(prefill: torch.Tensor, raw: torch.Tensor, blur_sigmas: Sequ
     if blur_sigmas:
         out = out + blur_correction(prefill, raw[:, 3:], blur_sigmas)
     return out
+
+
+#: Initial logit of a blending gate in a prefill network: sigmoid(−4.6) ≈ 0.01, so the blend starts
+#: within 1 % of the prefill while the gate still gets a usable gradient (sigmoid' ≈ 0.01; at −9 it
+#: would be 1e-4, which all but freezes the gates).
+GATE_BIAS = -4.6
+
+#: The weights-config keys of the variant; everything else in a config is the paper network's.
+VARIANT_KEYS = ("prefill", "blur_sigmas", "edge_radii")
+
+
+class PrefillResidual(PaperVariant):
+    """The prefill-residual variant: ``method`` names the classical prefill ("ns" or "telea"),
+    ``blur_sigmas`` the learned smoothing of the correction (none: a free RGB correction only),
+    ``edge_radii`` the edge maps the first head also sees (only with ``blur_sigmas``; ignored
+    without, as before). :meth:`apply` installs it on a built network."""
+
+    def __init__(self, method: str, blur_sigmas: Sequence[float] = (), edge_radii: Sequence[int] = ()) -> None:
+        if any(float(s) <= 0 for s in blur_sigmas):
+            raise ValueError(f"blur sigmas must be positive, got {list(blur_sigmas)}")
+        self.method = method
+        self.blur_sigmas = tuple(float(v) for v in blur_sigmas)
+        self.edge_radii = tuple(int(r) for r in edge_radii) if self.blur_sigmas else ()
+        if any(r < 1 for r in self.edge_radii):
+            raise ValueError(f"edge radii must be at least 1 px, got {list(edge_radii)}")
+
+    def apply(self, network: PaperNetwork) -> PaperNetwork:
+        """Turn ``network`` (freshly built, its paper's initialisation) into its prefill variant in
+        place and return it. Raises ValueError for a network that declares nothing to correct."""
+        name = type(network).__name__
+        if network.variant is not PAPER:
+            raise ValueError(f"{name} is a variant already")
+        if not (network.heads or network.gates):
+            raise ValueError(f"{name} declares no heads or gates for a prefill residual")
+        if self.blur_sigmas and not (network.heads or network.blend_channels):
+            raise ValueError(f"{name}: blur sigmas need a head or features for its blend (blend_channels)")
+        if self.edge_radii and not edge_heads(type(network)):
+            raise ValueError(f"{name}: edge radii need a head that does not see the input yet")
+        if not network.reads_hole:
+            network.widen_input(3)  # the filled image as a second channel group (masked_input)
+        if network.heads:
+            skip = 0 if network.head_sees_input or not self.blur_sigmas else 4 + len(self.edge_radii)
+            network.rebuild_head(network.heads[0], skip, head_channels(self.blur_sigmas))
+            for head in network.heads:
+                for p in network.get_submodule(head).parameters():
+                    nn.init.zeros_(p)
+        for path in network.gates:
+            gate = network.get_submodule(path)
+            nn.init.zeros_(gate.weight)
+            nn.init.constant_(gate.bias, GATE_BIAS)
+        if self.blur_sigmas and not network.heads:
+            # Coefficient maps from the features the network hands to blend_image (DFNet: its
+            # half-resolution decoder features), so the finest blend mixes in the smoothed prefill.
+            conv = nn.Conv2d(network.blend_channels, len(self.blur_sigmas), 3, padding=1)
+            network.add_module("blur_coeffs", zero_init(conv))
+        for module in network.modules():
+            if isinstance(module, PaperNetwork):
+                module.variant = self
+        return network
+
+    # --- seams (engine.paper.PaperVariant) ---------------------------------------------------------
+    def hole_input(self, x: torch.Tensor, hole: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
+        return x  # the hole holds the prefill: keep it
+
+    def masked_input(self, image: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        # The holed image (mask = known pixels, as in the paper) and the prefilled image (valid
+        # everywhere); the skip connection gets the prefilled image, valid everywhere too.
+        c = float(image.shape[1])
+        return torch.cat([image * valid, image], dim=1), c * valid + c, torch.ones_like(valid)
+
+    def head_input(
+        self, feats: torch.Tensor, image: torch.Tensor, hole: torch.Tensor, skip: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        if not self.blur_sigmas:
+            return feats
+        # With the smoothing head the output layer also sees the network input, which tells where to
+        # smooth: a zero-initialised head did not learn from the final features alone within a CPU
+        # budget (measured: ISNet's start ~0.003 in magnitude, DeepGIN G2's ~0.004; GLCIC's 8
+        # features at width 0.25 did not learn within 500 steps).
+        if skip is None:
+            skip = torch.cat([image * 2.0 - 1.0, hole * 2.0 - 1.0], dim=1)
+        return torch.cat([feats, skip, edge_maps(hole, self.edge_radii)], dim=1)
+
+    def head_output(
+        self,
+        raw: torch.Tensor,
+        base: torch.Tensor,
+        act: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        main: bool = True,
+    ) -> torch.Tensor:
+        # Unbounded, no paper activation: callers clamp.
+        return apply_correction(base, raw, self.blur_sigmas if main else ())
+
+    def blend_image(self, network: nn.Module, base: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
+        conv = getattr(network, "blur_coeffs", None)
+        if conv is None:
+            return base
+        coeffs = F.interpolate(conv(feats), size=tuple(base.shape[-2:]), mode="bilinear", align_corners=False)
+        return base + blur_correction(base, coeffs, self.blur_sigmas)
+
+
+def edge_heads(network: type[PaperNetwork]) -> bool:
+    """Whether ``network``'s first head can take edge maps (it has one that does not see its input)."""
+    return bool(network.heads) and not network.head_sees_input
+
+
+def build_network(network: type[PaperNetwork], width: float, config: Mapping[str, Any]) -> PaperNetwork:
+    """``network(width=width, **paper config)``, turned into its prefill variant when ``config``
+    (a weights-metadata config) has ``prefill``; the variant keys (:data:`VARIANT_KEYS`) are not the
+    network's. Without ``prefill`` the variant keys are ignored."""
+    paper = {k: v for k, v in config.items() if k not in VARIANT_KEYS}
+    net = network(width=width, **paper)
+    if config.get("prefill"):
+        PrefillResidual(config["prefill"], config.get("blur_sigmas", ()), config.get("edge_radii", ())).apply(net)
+    return net
+
+
+def variant_config(options: Mapping[str, Any], network: type[PaperNetwork]) -> dict[str, Any]:
+    """The weights-config entries of recipe ``options`` (``prefill``, ``blur_sigmas``,
+    ``edge_radii``) for ``network``, checked. Raises ValueError with a message naming the option."""
+    method = options.get("prefill") or None
+    sigmas, radii = options.get("blur_sigmas", []), options.get("edge_radii", [])
+    if not isinstance(sigmas, list | tuple) or not all(isinstance(v, int | float) and v > 0 for v in sigmas):
+        raise ValueError(f"blur_sigmas must be a list of positive numbers, not {sigmas!r}")
+    if sigmas and not method:
+        raise ValueError('blur_sigmas needs a prefill (recipe option prefill, e.g. "ns")')
+    if not isinstance(radii, list | tuple) or not all(isinstance(v, int) and v >= 1 for v in radii):
+        raise ValueError(f"edge_radii must be a list of whole numbers ≥ 1 (px), not {radii!r}")
+    if radii and not (edge_heads(network) and sigmas):
+        raise ValueError("edge_radii needs blur_sigmas and a network whose head sees its input (glcic, isnet, deepgin)")
+    if not method:
+        return {}
+    if not sigmas:
+        return {"prefill": method}
+    return {
+        "prefill": method,
+        "blur_sigmas": [float(v) for v in sigmas],
+        **({"edge_radii": [int(v) for v in radii]} if radii else {}),
+    }
+
+
+def prefill_batch(image: torch.Tensor, hole: torch.Tensor, method: str) -> torch.Tensor:
+    """image N×3×H×W in [0, 1] (uint8-exact), hole N×1×H×W (1 = hole) -> the same images with
+    each hole filled by :func:`engine.blend.classical_prefill` (known pixels untouched): what
+    training feeds a prefill network, as the engine does (TorchEngine.fill)."""
+    from engine.blend import classical_prefill
+
+    imgs = image.detach().mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    holes = (hole.detach()[:, 0] > 0.5).cpu().numpy().astype(np.uint8) * 255
+    filled = np.stack([classical_prefill(i, m, method) for i, m in zip(imgs, holes, strict=True)])
+    pre = torch.from_numpy(filled).to(image.device).permute(0, 3, 1, 2).float().div_(255.0)
+    return (image * (1 - hole) + pre * hole).contiguous(memory_format=torch.channels_last)

@@ -18,7 +18,9 @@ from torch import nn
 from engine.blend import classical_prefill
 from engine.errors import InpaintError
 from engine.fuse import prepare_for_inference
+from engine.paper import PaperNetwork
 from engine.registry import Engine, EngineSpec, FillOutput
+from engine.residual import build_network
 from engine.weights import load_weights
 
 
@@ -73,15 +75,17 @@ class TorchEngine(Engine):
             multiple = max(1, spec.pad_multiple)
             self.native_resolution = -(-trained // multiple) * multiple
 
-    #: The paper network; engines whose forward output is the final image only set this.
-    network: type[nn.Module] | None = None
+    #: The paper network (an :class:`engine.paper.PaperNetwork`); engines whose forward output is
+    #: the final image only set this.
+    network: type[PaperNetwork] | None = None
 
     @classmethod
     def build(cls, width: float, config: dict[str, Any]) -> nn.Module:
-        """The network for ``width`` (1.0 = paper) and ``config`` (metadata ``config`` dict)."""
+        """The network for ``width`` (1.0 = paper) and ``config`` (metadata ``config`` dict): the
+        paper network, or its prefill variant when the config says so (engine.residual.build_network)."""
         if cls.network is None:
             raise NotImplementedError(f"{cls.__name__} sets no network and does not override build()")
-        return cls.network(width=width, **config)
+        return build_network(cls.network, width, config)
 
     def run(
         self, image: torch.Tensor, hole: torch.Tensor, options: Mapping[str, Any]

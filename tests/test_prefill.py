@@ -22,6 +22,7 @@ from engine.models.glcic import CompletionNetwork
 from engine.models.isnet import ISNet
 from engine.pipeline import InpaintOptions, inpaint
 from engine.registry import Engine, EngineSpec, FillOutput, create_engine
+from engine.residual import build_network
 from engine.torch_engine import export_module, image_to_tensor, mask_to_tensor
 from engine.weights import read_metadata
 from tests.synthetic import blurred_photo_folder, gradient_photo
@@ -56,7 +57,7 @@ def test_classical_prefill_reads_known_pixels_only() -> None:
 @pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_untrained_residual_engine_returns_the_ns_fill(name: str, tmp_path: Path) -> None:
     torch.manual_seed(0)
-    module = NETWORKS[name](width=0.125, prefill="ns")
+    module = build_network(NETWORKS[name], 0.125, {"prefill": "ns"})
     path = export_module(module, tmp_path / f"{name}.safetensors", name, 0.125, {"prefill": "ns"}, dtype=None)
     engine = create_engine(name, weights=path)
     image, mask = _scene(256)  # DFNet's sides are multiples of 256
@@ -120,7 +121,7 @@ def test_untrained_residual_engine_through_the_pipeline_is_the_ns_engine(max_hol
     """Downscaled crops keep the prefill at the classical engine's scale: with zero correction a
     prefill engine gives exactly the NS engine's result, also when max_hole_pixels scales NS down."""
     torch.manual_seed(0)
-    module = ISNet(width=0.125, prefill="ns")
+    module = build_network(ISNet, 0.125, {"prefill": "ns"})
     path = export_module(module, tmp_path / "isnet.safetensors", "isnet", 0.125, {"prefill": "ns"}, dtype=None)
     engine = create_engine("isnet", weights=path)
     assert engine.native_resolution == 256

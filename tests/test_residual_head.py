@@ -18,7 +18,7 @@ from engine.models.glcic import CompletionNetwork
 from engine.models.isnet import ISNet
 from engine.models.pconv import PConvUNet
 from engine.registry import create_engine
-from engine.residual import apply_correction, box_blur, box_width, edge_maps, head_channels
+from engine.residual import apply_correction, box_blur, box_width, build_network, edge_maps, head_channels
 from engine.weights import read_metadata
 from tests.synthetic import blurred_photo_folder, gradient_photo
 from training.config import TrainConfig
@@ -71,10 +71,10 @@ def test_warm_start_widens_a_head_to_new_edge_inputs_without_changing_the_output
     from training.loop import _widen_inputs
 
     torch.manual_seed(0)
-    old = ISNet(width=0.125, prefill="ns", blur_sigmas=SIGMAS).eval()
+    old = build_network(ISNet, 0.125, {"prefill": "ns", "blur_sigmas": SIGMAS}).eval()
     with torch.no_grad():
         old.to_rgb.weight.normal_(0, 0.05)  # a trained head
-    new = ISNet(width=0.125, prefill="ns", blur_sigmas=SIGMAS, edge_radii=[3, 6]).eval()
+    new = build_network(ISNet, 0.125, {"prefill": "ns", "blur_sigmas": SIGMAS, "edge_radii": [3, 6]}).eval()
     new.load_state_dict(_widen_inputs(old.state_dict(), new))
     image, hole = torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)
     hole[..., 16:48, 8:40] = 1
@@ -120,7 +120,7 @@ def test_untrained_blur_head_engine_is_the_ns_fill_and_ignores_hole_contents(
     config: dict[str, object] = {"prefill": "ns", "blur_sigmas": list(SIGMAS)}
     if edges:
         config["edge_radii"] = [3, 12]
-    module = NETWORKS[name](width=0.125, **config)
+    module = build_network(NETWORKS[name], 0.125, config)
     path = export_module(module, tmp_path / f"{name}.safetensors", name, 0.125, config, dtype=None)
     engine = create_engine(name, weights=path)
     image = gradient_photo(256, 256, np.random.default_rng(3), noise=8, offset=30)
@@ -161,7 +161,7 @@ def test_blur_sigmas_train_export_and_load(tmp_path: Path) -> None:
     assert meta["config"]["prefill"] == "ns" and meta["config"]["blur_sigmas"] == [2.0, 8.0]
     assert meta["config"]["edge_radii"] == [3]
     engine = create_engine("glcic", weights=path)
-    assert engine.module.blur_sigmas == (2.0, 8.0) and engine.module.edge_radii == (3,)
+    assert engine.module.variant.blur_sigmas == (2.0, 8.0) and engine.module.variant.edge_radii == (3,)
     image = gradient_photo(64, 64, np.random.default_rng(1), noise=4, offset=20)
     mask = np.zeros((64, 64), np.uint8)
     mask[20:40, 16:48] = 255
@@ -214,4 +214,4 @@ def test_blur_sigmas_are_checked(tmp_path: Path) -> None:
     recipe = make_recipe(
         _cfg(tmp_path, tmp_path, prefill="ns", blur_sigmas=[2], edge_radii=[3, 6]), {"mean": [0.5] * 3}
     )
-    assert recipe.model_config()["edge_radii"] == [3, 6] and recipe.G.edge_radii == (3, 6)
+    assert recipe.model_config()["edge_radii"] == [3, 6] and recipe.G.variant.edge_radii == (3, 6)

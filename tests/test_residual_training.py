@@ -15,6 +15,7 @@ from engine.blend import classical_prefill
 from engine.metrics import boundary_band
 from engine.models.pconv import PConvUNet
 from engine.registry import create_engine
+from engine.residual import build_network
 from engine.torch_engine import export_module
 from engine.weights import read_metadata
 from tests.synthetic import gradient_photo
@@ -52,7 +53,7 @@ def test_boundary_band_matches_the_bpe_band() -> None:
 
 def test_pconv_prefill_starts_at_the_ns_fill_and_ignores_hole_contents(tmp_path: Path) -> None:
     torch.manual_seed(0)
-    module = PConvUNet(width=0.125, prefill="ns")
+    module = build_network(PConvUNet, 0.125, {"prefill": "ns"})
     # PConv1 sees the holed image and the prefill (6 channels); PConv16 starts at zero.
     assert module.encoder[0].conv.in_channels == 6
     assert not module.decoder[-1].conv.conv.weight.detach().any()

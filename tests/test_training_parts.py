@@ -13,8 +13,8 @@ import torch
 from engine.errors import InpaintError
 from engine.metrics import mask_bucket
 from training import losses
-from training.corpus import Candidate, dhash, picture_key, read_split, select, split_of
-from training.data import CropDataset, list_images, random_crop, validation_set
+from training.corpus import Candidate, dhash, picture_key, select, split_of
+from training.data import CropDataset, list_images, random_crop, read_split, validation_set
 from training.discriminators import DeepGINDiscriminator, GLCICDiscriminator, ISNetDiscriminator, hole_boxes
 from training.errors import TrainingError
 from training.masks import GENERATORS, OBJECT_BUCKETS, RATIO_BUCKETS, MaskMixer, hole_ratio, validation_masks

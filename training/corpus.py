@@ -212,23 +212,6 @@ def write_split(rows: Sequence[tuple[str, str]], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def read_split(path: str | Path) -> dict[str, list[str]]:
-    """Parse a split list into {"train": [...], "val": [...]}; raises TrainingError if unreadable."""
-    path = Path(path)
-    if not path.is_file():
-        raise TrainingError(f"split list {path} does not exist; build it with `python -m training corpus --out DIR`")
-    out: dict[str, list[str]] = {"train": [], "val": []}
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = line.split(maxsplit=1)
-        if len(parts) != 2 or parts[0] not in out:
-            raise TrainingError(f"split list {path} line {i} is not '<train|val> <file name>': {line!r}")
-        out[parts[0]].append(parts[1])
-    return out
-
-
 def build_corpus(
     out: str | Path,
     packages: Sequence[str] = PACKAGES,

@@ -36,8 +36,6 @@ def list_images(folder: str | Path, split: str | Path | None = None, subset: str
     if not folder.is_dir():
         raise TrainingError(f"data folder {folder} does not exist")
     if split is not None:
-        from training.corpus import read_split
-
         names = read_split(split)[subset]
         paths = [folder / n for n in names]
         missing = [p.name for p in paths if not p.is_file()]
@@ -58,6 +56,23 @@ def list_images(folder: str | Path, split: str | Path | None = None, subset: str
             + (f" for the '{subset}' part of {split}" if split is not None else "")
         )
     return paths
+
+
+def read_split(path: str | Path) -> dict[str, list[str]]:
+    """Parse a split list into {"train": [...], "val": [...]}; raises TrainingError if unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise TrainingError(f"split list {path} does not exist; build it with `python -m training corpus --out DIR`")
+    out: dict[str, list[str]] = {"train": [], "val": []}
+    for i, line in enumerate(path.read_text().splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) != 2 or parts[0] not in out:
+            raise TrainingError(f"split list {path} line {i} is not '<train|val> <file name>': {line!r}")
+        out[parts[0]].append(parts[1])
+    return out
 
 
 def pil_to_rgb(im: Image.Image) -> Image.Image:

@@ -1,1 +1,1 @@
-"""One paper network per module. Each module registers its engine spec when imported."""
+"""The paper networks, one per module (see engine/paper.py for the interface they share)."""

@@ -28,6 +28,10 @@ facts only; no code was taken from it.
 
 Widths: ``width`` scales every channel count as ``max(8, 8·round(c·width/8))`` (multiples of 8 so
 the SPD split across 8 rates and the SA halving stay integral).
+
+The shipped weights are the prefill variant of this network (:mod:`engine.residual`, not in the
+paper); this module is the paper's network and the seams that variant composes with (G2's output
+layer is the first head; G1's output and Ī_lr are further heads).
 """
 
 from __future__ import annotations
@@ -41,9 +45,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.attention import SelfAttention, SPDResBlock
-from engine.layers import zero_init
+from engine.paper import PaperNetwork
 from engine.registry import CAP_LEARNED, EngineSpec, OptionSpec, register
-from engine.residual import apply_correction, edge_maps, head_channels, head_radii, head_sigmas
 from engine.torch_engine import TorchEngine
 
 NATIVE = 256  # §3: "we fix the input to 256 × 256"
@@ -119,7 +122,7 @@ class CoarseGenerator(nn.Module):
         return self.decoder(self.blocks(self.encoder(x)))
 
 
-class RefineGenerator(nn.Module):
+class RefineGenerator(PaperNetwork):
     """G2 (§4.1): 4-channel input (composited coarse image, mask) → raw (I_out before BP, alpha, Ī_lr).
 
     Encoder to H/16 (16² for 256²); SPD blocks with an SA block after the third ("an SA block in
@@ -129,15 +132,7 @@ class RefineGenerator(nn.Module):
     and a sigmoid weight map for the back-projected residual.
     """
 
-    def __init__(
-        self,
-        width: float = 1.0,
-        rates: Sequence[int] = REFINE_RATES,
-        blocks: int = N_BLOCKS,
-        out_channels: int = 3,
-        input_skip: bool = False,
-        edge_radii: Sequence[int] = (),
-    ) -> None:
+    def __init__(self, width: float = 1.0, rates: Sequence[int] = REFINE_RATES, blocks: int = N_BLOCKS) -> None:
         super().__init__()
         c32, c64, c128, c256, c512 = (_ch(c, width) for c in (32, 64, 128, 256, 512))
         self.enc1 = nn.Sequential(_conv(4, c32, 7), _act())
@@ -160,12 +155,7 @@ class RefineGenerator(nn.Module):
         self.lr_head = nn.Sequential(_conv(c128, c32), _act(), _conv(c32, 3))  # Ī_lr at H/4
         self.dec3 = nn.Sequential(_up(), _conv(c128, c64), _act())  # H/2
         self.dec4 = nn.Sequential(_up(), _conv(c64, c32), _act())  # H
-        # 3 channels, or a prefill correction head's; ``input_skip`` (smoothing head only) lets that
-        # head also see G2's 4-channel input — the final features start tiny (~0.004) and the
-        # zero-initialised head cannot learn from them within a CPU budget (measured).
-        self.input_skip = input_skip
-        self.edge_radii = tuple(edge_radii) if input_skip else ()  # engine.residual.edge_maps
-        self.to_rgb = _conv(c32 + (4 + len(self.edge_radii) if input_skip else 0), out_channels, 7)
+        self.to_rgb = _conv(c32, 3, 7)
         self.to_alpha = _conv(c32, 1)  # BP weight ("learning to weight the BP residual")
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -177,52 +167,32 @@ class RefineGenerator(nn.Module):
         lr = self.lr_head(d)
         d = self.dec4(self.dec3(d))
         alpha = torch.sigmoid(self.to_alpha(d))
-        if self.input_skip:
-            d = torch.cat([d, x * 2.0 - 1.0, edge_maps(x[:, 3:4], self.edge_radii)], dim=1)
-        return self.to_rgb(d), alpha, lr
+        return self.to_rgb(self.variant.head_input(d, x[:, :3], x[:, 3:4])), alpha, lr
 
 
-class DeepGIN(nn.Module):
+class DeepGIN(PaperNetwork):
     """The DeepGIN generator (G1 + G2), uniform forward contract.
 
     ``forward(image, hole)``: image float32 N×3×H×W RGB in [0, 1] with hole pixels zeroed, hole
     float32 N×1×H×W (1 = hole); H, W multiples of 16 (256 is the paper's size). Returns
     :class:`DeepGINOutput` (``out`` is the final image). Raw predictions; the caller composites.
-
-    ``prefill`` (not in the paper; an option for the CPU training budget, DESIGN.md): the holes of
-    ``image`` hold a classical fill (:func:`engine.blend.classical_prefill`) that G1 sees instead of
-    white, and G1, G2 and the Ī_lr head predict corrections added to that fill (their output convs
-    zero-initialised), so an untrained network returns exactly the prefill. ``blur_sigmas`` adds the
-    learned smoothing coefficients of :mod:`engine.residual` to G2's correction.
     """
 
+    # engine.paper.PaperNetwork: G2's output conv first, then G1's and the Ī_lr head's (all linear).
+    heads = ("refine.to_rgb", "coarse.decoder.9", "refine.lr_head.2")
+
     def __init__(
-        self,
-        width: float = 1.0,
-        coarse_rates: Sequence[int] = COARSE_RATES,
-        refine_rates: Sequence[int] = REFINE_RATES,
-        prefill: str | None = None,
-        blur_sigmas: Sequence[float] = (),
-        edge_radii: Sequence[int] = (),
+        self, width: float = 1.0, coarse_rates: Sequence[int] = COARSE_RATES, refine_rates: Sequence[int] = REFINE_RATES
     ) -> None:
         super().__init__()
         self.width = width
-        self.prefill = prefill
-        # Learned smoothing coefficients in G2's correction (engine.residual); prefill only.
-        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
-        self.edge_radii = head_radii(self.blur_sigmas, edge_radii)
         self.coarse = CoarseGenerator(width, coarse_rates)
-        self.refine = RefineGenerator(
-            width,
-            refine_rates,
-            out_channels=head_channels(self.blur_sigmas),
-            input_skip=bool(self.blur_sigmas),
-            edge_radii=self.edge_radii,
-        )
+        self.refine = RefineGenerator(width, refine_rates)
         self._init_weights()
-        if prefill:
-            for conv in (self.coarse.decoder[-1], self.refine.to_rgb, self.refine.lr_head[-1]):
-                zero_init(conv)
+
+    def rebuild_head(self, name: str, extra_inputs: int, outputs: int) -> None:
+        old = self.refine.to_rgb
+        self.refine.to_rgb = _conv(old.in_channels + extra_inputs, outputs, 7)
 
     def _init_weights(self) -> None:
         # §5.1 cites ESRGAN's "smaller initialisation": Kaiming init, scaled by 0.1 on the residual
@@ -243,17 +213,15 @@ class DeepGIN(nn.Module):
         h, w = image.shape[-2:]
         if h % PAD_MULTIPLE or w % PAD_MULTIPLE:
             raise ValueError(f"DeepGIN needs sides that are multiples of {PAD_MULTIPLE}, got {w}×{h}")
+        v = self.variant
         known = image * (1.0 - hole)
-        if self.prefill:
-            coarse = unit_range(image + self.coarse(torch.cat([image, hole], dim=1)))
-        else:
-            # Official inference fills holes with white (REFERENCE.md); §4.1: G1 sees (I_in, M).
-            coarse = unit_range(self.coarse(torch.cat([known + hole, hole], dim=1)))
+        # Official inference fills holes with white (REFERENCE.md); §4.1: G1 sees (I_in, M).
+        coarse = self.coarse(torch.cat([v.hole_input(image, hole, fill=1.0), hole], dim=1))
+        coarse = unit_range(v.head_output(coarse, image, main=False))
         # §3: G2 sees I_coarse and M; the known pixels are put back first so G2 refines only the hole.
         merged = coarse * hole + known
         raw, alpha, lr = self.refine(torch.cat([merged, hole], dim=1))
-        if self.prefill:
-            raw, lr = apply_correction(merged, raw, self.blur_sigmas), lr_target(merged) + lr
+        raw, lr = v.head_output(raw, merged), v.head_output(lr, lr_target(merged), main=False)
         lr = unit_range(lr)
         # Back projection (§4.1, Fig. 2): compare Ī_lr with the down-sampled completed image and add
         # the up-sampled residual, weighted per pixel by the learned alpha.
@@ -313,7 +281,7 @@ def complete(
 ) -> torch.Tensor:
     """Run DeepGIN on an image of any size; returns I_out (N×3×H×W in [0, 1], uncomposited).
 
-    image: float32 N×3×H×W RGB in [0, 1], holes zeroed (or prefilled, for a ``prefill`` module);
+    image: float32 N×3×H×W RGB in [0, 1], holes zeroed (or filled, for a variant that fills them);
     hole: float32 N×1×H×W, 1 = hole.
     Images with a side above ``native`` are replicate-padded so that each side is a multiple of
     16·s (s = ceil(side / native)) and split into s_y·s_x interleaved sub-images of at most

@@ -25,13 +25,18 @@ Choices where the paper is silent (also commented in the code):
   comes from the fusion block's own 1×1 conv + sigmoid, not from that layer.
 - Width multiplier: all encoder/decoder channels ``scaled(c, width)`` except the final 4.
 
+The shipped weights are the prefill variant of this network (:mod:`engine.residual`, not in the
+paper): its fusion blocks already blend with the input image, so the variant needs no correction
+layer — it starts every alpha near 0 (``gates``) and may smooth the finest block's image from the
+half-resolution decoder features (the ``blend_image`` seam).
+
 Engine: native resolution 512 (Places2 models are trained and tested at 512², §4.1), pad
 multiple 256 = 2⁸ for the 8 stride-2 levels. ``extras["alpha_maps"]``: the alpha maps, coarsest first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +45,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.layers import ConvNormAct, scaled, zero_init
+from engine.layers import ConvNormAct, scaled
+from engine.paper import PaperNetwork
 from engine.registry import CAP_ALPHA_MAPS, CAP_LEARNED, EngineSpec, register
-from engine.residual import blur_correction, head_sigmas
 from engine.torch_engine import TorchEngine
 
 #: Encoder: (kernel, channels) of the 8 stride-2 convolutions.
@@ -60,12 +65,6 @@ def scale_to(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     if tuple(image.shape[-2:]) == tuple(size):
         return image
     return F.interpolate(image, size=size, mode="area")
-
-
-#: Initial alpha logit of a prefill network: sigmoid(−4.6) ≈ 0.01, so the blend starts within 1 % of
-#: the prefill while alpha still gets a usable gradient (sigmoid' ≈ 0.01; at −9 it would be 1e-4,
-#: which all but freezes the alpha heads).
-PREFILL_ALPHA_BIAS = -4.6
 
 
 class FusionBlock(nn.Module):
@@ -105,24 +104,15 @@ class DFNetOutput:
         return self.outputs[-1]
 
 
-class DFNet(nn.Module):
+class DFNet(PaperNetwork):
     """Deep Fusion Network. ``width`` scales channels (1.0 = paper); ``fusion_blocks`` (1–8) is
     how many of the finest decoder levels get a fusion block (paper: 6).
 
     forward(image, hole): image float32 N×3×H×W RGB in [0, 1], hole pixels zeroed; hole float32
     N×1×H×W, 1 = hole; H, W multiples of 256. Returns :class:`DFNetOutput` (final image: ``.image``).
-
-    ``prefill`` (not in the paper; an option for the CPU training budget, DESIGN.md): the holes of
-    ``image`` hold a classical fill (:func:`engine.blend.classical_prefill`), so I_k is that fill
-    and every fusion block's alpha starts at ≈ 0.01 (last alpha conv zero weights, bias
-    ``PREFILL_ALPHA_BIAS``): the untrained network returns the prefill to within 1 % (≤ 3/255),
-    and training learns where its raw completion beats it — which the alpha maps then show.
-    ``blur_sigmas`` adds the learned smoothing of :mod:`engine.residual` to the finest level's fill.
     """
 
-    def __init__(
-        self, width: float = 1.0, fusion_blocks: int = 6, prefill: str | None = None, blur_sigmas: Sequence[float] = ()
-    ) -> None:
+    def __init__(self, width: float = 1.0, fusion_blocks: int = 6) -> None:
         super().__init__()
         if not 1 <= fusion_blocks <= len(DECODER):
             raise ValueError(f"fusion_blocks must be 1..{len(DECODER)}, got {fusion_blocks}")
@@ -142,20 +132,9 @@ class DFNet(nn.Module):
             cin = cout
         hidden = scaled(32, width)
         self.fusion = nn.ModuleList(FusionBlock(c, hidden) for c in dec_ch[-fusion_blocks:])
-        self.prefill = prefill
-        if prefill:
-            for block in self.fusion:
-                last = block.alpha[2]
-                nn.init.zeros_(last.weight)
-                nn.init.constant_(last.bias, PREFILL_ALPHA_BIAS)
-        # Learned smoothing of the prefill (engine.residual), prefill only: a zero-initialised conv
-        # on the half-resolution decoder features gives one coefficient map per sigma, and the
-        # finest fusion block blends its raw completion with the smoothed prefill instead of the
-        # prefill itself — so the alpha maps show where the completion beats the smoothed fill.
-        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
-        self.blur_coeffs = (
-            zero_init(nn.Conv2d(dec_ch[-2], len(self.blur_sigmas), 3, padding=1)) if self.blur_sigmas else None
-        )
+        # engine.paper.PaperNetwork: the alpha gates, and the features the finest blend is handed.
+        self.gates = tuple(f"fusion.{k}.alpha.2" for k in range(fusion_blocks))
+        self.blend_channels = dec_ch[-2]
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> DFNetOutput:
         x = torch.cat([image, hole], dim=1)
@@ -169,14 +148,13 @@ class DFNet(nn.Module):
         raws: list[torch.Tensor] = []
         last = len(self.decoder) - 1
         for i, layer in enumerate(self.decoder):
-            if i == last and self.blur_coeffs is not None:
-                coeffs = F.interpolate(self.blur_coeffs(x), scale_factor=2.0, mode="bilinear", align_corners=False)
+            half = x  # the decoder features at half the next level's resolution
             x = F.interpolate(x, scale_factor=2.0, mode="nearest")
             x = layer(torch.cat([x, skips[-2 - i]], dim=1))
             if i >= first_fused:
                 image_k = scale_to(image, tuple(x.shape[-2:]))
-                if i == last and self.blur_coeffs is not None:
-                    image_k = image + blur_correction(image, coeffs, self.blur_sigmas)
+                if i == last:
+                    image_k = self.variant.blend_image(self, image_k, half)
                 out, alpha, raw = self.fusion[i - first_fused](x, image_k)
                 outputs.append(out)
                 alphas.append(alpha)

@@ -23,6 +23,9 @@ Choices where the paper is silent (also commented in the code):
   in the weights' ``config["mean"]`` and the engine rebuilds with it.
 - Width multiplier: all layers but the 3-channel output have ``scaled(c, width)`` channels.
 
+The shipped weights are the prefill variant of this network (:mod:`engine.residual`, not in the
+paper); this module is the paper's network and the seams that variant composes with.
+
 Engine: native resolution 512 — the paper's timings start at 512² (Table 4) and the authors' code
 caps the long edge at 600 px, while training images have a 256–384 px short side (§3.5), so a long
 side of ~512 px matches the scale the network learned. Pad multiple 4 (two stride-2 levels).
@@ -38,9 +41,9 @@ import torch
 from torch import nn
 
 from engine.blend import poisson_blend
-from engine.layers import ConvNormAct, scaled, zero_init
+from engine.layers import ConvNormAct, scaled
+from engine.paper import PaperNetwork
 from engine.registry import CAP_LEARNED, CAP_POISSON, EngineSpec, FillOutput, OptionSpec, register
-from engine.residual import apply_correction, edge_maps, head_channels, head_radii, head_sigmas
 from engine.torch_engine import TorchEngine
 
 #: Default mean pixel (RGB in [0, 1]): the ImageNet mean; see the module docstring.
@@ -67,30 +70,18 @@ TABLE2 = (
 )
 
 
-class CompletionNetwork(nn.Module):
+class CompletionNetwork(PaperNetwork):
     """GLCIC completion network (Table 2). ``width`` scales channels; ``mean`` is the RGB mean
     pixel in [0, 1] that fills the holes (training records the corpus mean here).
 
     forward(image, hole): image float32 N×3×H×W RGB in [0, 1] (hole pixels are replaced by the
     mean here, so their value is irrelevant); hole float32 N×1×H×W, 1 = hole; H, W multiples of 4.
     Returns float32 N×3×H×W RGB in [0, 1] (sigmoid), uncomposited.
-
-    ``prefill`` (not in the paper; an option for the CPU training budget, DESIGN.md): the holes of
-    ``image`` hold a classical fill (:func:`engine.blend.classical_prefill`) that the network sees
-    instead of the mean, and the output layer is a zero-initialised linear conv whose result is
-    *added* to that input, so an untrained network returns exactly the prefill and training learns
-    the correction. Outputs are then unbounded; callers clamp. ``blur_sigmas`` adds the learned
-    smoothing coefficients of :mod:`engine.residual` to that correction.
     """
 
-    def __init__(
-        self,
-        width: float = 1.0,
-        mean: Sequence[float] = DEFAULT_MEAN,
-        prefill: str | None = None,
-        blur_sigmas: Sequence[float] = (),
-        edge_radii: Sequence[int] = (),
-    ) -> None:
+    heads = ("layers.16",)  # the output layer (engine.paper.PaperNetwork)
+
+    def __init__(self, width: float = 1.0, mean: Sequence[float] = DEFAULT_MEAN) -> None:
         super().__init__()
         if len(mean) != 3:
             raise ValueError(f"mean must have 3 values (RGB), got {mean!r}")
@@ -106,31 +97,20 @@ class CompletionNetwork(nn.Module):
             else:
                 layers.append(ConvNormAct(cin, cout, k, stride=stride, dilation=dilation))
             cin = cout
-        self.prefill = prefill
-        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
-        self.edge_radii = head_radii(self.blur_sigmas, edge_radii)
-        if prefill:
-            # With the smoothing head the output layer also sees the network's input (image − mean,
-            # hole): from 8 features alone (width 0.25) it did not learn within 500 steps (measured).
-            skip = 4 + len(self.edge_radii) if self.blur_sigmas else 0
-            out_layer = ConvNormAct(cin + skip, head_channels(self.blur_sigmas), 3, norm=False, act=None)
-            zero_init(out_layer[0])
-            layers.append(out_layer)
-        else:
-            # Output layer: conv 3×3 to RGB, sigmoid, no BatchNorm (§3.5).
-            layers.append(ConvNormAct(cin, 3, 3, norm=False, act="sigmoid"))
+        # Output layer: conv 3×3 to RGB, sigmoid, no BatchNorm (§3.5).
+        layers.append(ConvNormAct(cin, 3, 3, norm=False, act="sigmoid"))
         self.layers = nn.Sequential(*layers)
 
+    def rebuild_head(self, name: str, extra_inputs: int, outputs: int) -> None:
+        cin = self.layers[-1][0].in_channels
+        self.layers[-1] = ConvNormAct(cin + extra_inputs, outputs, 3, norm=False, act=None)
+
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
-        if self.prefill:
-            x = torch.cat([image - self.mean, hole], dim=1)
-            feats = self.layers[:-1](x)
-            if self.blur_sigmas:
-                feats = torch.cat([feats, x, edge_maps(hole, self.edge_radii)], dim=1)
-            return apply_correction(image, self.layers[-1](feats), self.blur_sigmas)
+        v = self.variant
         # Holes take the mean pixel, then the mean is subtracted: holes become exactly 0.
-        centred = (image - self.mean) * (1.0 - hole)
-        return self.layers(torch.cat([centred, hole], dim=1))
+        x = torch.cat([v.hole_input(image - self.mean, hole), hole], dim=1)
+        feats = v.head_input(self.layers[:-1](x), image, hole, skip=x)
+        return v.head_output(self.layers[-1](feats), image)
 
 
 class GLCICEngine(TorchEngine):
@@ -145,7 +125,7 @@ class GLCICEngine(TorchEngine):
 
     def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:
         """As :meth:`TorchEngine.fill`; with ``options["poisson"]`` the network's fill is
-        Poisson-blended onto a Telea prefill, which may change the hole and its 1-px border
+        Poisson-blended onto a Telea fill, which may change the hole and its 1-px border
         (:func:`engine.blend.poisson_band`) only."""
         out = super().fill(image, mask, options)
         if options.get("poisson", False):
@@ -169,7 +149,7 @@ SPEC = register(
                 "bool",
                 False,
                 "Poisson blending",
-                "Telea prefill + Poisson blend of the fill (paper's post-processing; touches a 1-px band around the hole)",
+                "Telea fill + Poisson blend of the network's fill (paper's post-processing; touches a 1-px band around the hole)",
             ),
         ),
         description="Dilated-convolution completion net; good for compact object holes.",

@@ -31,19 +31,19 @@ this layout gives 24.7 M, +4.5 %; Table 2's 1.55 M per residual block per stage 
 - stage 1's first-branch Aggregation has nothing to concatenate; it is still a 3×3 conv (32 → 32).
 
 Widths: ``width`` scales channels as ``max(8, round(c·width))``.
+
+The shipped weights are the prefill variant of this network (:mod:`engine.residual`, not in the
+paper); this module is the paper's network and the seams that variant composes with.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import torch
 from torch import nn
 
 from engine.attention import sn_conv
-from engine.layers import zero_init
+from engine.paper import PaperNetwork
 from engine.registry import CAP_LEARNED, EngineSpec, register
-from engine.residual import apply_correction, edge_maps, head_channels, head_radii, head_sigmas
 from engine.torch_engine import TorchEngine
 
 NATIVE = 256  # trained on 256² Places2/CelebA crops (EdgeConnect protocol the paper follows)
@@ -123,60 +123,46 @@ class Stage(nn.Module):
         return self.aggregate1(high), self.aggregate2(low)
 
 
-class ISNet(nn.Module):
+def _unit_tanh(x: torch.Tensor) -> torch.Tensor:
+    return (torch.tanh(x) + 1.0) / 2.0
+
+
+class ISNet(PaperNetwork):
     """The ISNet generator, uniform forward contract.
 
     ``forward(image, hole)``: image float32 N×3×H×W RGB in [0, 1] with hole pixels zeroed, hole
     float32 N×1×H×W (1 = hole); H, W multiples of 16. Returns the raw prediction I_pred,
     float32 N×3×H×W in [0, 1] (the caller composites). ``stages[i]`` return (branch 1, branch 2).
-    With ``prefill`` the holes of ``image`` hold a classical fill and the output is that input plus
-    a learned correction (unbounded; callers clamp).
     """
 
+    heads = ("to_rgb",)  # the output conv (engine.paper.PaperNetwork)
+
     def __init__(
-        self,
-        width: float = 1.0,
-        mask_input: bool = False,
-        blocks: int = N_BLOCKS,
-        stages: int = N_STAGES,
-        prefill: str | None = None,
-        blur_sigmas: Sequence[float] = (),
-        edge_radii: Sequence[int] = (),
+        self, width: float = 1.0, mask_input: bool = False, blocks: int = N_BLOCKS, stages: int = N_STAGES
     ) -> None:
         super().__init__()
         self.width = width
         self.mask_input = mask_input
-        # Learned smoothing coefficients in the correction (engine.residual); prefill only.
-        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
-        self.edge_radii = head_radii(self.blur_sigmas, edge_radii)  # "≥ r px inside the hole" maps
         ch = tuple(max(8, round(c * width)) for c in SCALE_CHANNELS[: stages + 1])
         self.channels = ch
         self.head = nn.Sequential(sn_conv(4 if mask_input else 3, ch[0], 7), _act())
         self.stages = nn.ModuleList(Stage(i, ch, blocks) for i in range(1, stages + 1))
         self.fusion_up = _upsampler(ch, stages)
         self.fusion = _conv_act(2 * ch[0], ch[0])
-        self.prefill = prefill
-        if prefill:
-            # Residual option (not in the paper; for the CPU budget, DESIGN.md): the hole holds a
-            # classical fill and a zero-initialised plain conv adds a correction to it, so the
-            # untrained network returns the prefill. Not spectral-normalised: SN of a zero weight
-            # divides by zero, and an output layer feeds no discriminator-facing features.
-            # With the smoothing head the layer also sees the prefilled image and the hole (centred):
-            # the final features start ~0.003 in magnitude, too small for the zero-initialised head
-            # to learn from within a CPU budget (measured), while the image tells where to smooth.
-            skip = 4 + len(self.edge_radii) if self.blur_sigmas else 0
-            self.to_rgb = zero_init(nn.Conv2d(ch[0] + skip, head_channels(self.blur_sigmas), 3, padding=1))
-        else:
-            self.to_rgb = sn_conv(ch[0], 3)
+        self.to_rgb = sn_conv(ch[0], 3)
+
+    def rebuild_head(self, name: str, extra_inputs: int, outputs: int) -> None:
+        # Not spectral-normalised: SN of a zero weight divides by zero, and an output layer feeds no
+        # discriminator-facing features.
+        self.to_rgb = nn.Conv2d(self.channels[0] + extra_inputs, outputs, 3, padding=1)
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         h, w = image.shape[-2:]
         multiple = 2 ** len(self.stages)
         if h % multiple or w % multiple:
             raise ValueError(f"ISNet needs sides that are multiples of {multiple}, got {w}×{h}")
-        # Eq. 1: I ⊙ M with holes at 0 (the paper's M is 1 on known pixels); with ``prefill`` the
-        # holes keep the caller's classical fill.
-        x = image if self.prefill else image * (1.0 - hole)
+        v = self.variant
+        x = v.hole_input(image, hole)  # Eq. 1: I ⊙ M with holes at 0 (the paper's M is 1 on known pixels)
         if self.mask_input:
             x = torch.cat([x, hole], dim=1)
         b1, b2 = self.head(x), None
@@ -184,11 +170,7 @@ class ISNet(nn.Module):
             b1, b2 = stage(b1, b2)
         assert b2 is not None
         y = self.fusion(torch.cat([b1, self.fusion_up(b2)], dim=1))  # Final Fusion (§2.2)
-        if self.prefill:
-            if self.blur_sigmas:
-                y = torch.cat([y, image * 2.0 - 1.0, hole * 2.0 - 1.0, edge_maps(hole, self.edge_radii)], dim=1)
-            return apply_correction(image, self.to_rgb(y), self.blur_sigmas)
-        return (torch.tanh(self.to_rgb(y)) + 1.0) / 2.0
+        return v.head_output(self.to_rgb(v.head_input(y, image, hole)), image, act=_unit_tanh)
 
 
 class ISNetEngine(TorchEngine):

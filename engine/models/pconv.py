@@ -23,13 +23,10 @@ Choices where the paper is silent (each also commented in the code):
 - every PConv has a bias (eq. 1 has b), also those followed by BatchNorm;
 - width multiplier: every layer but PConv16 has ``engine.layers.scaled(c, width)`` filters.
 
-Prefill option (not in the paper; for the CPU training budget, DESIGN.md): with ``prefill="ns"``
-the holes of the input hold a Navier–Stokes fill. PConv1 then sees two channel groups — the image
-with its holes (mask = known pixels, as in the paper) and the prefilled image (valid everywhere) —
-and the output is the prefill plus PConv16's correction, PConv16 zero-initialised so the untrained
-network returns the prefill exactly. Because the prefill group is valid everywhere, every mask
-after PConv1 is all-valid: from PConv2 on the layers act as plain convolutions whose input already
-carries a fill; only PConv1's re-normalisation still tells known from filled pixels.
+The shipped weights are the prefill variant of this network (:mod:`engine.residual`, not in the
+paper). Partial convolutions mask the hole out, so that variant hands PConv1 the filled image as a
+second, all-valid channel group (``reads_hole = False``, :meth:`PConvUNet.widen_input`); PConv16,
+which sees the input image through Concat8, is its correction layer.
 
 Engine: native resolution 512 (the paper trains and reports timings at 512×512, §3.2/§4), pad
 multiple 256 = 2⁸ because the 8 stride-2 layers must divide the sides exactly for the skip
@@ -38,15 +35,13 @@ concatenations to line up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.layers import PartialConv2d, make_activation, scaled, zero_init
+from engine.layers import PartialConv2d, make_activation, scaled
+from engine.paper import PaperNetwork
 from engine.registry import CAP_LEARNED, EngineSpec, register
-from engine.residual import apply_correction, head_channels, head_sigmas
 from engine.torch_engine import TorchEngine
 
 #: Table 2, encoder: (kernel, filters) of PConv1–8 (all stride 2).
@@ -74,25 +69,26 @@ class PConvBlock(nn.Module):
         return self.act(self.bn(out)), new_mask
 
 
-class PConvUNet(nn.Module):
+class PConvUNet(PaperNetwork):
     """PConv U-Net (appendix Table 2). ``width`` scales all filter counts (1.0 = paper).
 
     forward(image, hole): image float32 N×3×H×W RGB in [0, 1] (hole pixels may hold anything —
-    they are masked out by the partial convolutions; with ``prefill`` they hold that fill), hole float32 N×1×H×W with 1 = hole; H and W
+    they are masked out by the partial convolutions), hole float32 N×1×H×W with 1 = hole; H and W
     multiples of 256. Returns float32 N×3×H×W RGB: raw linear output in training mode, clamped to
     [0, 1] in eval mode. Uncomposited.
     """
 
-    def __init__(self, width: float = 1.0, prefill: str | None = None, blur_sigmas: Sequence[float] = ()) -> None:
+    # engine.paper.PaperNetwork: PConv16 is the output layer; it sees the input image (Concat8).
+    heads = ("decoder.7",)
+    head_sees_input = True
+    reads_hole = False
+
+    def __init__(self, width: float = 1.0) -> None:
         super().__init__()
         self.width = width
-        self.prefill = prefill
-        # Learned smoothing coefficients in the correction (engine.residual); prefill only.
-        self.blur_sigmas = head_sigmas(prefill, blur_sigmas)
         enc_ch = [scaled(c, width) for _, c in ENCODER]
         self.encoder = nn.ModuleList()
-        # With a prefill, PConv1 sees the holed image and the prefilled image (module docstring).
-        cin = 6 if prefill else 3
+        cin = 3
         for i, ((k, _), cout) in enumerate(zip(ENCODER, enc_ch, strict=True)):
             # PConv1 has no BatchNorm (Table 2).
             self.encoder.append(PConvBlock(cin, cout, k, stride=2, bn=i > 0, act="relu"))
@@ -102,32 +98,28 @@ class PConvUNet(nn.Module):
         self.decoder = nn.ModuleList()
         for i, (skip, c) in enumerate(zip(skips, DECODER, strict=True)):
             last = i == len(DECODER) - 1
-            cout = (head_channels(self.blur_sigmas) if prefill else c) if last else scaled(c, width)
+            cout = c if last else scaled(c, width)
             # PConv16: no BatchNorm, no nonlinearity (Table 2).
             self.decoder.append(PConvBlock(cin + skip, cout, 3, stride=1, bn=not last, act=None if last else "lrelu"))
             cin = cout
-        if prefill:
-            last_conv = self.decoder[-1].conv
-            zero_init(last_conv.conv)
-            nn.init.zeros_(last_conv.bias)
+
+    def rebuild_head(self, name: str, extra_inputs: int, outputs: int) -> None:
+        cin = self.decoder[-1].conv.in_channels
+        self.decoder[-1] = PConvBlock(cin + extra_inputs, outputs, 3, stride=1, bn=False, act=None)
+
+    def widen_input(self, extra_inputs: int) -> None:
+        first = self.encoder[0].conv
+        self.encoder[0] = PConvBlock(
+            first.in_channels + extra_inputs, first.out_channels, first.kernel_size, stride=2, bn=False, act="relu"
+        )
 
     def encode(self, image: torch.Tensor, hole: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Encoder pass. Returns ([input, PConv1..8 features], [input mask, PConv1..8 masks]);
         masks are N×1×H×W, 1 = valid, the same for every channel of their features."""
-        valid = 1.0 - hole
-        if self.prefill:
-            # Concat8 gets the prefilled image, valid everywhere; PConv1 both groups (docstring).
-            ones = torch.ones_like(valid)
-            feats, masks = [image], [ones]
-            x, m = self.encoder[0].partial(torch.cat([image * valid, image], dim=1), 3.0 * valid + 3.0)
-            feats.append(x)
-            masks.append(m)
-            blocks = self.encoder[1:]
-        else:
-            feats, masks = [image], [valid]
-            x, m = image, valid
-            blocks = self.encoder
-        for block in blocks:
+        masked, channel_sum, image_valid = self.variant.masked_input(image, 1.0 - hole)
+        x, m = self.encoder[0].partial(masked, channel_sum)
+        feats, masks = [image, x], [image_valid, m]
+        for block in self.encoder[1:]:
             x, m = block.partial(x * m, m * x.shape[1])
             feats.append(x)
             masks.append(m)
@@ -145,8 +137,7 @@ class PConvUNet(nn.Module):
             # are concatenated, and the channel sum of the mask is C_x·m + C_skip·m_skip.
             masked = torch.cat([x * m, skip_x * skip_m], dim=1)
             x, m = block.partial(masked, m * x.shape[1] + skip_m * skip_x.shape[1])
-        if self.prefill:
-            x = apply_correction(image, x, self.blur_sigmas)  # PConv16 predicts the correction
+        x = self.variant.head_output(x, image)
         # Table 2 gives PConv16 no activation: keep it linear for training, clamp for inference.
         return x if self.training else x.clamp(0.0, 1.0)
 

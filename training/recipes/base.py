@@ -14,11 +14,12 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.paper import PaperNetwork
+from engine.residual import build_network, prefill_batch, variant_config
 from training import distributed, losses
 from training.config import TrainConfig
 from training.errors import TrainingError
@@ -46,11 +47,12 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "lowpass": 0.0,
     # Weight of the reconstruction objective's L1 term on the 5-px edge band (the BPE band).
     "band_weight": 1.0,
-    # Prefill networks only: blur sigmas (px) whose learned smoothing coefficients join the output
-    # correction (engine.residual); [] = a free RGB correction only.
+    # The prefill-residual variant of the network (engine.residual; DESIGN.md): "ns" or "telea" makes the
+    # generator a correction of that classical fill, None trains the paper's network. Its two options:
+    # blur sigmas (px) of the learned smoothing in the correction, and radii (px) of the edge maps
+    # its head also sees (networks whose head does not see the input yet: GLCIC, ISNet, DeepGIN).
+    "prefill": None,
     "blur_sigmas": [],
-    # Recipes with ``edge_head`` (GLCIC, ISNet, DeepGIN) and a smoothing head: radii (px) of the
-    # "at least r px inside the hole" maps the head also sees (engine.residual.edge_maps); [] = none.
     "edge_radii": [],
     # Largest global L2 norm of each optimiser step's gradient (0 = no clipping). A prefill residual
     # trained with a heavy band term can take one outsized step and never come back (measured:
@@ -73,8 +75,8 @@ class Recipe:
     vgg_arch: ClassVar[str | None] = None
     #: Loss names written to the logs (fixed CSV columns).
     log_keys: ClassVar[tuple[str, ...]] = ("loss",)
-    #: Whether the network's smoothing head takes ``edge_radii`` (heads that see the network input).
-    edge_head: ClassVar[bool] = False
+    #: The generator's paper network (engine.models); :meth:`generator` builds it or its variant.
+    network: ClassVar[type[PaperNetwork]]
 
     def __init__(self, cfg: TrainConfig, data_mean: tuple[float, float, float] | None = None) -> None:
         unknown = set(cfg.recipe) - set(self.defaults) - set(COMMON_DEFAULTS)
@@ -89,18 +91,10 @@ class Recipe:
             raise TrainingError(f"objective must be 'paper' or 'reconstruction', not {self.opts['objective']!r}")
         if self.opts["hole_loss"] not in ("l1", "rmse"):
             raise TrainingError(f"hole_loss must be 'l1' or 'rmse', not {self.opts['hole_loss']!r}")
-        sigmas = self.opts["blur_sigmas"]
-        if not isinstance(sigmas, list | tuple) or not all(isinstance(v, int | float) and v > 0 for v in sigmas):
-            raise TrainingError(f"blur_sigmas must be a list of positive numbers, not {sigmas!r}")
-        if sigmas and not self.prefill_method():
-            raise TrainingError('blur_sigmas needs a prefill (recipe option prefill, e.g. "ns")')
-        radii = self.opts["edge_radii"]
-        if not isinstance(radii, list | tuple) or not all(isinstance(v, int) and v >= 1 for v in radii):
-            raise TrainingError(f"edge_radii must be a list of whole numbers ≥ 1 (px), not {radii!r}")
-        if radii and not (self.edge_head and sigmas):
-            raise TrainingError(
-                "edge_radii needs blur_sigmas and a network whose head sees its input (glcic, isnet, deepgin)"
-            )
+        try:
+            self.variant_config = variant_config(self.opts, self.network)
+        except ValueError as exc:
+            raise TrainingError(str(exc)) from None
         if not 0.0 <= float(self.opts["ema"]) < 1.0:
             raise TrainingError(f"ema must be a decay in [0, 1), not {self.opts['ema']!r}")
         self.data_mean = data_mean
@@ -122,26 +116,26 @@ class Recipe:
 
     # --- to implement ------------------------------------------------------------------------------
     def model_config(self) -> dict[str, Any]:
-        """Build kwargs of the engine module (besides width), recorded in the exported weights."""
-        method = self.prefill_method()
-        if not method:
-            return {}
-        sigmas = [float(v) for v in self.opts["blur_sigmas"]]
-        if not sigmas:
-            return {"prefill": method}
-        radii = [int(v) for v in self.opts["edge_radii"]]
-        return {"prefill": method, "blur_sigmas": sigmas, **({"edge_radii": radii} if radii else {})}
+        """Build kwargs of the engine module (besides width), recorded in the exported weights:
+        :meth:`paper_config` plus the variant's entries (engine.residual.variant_config)."""
+        return {**self.paper_config(), **self.variant_config}
+
+    def paper_config(self) -> dict[str, Any]:
+        """Build kwargs of the paper network itself (besides width)."""
+        return {}
+
+    def generator(self) -> nn.Module:
+        """The generator: the paper network, or its variant when the options ask for one."""
+        return build_network(self.network, self.cfg.width, self.model_config())
 
     def prefill_method(self) -> str | None:
-        """The classical prefill the generator starts from (recipe option ``prefill``), or None."""
-        return self.opts.get("prefill") or None
+        """The classical fill the variant's generator starts from (recipe option ``prefill``), or None."""
+        return self.variant_config.get("prefill")
 
     def net_input(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
-        """What the generator sees: holes zeroed (the papers), or holding the classical prefill."""
+        """What the generator sees: holes zeroed (the papers), or holding the variant's classical fill."""
         method = self.prefill_method()
-        if not method:
-            return image * (1 - hole)
-        return prefill_batch(image, hole, method)
+        return prefill_batch(image, hole, method) if method else image * (1 - hole)
 
     def build_nets(self) -> dict[str, nn.Module]:
         raise NotImplementedError
@@ -286,18 +280,6 @@ class Recipe:
         f_out, f_comp = self.vgg_feats(out), self.vgg_feats(comp)
         perc = losses.perceptual(f_out, f_gt) + losses.perceptual(f_comp, f_gt)
         return perc, losses.style(f_out, f_gt), losses.style(f_comp, f_gt)
-
-
-def prefill_batch(image: torch.Tensor, hole: torch.Tensor, method: str) -> torch.Tensor:
-    """image N×3×H×W in [0, 1] (uint8-exact), hole N×1×H×W (1 = hole) -> the same images with
-    each hole filled by :func:`engine.blend.classical_prefill` (known pixels untouched)."""
-    from engine.blend import classical_prefill
-
-    imgs = image.detach().mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-    holes = (hole.detach()[:, 0] > 0.5).cpu().numpy().astype(np.uint8) * 255
-    filled = np.stack([classical_prefill(i, m, method) for i, m in zip(imgs, holes, strict=True)])
-    pre = torch.from_numpy(filled).to(image.device).permute(0, 3, 1, 2).float().div_(255.0)
-    return (image * (1 - hole) + pre * hole).contiguous(memory_format=torch.channels_last)
 
 
 def _final(out: Any) -> torch.Tensor:

@@ -27,6 +27,7 @@ from training.recipes.base import Recipe, scalars, set_requires_grad
 
 class DeepGINRecipe(Recipe):
     engine = "deepgin"
+    network = DeepGIN
     paper = "Li et al., ECCV-W 2020, eq. (1)–(7), §4.2"
     default_masks: ClassVar[dict[str, float]] = {"rectangle": 1.0, "aim_free_form": 1.0, "cellular": 1.0}
     vgg_arch = "vgg19"
@@ -41,15 +42,12 @@ class DeepGINRecipe(Recipe):
         "beta1": 0.5,
         "warmup_fraction": 0.09,
         "constant_fraction": 0.1,
-        # Not in the paper: "ns" makes the generators residuals on a Navier–Stokes prefill (DESIGN.md).
-        "prefill": None,
     }
     log_keys = ("loss", "l1", "g_adv", "perceptual", "style", "tv", "d_loss")
-    edge_head = True
 
     def build_nets(self) -> dict[str, nn.Module]:
         return {
-            "G": DeepGIN(width=self.cfg.width, **self.model_config()),
+            "G": self.generator(),
             "D": DeepGINDiscriminator(width=self.cfg.width),
         }
 

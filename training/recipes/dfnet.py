@@ -29,6 +29,7 @@ def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 class DFNetRecipe(Recipe):
     engine = "dfnet"
+    network = DFNet
     paper = "Hong et al., ACM MM 2019, §3.3 (P = 6, Q = 3)"
     default_masks: ClassVar[dict[str, float]] = {"free_form": 1.0}
     vgg_arch = "vgg16"
@@ -43,16 +44,14 @@ class DFNetRecipe(Recipe):
         "decay_every": 0.25,
         "decay": 0.1,
         "fusion_blocks": 6,
-        # Not in the paper: "ns" feeds a Navier–Stokes prefill and starts every alpha at ≈ 0 (DESIGN.md).
-        "prefill": None,
     }
     log_keys = ("loss", "l1", "perceptual", "style", "tv")
 
-    def model_config(self) -> dict[str, Any]:
-        return {"fusion_blocks": int(self.opts["fusion_blocks"]), **super().model_config()}
+    def paper_config(self) -> dict[str, Any]:
+        return {"fusion_blocks": int(self.opts["fusion_blocks"])}
 
     def build_nets(self) -> dict[str, nn.Module]:
-        return {"G": DFNet(width=self.cfg.width, **self.model_config())}
+        return {"G": self.generator()}
 
     def build_optimizers(self) -> None:
         opt = torch.optim.Adam(self.G.parameters(), lr=self.opts["lr"])

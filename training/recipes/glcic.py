@@ -27,30 +27,28 @@ from training.recipes.base import Recipe, scalars, set_requires_grad
 
 class GLCICRecipe(Recipe):
     engine = "glcic"
+    network = CompletionNetwork
     paper = "Iizuka et al., SIGGRAPH 2017, §3.3–3.5, Algorithm 1"
     default_masks: ClassVar[dict[str, float]] = {"box": 1.0}
     needs_data_mean = True
-    edge_head = True
     defaults: ClassVar[dict[str, Any]] = {
         "alpha": 0.0004,
         "tc_fraction": 0.18,
         "td_fraction": 0.02,
         "lr": 1.0,
-        # Not in the paper: "ns" makes the generator a residual on a Navier–Stokes prefill (DESIGN.md).
-        "prefill": None,
         # "adadelta" (the paper) or "adam" (β = 0.9, 0.999; DESIGN.md's calibration runs used Adam 4e-4).
         "optimizer": "adadelta",
     }
     log_keys = ("loss", "mse", "g_adv", "d_loss")
 
-    def model_config(self) -> dict[str, Any]:
-        return {"mean": [float(v) for v in (self.data_mean or DEFAULT_MEAN)], **super().model_config()}
+    def paper_config(self) -> dict[str, Any]:
+        return {"mean": [float(v) for v in (self.data_mean or DEFAULT_MEAN)]}
 
     def build_nets(self) -> dict[str, nn.Module]:
         size = self.cfg.size
         local = max(32, size // 2 // 32 * 32)
         return {
-            "G": CompletionNetwork(width=self.cfg.width, **self.model_config()),
+            "G": self.generator(),
             "D": GLCICDiscriminator(width=self.cfg.width, global_size=size, local_size=local),
         }
 

@@ -24,6 +24,7 @@ from training.recipes.base import Recipe, scalars, set_requires_grad
 
 class ISNetRecipe(Recipe):
     engine = "isnet"
+    network = ISNet
     paper = "Li et al., ISNet, §2.2 eq. (2)–(3)"
     default_masks: ClassVar[dict[str, float]] = {"irregular": 0.5, "rectangle": 0.5}
     vgg_arch = "vgg19"
@@ -37,14 +38,11 @@ class ISNetRecipe(Recipe):
         "d2g_lr": 0.1,
         "beta1": 0.0,
         "beta2": 0.9,
-        # Not in the paper: "ns" makes the generator a residual on a Navier–Stokes prefill (DESIGN.md).
-        "prefill": None,
     }
     log_keys = ("loss", "l1", "g_adv", "perceptual", "style", "fm", "d_loss")
-    edge_head = True
 
     def build_nets(self) -> dict[str, nn.Module]:
-        return {"G": ISNet(width=self.cfg.width, **self.model_config()), "D": ISNetDiscriminator(width=self.cfg.width)}
+        return {"G": self.generator(), "D": ISNetDiscriminator(width=self.cfg.width)}
 
     def build_optimizers(self) -> None:
         betas = (self.opts["beta1"], self.opts["beta2"])

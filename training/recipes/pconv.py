@@ -22,6 +22,7 @@ from training.recipes.base import Recipe, scalars
 
 class PConvRecipe(Recipe):
     engine = "pconv"
+    network = PConvUNet
     paper = "Liu et al., ECCV 2018, eq. (7) and §4"
     default_masks: ClassVar[dict[str, float]] = {"irregular": 1.0}
     vgg_arch = "vgg16"
@@ -34,13 +35,11 @@ class PConvRecipe(Recipe):
         "lr": 2e-4,
         "finetune_lr": 5e-5,
         "finetune_fraction": 0.1,
-        # Not in the paper: "ns" makes the U-Net a residual on a Navier–Stokes prefill (DESIGN.md).
-        "prefill": None,
     }
     log_keys = ("loss", "valid", "hole", "perceptual", "style_out", "style_comp", "tv")
 
     def build_nets(self) -> dict[str, nn.Module]:
-        return {"G": PConvUNet(width=self.cfg.width, **self.model_config())}
+        return {"G": self.generator()}
 
     def build_optimizers(self) -> None:
         opt = torch.optim.Adam(self.G.parameters(), lr=self.opts["lr"])
