@@ -77,6 +77,7 @@ class TextureOptions:
     # structure). False: the guide only steers the search and the whole band is copied (the
     # patchmatch engine: structure may come from the photo's patches, e.g. a row of windows).
     follow_guide: bool = True
+    split_sigma: float = SPLIT_SIGMA  # σ (px, working resolution) of the engine / copied band split
 
 
 # ------------------------------------------------------------------------------ numba kernels
@@ -333,6 +334,7 @@ def synthesize(
     if not hole_full.any() or (fill is not None and (options.strength <= 0 or not needs_texture(mask))):
         return composite
     follow = fill is not None and options.follow_guide
+    sig = options.split_sigma
     comp = composite.astype(np.float32)
 
     # Working size: targets (the hole grown by the patch radius) at most WORK_PIXELS.
@@ -348,7 +350,7 @@ def synthesize(
     for size in reversed(sizes):  # coarsest first
         img = comp if size == (big_w, big_h) else _resize(comp, size, area=True)
         hole = _shrink_mask(hole_full, size)
-        guide = _lowpass(img) if fill is not None else np.zeros_like(img)
+        guide = _lowpass(img, sig) if fill is not None else np.zeros_like(img)
         levels.append(_level(img.copy(), guide, hole))
     if not all(lv.valid.any() for lv in levels):
         return composite
@@ -375,7 +377,7 @@ def synthesize(
             _vote(lv.img, hy, hx, lv.index, nnf, r, voted)
             if follow:
                 # Keep the engine's structure: the hole's low band is always the engine's.
-                voted = voted - _lowpass(voted) + lv.guide
+                voted = voted - _lowpass(voted, sig) + lv.guide
             lv.img[lv.hole] = voted[lv.hole]
             done += 1
             report(done / (total + 1), f"texture: level {li + 1} of {len(levels)}")
@@ -386,7 +388,11 @@ def synthesize(
     finest = levels[-1]
     wh, ww = finest.hole.shape
     if follow:
-        low = _lowpass(comp) if scale == 1.0 else _resize(_lowpass(_resize(comp, work, True)), (big_w, big_h), False)
+        low = (
+            _lowpass(comp, sig)
+            if scale == 1.0
+            else _resize(_lowpass(_resize(comp, work, True), sig), (big_w, big_h), False)
+        )
         band = comp - low
         base = np.zeros_like(comp)
     else:
