@@ -49,7 +49,7 @@ PATCH = 7
 #: (the σ of the structure metric, engine/metrics.py: the engine decides what that metric sees).
 SPLIT_SIGMA = 4.0
 #: Matching targets (pixels whose patch touches the hole) at the working resolution, at most.
-#: Measured on 2 cores (benchmarks/texture.py): ~0.5 s for a 512² crop with a 30 % hole at full size.
+#: Speed: benchmarks/texture.py (issue #16 target: ≤ 1 s per 512² crop on 2 cores).
 WORK_PIXELS = 70_000
 #: Holes no wider than this (max distance of a hole pixel to a known one, px) are left as filled.
 THIN_RADIUS = 2.5
@@ -81,7 +81,9 @@ class TextureOptions:
 
 
 # ------------------------------------------------------------------------------ numba kernels
-@numba.njit(cache=True)
+# nogil: the editor runs this stage on its worker QThread; a kernel holding the GIL would stall the
+# GUI's event loop for as long as one search pass takes.
+@numba.njit(cache=True, nogil=True)
 def _rand(seed, a, b, c):
     """A non-negative pseudo-random int64 from four counters (splitmix64 finaliser, wrapping uint64)."""
     u = numba.uint64
@@ -92,7 +94,7 @@ def _rand(seed, a, b, c):
     return numba.int64(z >> u(2))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _distance(img, guide, lam, ty, tx, sy, sx, r, best):
     """Sum of squared differences of the patches at target (ty, tx) and source (sy, sx), plus
     ``lam`` × that of ``guide``; target pixels outside the image are skipped; stops past ``best``."""
@@ -118,7 +120,7 @@ def _distance(img, guide, lam, ty, tx, sy, sx, r, best):
     return d
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _search(img, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it):
     """One PatchMatch sweep (raster order on even ``it``, reverse on odd) over the targets."""
     h, w = valid.shape
@@ -156,7 +158,7 @@ def _search(img, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it):
         nnf[i, 0], nnf[i, 1], dist[i] = by, bx, bd
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _vote(src, hy, hx, index, nnf, r, out):
     """``out[hole pixel]`` = mean over the target patches covering it of their source's pixel."""
     h, w, _ = src.shape
@@ -184,7 +186,7 @@ def _vote(src, hy, hx, index, nnf, r, out):
             out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / cnt, a1 / cnt, a2 / cnt
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _vote_full(src, known, hy, hx, index, nnf, scale_y, scale_x, r, out):
     """Full-resolution vote: each hole pixel averages ``src`` at its own position shifted by the
     offsets of the (2r+1)² nearest working-resolution targets (scaled); only known sources count."""
