@@ -41,14 +41,14 @@ def build_sheet(images: Sequence[Path], mask_path: Path, size: int = 512, tile: 
     engines = [create_engine("ns"), create_engine("patchmatch"), *(create_engine(s.name) for s in learned)]
     options = InpaintOptions(keep_untextured=True, seed=seed)
     tiles: list[tuple[str, np.ndarray]] = []
-    for path in images:
+    for number, path in enumerate(images, 1):
         gt, mask = prepare(load_image(path).rgb, load_mask(mask_path), size)
         x0, y0, x1, y1 = hole_crop(mask)
 
         def crop(img: np.ndarray, x0: int = x0, y0: int = y0, x1: int = x1, y1: int = y1) -> np.ndarray:
             return img[y0:y1, x0:x1]
 
-        tiles += [(f"{path.stem}: hole", crop(mask_overlay(gt, mask))), ("truth", crop(gt))]
+        tiles += [(f"photo {number}: hole", crop(mask_overlay(gt, mask))), ("truth", crop(gt))]
         for eng in engines:
             result = inpaint(gt, mask, eng, options)
             if result.untextured is not None:
