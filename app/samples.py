@@ -64,8 +64,12 @@ def open_sample(window: MainWindow, sample: Sample) -> bool:
     """Open ``sample`` in ``window`` with its mask loaded (one undoable step), so Run works at once."""
     if not window.open_path(sample.photo):
         return False
-    if sample.mask is not None and not window.load_mask_file(sample.mask):
-        return False
+    if sample.mask is not None:
+        if not window.load_mask_file(sample.mask):
+            return False
+        # The sample as shipped (photo + its mask) is the unmodified state: opening another sample
+        # right away must not ask to discard changes. Undo still removes the mask.
+        window.doc.undo_stack.setClean()
     share = window.doc.hole().mean() / 255 * 100
     window.status(
         f"Sample {sample.name}: the red mask ({share:.1f} % of the photo) marks what to remove; "

@@ -121,7 +121,7 @@ def plugin_path(platform: str) -> Path | None:
     spec = importlib.util.find_spec("PySide6")  # locates the package without importing Qt
     if name is None or spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "Qt" / "plugins" / "platforms" / name
+    path = Path(next(iter(spec.submodule_search_locations))) / "Qt" / "plugins" / "platforms" / name
     return path if path.exists() else None
 
 
