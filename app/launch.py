@@ -8,8 +8,9 @@
    same code path and sheet as the CLI), and the sheet's path is printed last, on stdout. Exit 0.
 2. A display: Qt's platform plugin is checked first (:mod:`app.syslibs`); missing system
    libraries are installed with apt-get when running as root, otherwise the one command that
-   installs them is printed. If they are still missing the editor could only abort, so the demo
-   runs instead. Otherwise the editor opens on the sample with its mask loaded.
+   installs them is printed. Then a child process starts Qt on the display and quits. If either
+   fails the editor could only abort, so the demo runs instead. Otherwise the editor opens on the
+   sample with its mask loaded.
 
 ``QT_QPA_PLATFORM=offscreen`` (the tests) counts as a display: the editor starts on Qt's
 offscreen plugin, which needs no system libraries.
@@ -78,6 +79,11 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     if platform in syslibs.PLUGINS and not syslibs.ensure_platform_libs(platform):
         print("inpaint-studio: the editor cannot start without them; running the command-line demo meanwhile")
         return run_demo(args.sample, args.engines, args.output)
+    if platform != "offscreen":
+        ok, message = syslibs.qt_starts()
+        if not ok:  # e.g. a DISPLAY that is set but unreachable: Qt would abort the editor
+            print(f"inpaint-studio: Qt cannot open a window here ({message}); running the command-line demo instead")
+            return run_demo(args.sample, args.engines, args.output)
     from app.main import main as editor_main  # imports Qt: only now that its plugin can load
 
     return editor_main(["inpaint-studio", "--sample", args.sample])

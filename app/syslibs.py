@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -131,6 +132,26 @@ def missing_libs(plugin: Path, run: Runner = subprocess.run) -> list[str] | None
         return None
     proc = run(["ldd", str(plugin)], capture_output=True, text=True, check=False)
     return parse_ldd(proc.stdout + proc.stderr)
+
+
+#: Starts Qt's GUI layer on the chosen platform and quits: what the editor would do first.
+PROBE = "from PySide6.QtGui import QGuiApplication; QGuiApplication([]); print('ok')"
+
+
+def qt_starts(run: Runner = subprocess.run, timeout: float = 60.0) -> tuple[bool, str]:
+    """(whether Qt's platform plugin loads and connects to the display here, Qt's last message).
+
+    Run in a child process because a plugin that cannot load aborts the whole process (SIGABRT),
+    and a display that is set but unreachable (a stale ``DISPLAY`` over ssh) fails the same way.
+    """
+    try:
+        proc = run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return False, f"Qt did not start within {timeout:.0f} s"
+    lines = [line for line in (proc.stderr or "").splitlines() if line.strip()]
+    if proc.returncode == 0 and "ok" in (proc.stdout or ""):
+        return True, ""
+    return False, (lines[-1] if lines else f"exit status {proc.returncode}")
 
 
 def ensure_platform_libs(

@@ -192,9 +192,13 @@ def test_no_display_runs_the_demo_and_prints_the_sheet(capsys, tmp_path: Path) -
     assert sheet.ndim == 3 and sheet.shape[1] == 3 * (480 + 6) + 6  # input + two engines in one row
 
 
-def test_display_with_missing_libraries_falls_back_to_the_demo(monkeypatch, capsys, tmp_path: Path) -> None:
-    monkeypatch.setattr(launch.syslibs, "ensure_platform_libs", lambda platform: False)
+@pytest.mark.parametrize("failure", ["libraries", "display"])
+def test_display_that_qt_cannot_use_falls_back_to_the_demo(monkeypatch, capsys, tmp_path: Path, failure) -> None:
+    monkeypatch.setattr(launch.syslibs, "ensure_platform_libs", lambda platform: failure != "libraries")
+    monkeypatch.setattr(launch.syslibs, "qt_starts", lambda: (False, "could not connect to display :0"))
     out = tmp_path / "sheet.png"
     assert launch.main(["--engines", "ns", "--output", str(out)], env={"DISPLAY": ":0"}) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1] == str(out.resolve())
-    assert out.is_file()
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[-1] == str(out.resolve()) and out.is_file()
+    if failure == "display":
+        assert "could not connect to display :0" in printed[0]

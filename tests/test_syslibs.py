@@ -132,3 +132,24 @@ def test_every_display_library_the_real_plugins_link_has_a_package() -> None:
         display = {n for n in names if n.startswith(("libxcb", "libX", "libxkb", "libEGL", "libGL", "libwayland"))}
         assert display, out
         assert display <= set(syslibs.PACKAGES), sorted(display - set(syslibs.PACKAGES))
+
+
+def test_qt_probe_reports_qts_last_message() -> None:
+    def failing(cmd: list[str], **_kw: object) -> subprocess.CompletedProcess:
+        err = "qt.qpa.xcb: could not connect to display :9\nThis application failed to start.\n"
+        return subprocess.CompletedProcess(cmd, -6, "", err)
+
+    assert syslibs.qt_starts(run=failing) == (False, "This application failed to start.")
+
+    def timing_out(cmd: list[str], **kw: object) -> subprocess.CompletedProcess:
+        raise subprocess.TimeoutExpired(cmd, kw["timeout"])
+
+    assert syslibs.qt_starts(run=timing_out, timeout=5)[0] is False
+
+
+def test_qt_probe_really_starts_qt_offscreen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert syslibs.qt_starts() == (True, "")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "no-such-platform")
+    ok, message = syslibs.qt_starts()
+    assert not ok and message
