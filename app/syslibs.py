@@ -148,10 +148,13 @@ def qt_starts(run: Runner = subprocess.run, timeout: float = 60.0) -> tuple[bool
         proc = run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return False, f"Qt did not start within {timeout:.0f} s"
-    lines = [line for line in (proc.stderr or "").splitlines() if line.strip()]
     if proc.returncode == 0 and "ok" in (proc.stdout or ""):
         return True, ""
-    return False, (lines[-1] if lines else f"exit status {proc.returncode}")
+    lines = [line.strip() for line in (proc.stderr or "").splitlines() if line.strip()]
+    # Qt's first qt.qpa line names the cause ("could not connect to display :0"); the later ones
+    # are generic (and from 6.5 always blame xcb-cursor, even when it is installed).
+    cause = next((line for line in lines if line.startswith("qt.qpa")), lines[-1] if lines else "")
+    return False, cause or f"exit status {proc.returncode}"
 
 
 def ensure_platform_libs(

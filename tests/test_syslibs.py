@@ -139,7 +139,12 @@ def test_qt_probe_reports_qts_last_message() -> None:
         err = "qt.qpa.xcb: could not connect to display :9\nThis application failed to start.\n"
         return subprocess.CompletedProcess(cmd, -6, "", err)
 
-    assert syslibs.qt_starts(run=failing) == (False, "This application failed to start.")
+    assert syslibs.qt_starts(run=failing) == (False, "qt.qpa.xcb: could not connect to display :9")
+
+    def quiet(cmd: list[str], **_kw: object) -> subprocess.CompletedProcess:
+        return subprocess.CompletedProcess(cmd, 1, "", "Segmentation fault\n")
+
+    assert syslibs.qt_starts(run=quiet) == (False, "Segmentation fault")
 
     def timing_out(cmd: list[str], **kw: object) -> subprocess.CompletedProcess:
         raise subprocess.TimeoutExpired(cmd, kw["timeout"])
