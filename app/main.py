@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
 from engine.console import quiet_on_closed_pipe
+
+if TYPE_CHECKING:
+    from app.window import MainWindow
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
-def _open_sample(window: object, name: str) -> None:
+def _open_sample(window: MainWindow, name: str) -> None:
     from app.samples import default_sample, find_sample, list_samples, open_sample
 
     sample = find_sample(name) if name else default_sample()
@@ -57,7 +61,7 @@ def _open_sample(window: object, name: str) -> None:
         names = ", ".join(s.name for s in list_samples()) or "none"
         print(f"inpaint-studio: no sample {name!r} in resources/samples (there are: {names})", file=sys.stderr)
         return
-    open_sample(window, sample)  # type: ignore[arg-type]
+    open_sample(window, sample)
 
 
 if __name__ == "__main__":
