@@ -9,7 +9,7 @@ Conversion rules on load (documented for users):
 - CMYK -> RGB through Pillow's conversion (the ICC profile of a CMYK file is dropped).
 - Animated GIF/WebP/APNG: the first frame is used, and ``LoadedImage.note`` says so.
 - Pillow's decompression-bomb guard stays on: an image over its pixel limit is refused.
-PNG writes are fast by default (``png_compression=1``, :mod:`engine.png`: ~0.8 s of CPU for a
+PNG writes are fast by default (``png_compression=1``, :mod:`engine.png`: ~0.65 s of CPU for a
 24 MP photo); ``2``–``9`` use Pillow's encoder at that zlib level for smaller, slower files
 (``inpaint run --png-compression 9``, Preferences ▸ PNG compression), ``0`` stores uncompressed.
 Masks: a single channel is taken (alpha if the file has a non-opaque alpha channel, else luma),

@@ -55,8 +55,8 @@ class PreferencesDialog(QDialog):
         self.png_compression.setRange(0, 9)
         self.png_compression.setValue(int(settings.get("save/png_compression")))
         self.png_compression.setToolTip(
-            "1 = fast (default; a 24 MP photo saves in about a second), 2-9 = smaller and slower files "
-            "(9: ~5 % smaller, many times slower), 0 = uncompressed"
+            "1 = fast (default: a 24 MP photo in under a second of CPU), 2-9 = Pillow's encoder at that "
+            "zlib level: smaller files, much slower (level 6: ~12 s of CPU for 24 MP), 0 = uncompressed"
         )
         form = QFormLayout(self)
         form.addRow("Mask colour", self.mask_color)
