@@ -103,16 +103,18 @@ def install_command(packages: Sequence[str], root: bool) -> str:
 def platform_for(env: Mapping[str, str]) -> str | None:
     """The Qt platform the editor would use under ``env``; None when there is no display at all.
 
-    An explicit ``QT_QPA_PLATFORM`` wins (its first entry: "wayland;xcb" means try wayland);
-    otherwise a Wayland session uses the wayland plugin, an X display xcb.
+    An explicit ``QT_QPA_PLATFORM`` wins (its first entry: "wayland;xcb" means try wayland).
+    Otherwise an X display (also XWayland's, in a Wayland session) means xcb — Qt falls back to it
+    when its wayland plugin cannot load, so xcb's libraries are the ones the editor needs — and a
+    Wayland display alone means wayland.
     """
     explicit = env.get("QT_QPA_PLATFORM", "").strip()
     if explicit:
         return explicit.split(";")[0].split(":")[0].strip() or None
-    if env.get("WAYLAND_DISPLAY"):
-        return "wayland"
     if env.get("DISPLAY"):
         return "xcb"
+    if env.get("WAYLAND_DISPLAY"):
+        return "wayland"
     return None
 
 

@@ -53,7 +53,8 @@ def test_packages_for_maps_sonames_to_debian_packages() -> None:
     [
         ({}, None),
         ({"DISPLAY": ":0"}, "xcb"),
-        ({"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}, "wayland"),
+        ({"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}, "xcb"),  # XWayland: Qt falls back to xcb
+        ({"WAYLAND_DISPLAY": "wayland-0"}, "wayland"),
         ({"QT_QPA_PLATFORM": "offscreen"}, "offscreen"),
         ({"QT_QPA_PLATFORM": "wayland;xcb", "DISPLAY": ":0"}, "wayland"),
         ({"QT_QPA_PLATFORM": "vnc:size=800x600"}, "vnc"),
