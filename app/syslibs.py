@@ -179,15 +179,18 @@ def ensure_platform_libs(
         return True
     packages, unknown = packages_for(missing)
     root = os.geteuid() == 0 if is_root is None else is_root
-    apt = shutil.which("apt-get") is not None if has_apt is None else has_apt
+    apt_present = shutil.which("apt-get") is not None if has_apt is None else has_apt
     say(f"inpaint-studio: Qt's {platform} plugin needs system libraries that are missing: {', '.join(missing)}")
-    if packages and root and apt:
+    if packages and root and apt_present:
         say("inpaint-studio: installing " + " ".join(packages) + " with apt-get")
-        ok = run(["apt-get", "install", "-y", "--no-install-recommends", *packages], check=False).returncode == 0
-        if not ok:  # a stale package index is the usual reason on a fresh machine
-            ok = run(["apt-get", "update"], check=False).returncode == 0 and (
-                run(["apt-get", "install", "-y", "--no-install-recommends", *packages], check=False).returncode == 0
-            )
+        quiet_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}  # no debconf questions
+
+        def apt_get(*words: str) -> bool:
+            return run(["apt-get", *words], check=False, env=quiet_env).returncode == 0
+
+        install = ("install", "-y", "--no-install-recommends", *packages)
+        # a fresh machine's package index is often empty or stale: update once, then try again
+        ok = apt_get(*install) or (apt_get("update") and apt_get(*install))
         still = missing_libs(plugin, run) or []
         if ok and not still:
             return True

@@ -159,3 +159,20 @@ def test_qt_probe_really_starts_qt_offscreen(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("QT_QPA_PLATFORM", "no-such-platform")
     ok, message = syslibs.qt_starts()
     assert not ok and message
+
+
+def test_root_installs_after_updating_a_stale_package_index(plugin: Path) -> None:
+    class StaleIndex(FakeRunner):
+        def __call__(self, cmd: list[str], **kw: object) -> subprocess.CompletedProcess:
+            done = super().__call__(cmd, **kw)
+            updated = ["apt-get", "update"] in self.calls[:-1]
+            if cmd[0] == "apt-get":
+                assert kw["env"]["DEBIAN_FRONTEND"] == "noninteractive"  # type: ignore[index]
+                ok = cmd[1] == "update" or updated  # install fails until the index is updated
+                return subprocess.CompletedProcess(cmd, 0 if ok else 100, "", "")
+            return done
+
+    run = StaleIndex([FAKE_LDD, CLEAN_LDD])
+    assert syslibs.ensure_platform_libs("xcb", run=run, is_root=True, has_apt=True, say=lambda s: None)
+    assert [c[:2] for c in run.calls] == [["ldd", str(plugin)], ["apt-get", "install"], ["apt-get", "update"],
+                                          ["apt-get", "install"], ["ldd", str(plugin)]]  # fmt: skip
