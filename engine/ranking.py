@@ -58,17 +58,17 @@ def bar_scores(text: str) -> dict[str, float]:
     return scores
 
 
-def ranked_engines(path: Path = EVAL_DOC) -> list[str]:
-    """Engines that met the bar in ``path``, best first (empty if the file is missing)."""
+def ranked_engines(path: Path | None = None) -> list[str]:
+    """Engines that met the bar in ``path`` (default :data:`EVAL_DOC`), best first (empty if the file is missing)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (path or EVAL_DOC).read_text(encoding="utf-8")
     except OSError:
         return []
     scores = bar_scores(text)
     return sorted(scores, key=lambda name: (-scores[name], name))
 
 
-def best_engine(available: list[str] | None = None, path: Path = EVAL_DOC) -> str:
+def best_engine(available: list[str] | None = None, path: Path | None = None) -> str:
     """The best-ranked engine of ``path`` that is in ``available`` (default: every engine the
     registry reports available), else :data:`FALLBACK_ENGINE`."""
     if available is None:

@@ -116,7 +116,6 @@ def test_editor_starts_on_the_best_engine_of_the_evaluation(make_window, monkeyp
     edited = doc.replace(f"| {ranking.ranked_engines()[0]} |", "| demoted |", 1)
     (tmp_path / "EVAL.md").write_text(edited)
     monkeypatch.setattr(ranking, "EVAL_DOC", tmp_path / "EVAL.md")
-    monkeypatch.setattr(ranking.best_engine, "__defaults__", (None, tmp_path / "EVAL.md"))
     assert make_window("c.ini").engine_panel.current_name() == runner_up
 
 
