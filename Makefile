@@ -29,7 +29,7 @@ $(TRAIN_STAMP): $(STAMP) requirements-train.lock
 train-deps: $(TRAIN_STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/inpaint-studio resources/samples/storm.jpg
+	$(PY) -m app.launch
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

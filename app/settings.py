@@ -15,10 +15,12 @@ DEFAULTS: dict[str, Any] = {
     "overlay/color": "#ff2828",
     "overlay/opacity": 50,  # percent
     "overlay/proposal_color": "#28c8ff",
-    "engine/name": "telea",
+    # "engine/name" has no fixed default: see Settings.get (the best engine by the shipped evaluation).
+    "engine/name": "",
     "engine/device": "cpu",
     "engine/strategy": "crop",
     "save/jpeg_quality": 92,
+    "save/png_compression": 1,  # engine.imageio: 1 = fast, 2-9 = smaller and slower files
     "restore/sensitivity": 50,
     "recent/files": [],
 }
@@ -32,6 +34,8 @@ class Settings:
         self.q = qsettings or QSettings("InpaintStudio", "Inpaint Studio")
 
     def get(self, key: str, default: Any = None) -> Any:
+        if key == "engine/name":
+            return self.engine_name()
         fallback = DEFAULTS.get(key, default)
         value = self.q.value(key, fallback)
         if isinstance(fallback, bool):
@@ -49,6 +53,26 @@ class Settings:
 
     def set(self, key: str, value: Any) -> None:
         self.q.setValue(key, value)
+
+    def engine_name(self) -> str:
+        """The engine the editor starts on: the one the user last picked in the engine list
+        ("engine/chosen", stored by :meth:`remember_engine`), else the best available engine by
+        the shipped ``resources/weights/EVAL.md`` (:func:`engine.ranking.best_engine`).
+
+        The panel also stores "engine/name" on every programmatic change (start-up included);
+        that is not a choice, so it does not pin the default when a new evaluation ranks another
+        engine first."""
+        chosen = self.q.value("engine/chosen", "")
+        if chosen:
+            return str(chosen)
+        from engine.ranking import best_engine
+
+        return best_engine()
+
+    def remember_engine(self, name: str) -> None:
+        """Record ``name`` as the user's own choice of engine (called when they pick one)."""
+        if name:
+            self.set("engine/chosen", name)
 
     def color(self, key: str) -> QColor:
         c = QColor(str(self.get(key)))

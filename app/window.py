@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import brush
+from app import brush, samples
 from app.canvas import Canvas
 from app.document import Document, Source
 from app.icons import icon
@@ -249,6 +249,8 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         m = bar.addMenu("&File")
         m.addAction(self.act_open)
+        self.samples_menu = m.addMenu(icon("fa5s.images"), "Open &sample")  # app.samples fills it
+        samples.attach_menu(self.samples_menu, self)
         self.recent_menu = m.addMenu(icon("fa5s.history"), "Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addActions([self.act_save, self.act_save_as])
@@ -354,6 +356,10 @@ class MainWindow(QMainWindow):
         w.cancelled.connect(self._on_cancelled)
         w.finished.connect(self._on_finished)
         self.engine_panel.engine_changed.connect(lambda _n: self._update_status())
+        # activated = picked by the user (not a programmatic change): that choice is remembered
+        self.engine_panel.combo.activated.connect(
+            lambda _i: self.settings.remember_engine(self.engine_panel.current_name())
+        )
         self.engine_panel.device.currentIndexChanged.connect(lambda _i: self._update_status())
         self.restore_panel.detect_requested.connect(self.detect_scratches)
         self.restore_panel.accept_requested.connect(self.accept_proposal)
@@ -521,6 +527,7 @@ class MainWindow(QMainWindow):
                 self.doc.source.exif,
                 self.doc.source.icc,
                 quality if quality is not None else int(self.settings.get("save/jpeg_quality")),
+                png_compression=int(self.settings.get("save/png_compression")),
             )
         except InpaintError as exc:
             self.show_error("Cannot save", str(exc))

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from engine.console import quiet_on_closed_pipe
 from engine.errors import InpaintError
-from engine.imageio import IMAGE_SUFFIXES, load_image, load_mask, save_image
+from engine.imageio import IMAGE_SUFFIXES, PNG_FAST, load_image, load_mask, save_image
 from engine.pipeline import STRATEGIES, InpaintOptions, inpaint
 from engine.registry import Engine, create_engine, get_spec, list_specs
 
@@ -127,7 +127,9 @@ def _run_one(
         from engine.sheet import concat_strip
 
         image = concat_strip(loaded.rgb, result.mask, result.image)
-    save_image(out_path, image, exif=loaded.exif, icc=loaded.icc, quality=args.quality)
+    save_image(
+        out_path, image, exif=loaded.exif, icc=loaded.icc, quality=args.quality, png_compression=args.png_compression
+    )
     notes = [n for n in (loaded.note, result.note) if n]
     return result.seconds, "; ".join(notes)
 
@@ -145,7 +147,7 @@ def _write_json(path: Path, payload: object) -> None:
 
 # ------------------------------------------------------------------------------------- compare
 def cmd_compare(args: argparse.Namespace) -> int:
-    from engine.sheet import comparison_sheet, mask_overlay
+    from engine.sheet import comparison_sheet, crop, hole_frame, mask_overlay
 
     loaded = load_image(args.image)
     h, w = loaded.rgb.shape[:2]
@@ -156,13 +158,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         specs = [s for s in list_specs() if s.availability()[0]]
     options = _options(args)
-    tiles = [("input + mask", mask_overlay(loaded.rgb, mask))]
+    # The same framing as the editor's comparison grid: the holes' box with context, or all of it.
+    box = hole_frame(mask) if args.frame == "hole" else (0, 0, w, h)
+    tiles = [("input + mask", crop(mask_overlay(loaded.rgb, mask), box))]
     for spec in tqdm(specs, desc="compare", unit="engine", disable=args.quiet):
         engine = _engine(spec.name, args.device, None)
         result = inpaint(loaded.rgb, mask, engine, options)
         label = spec.display_name + (" + texture" if result.texture > 0 else "")
-        tiles.append((f"{label}  {result.seconds:.2f} s", result.image))
-    save_image(Path(args.output), comparison_sheet(tiles, tile_width=args.tile_width))
+        tiles.append((f"{label}  {result.seconds:.2f} s", crop(result.image, box)))
+    sheet = comparison_sheet(tiles, tile_width=args.tile_width)
+    save_image(Path(args.output), sheet, png_compression=args.png_compression)
     if not args.quiet:
         print(f"inpaint: wrote {args.output} ({len(specs)} engines)", file=sys.stderr)
     return 0
@@ -249,6 +254,13 @@ def _common(p: argparse.ArgumentParser, with_engine: bool = True) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
+def _png_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--png-compression", type=int, default=PNG_FAST, choices=range(10), metavar="0-9",
+        help="PNG output: 1 = fast (default), 2-9 = smaller and slower files, 0 = uncompressed",
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inpaint", description="Inpaint Studio command line.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -261,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", help="write a per-file report (engine, seconds, output) to this file")
     run.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     _common(run)
+    _png_arg(run)
     run.set_defaults(func=cmd_run)
 
     cmp_ = sub.add_parser("compare", help="one comparison sheet of several engines on the same image and mask")
@@ -269,7 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--engines", help="comma-separated engine names (default: every available engine)")
     cmp_.add_argument("--output", required=True, help="sheet image file (.png/.jpg)")
     cmp_.add_argument("--tile-width", type=int, default=480)
+    cmp_.add_argument(
+        "--frame", choices=("photo", "hole"), default="photo",
+        help="tiles show the whole photo (default) or the holes' bounding box with context around it",
+    )  # fmt: skip
     _common(cmp_, with_engine=False)
+    _png_arg(cmp_)
     cmp_.set_defaults(func=cmd_compare)
 
     ev = sub.add_parser(

@@ -11,6 +11,9 @@ RESOURCES = ROOT / "resources"
 BUNDLED_WEIGHTS = RESOURCES / "weights"
 SAMPLES = RESOURCES / "samples"
 SAMPLE_PHOTO = SAMPLES / "storm.jpg"
+#: The sample (file stem in SAMPLES, with ``<name>_mask.png``) that ``make run`` opens and the
+#: headless demo fills: kite is in the corpus's validation split, so no engine was trained on it.
+DEFAULT_SAMPLE = "kite"
 
 
 def user_weights_dir() -> Path:

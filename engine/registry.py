@@ -193,8 +193,14 @@ def list_specs() -> list[EngineSpec]:
 
 def get_spec(name: str) -> EngineSpec:
     """The spec called ``name`` (case-insensitive) or :class:`InpaintError` listing the choices."""
-    _discover()
-    spec = _REGISTRY.get(name.strip().lower())
+    key = name.strip().lower()
+    if key not in _REGISTRY:
+        # The classical engines first: `inpaint run --engine ns` then never imports the networks
+        # (torch), a second of a short run's start-up.
+        importlib.import_module("engine.classical")
+    if key not in _REGISTRY:
+        _discover()
+    spec = _REGISTRY.get(key)
     if spec is None:
         names = ", ".join(s.name for s in list_specs())
         raise InpaintError(f"unknown engine {name!r}; choose one of: {names}")

@@ -1,8 +1,11 @@
 """Side-by-side comparison of engines on the same image and mask.
 
-A grid with one cell per engine, labelled with its name and seconds; zoom (wheel) and pan (drag)
-are synchronised across cells; a click (without dragging) applies that result; the grid can be
-exported as one PNG sheet.
+A grid with one cell per engine, labelled with its name and seconds. Every cell opens framed on
+the edit — the holes' bounding box with context around it (:func:`engine.sheet.hole_frame`, the
+framing ``inpaint compare --frame hole`` uses) — and *Fit photo* toggles the whole photo; zoom
+(wheel) and pan (drag) are synchronised across cells; *Hole outline* draws the hole's edge in every
+cell; a click (without dragging) applies that result. *Export sheet* writes the grid as one PNG
+with :func:`engine.sheet.comparison_sheet`, framed as the grid is.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFrame,
+    QGraphicsPathItem,
     QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsView,
@@ -34,6 +38,9 @@ from app.icons import icon
 from app.worker import CompareEntry
 from engine.errors import InpaintError
 from engine.imageio import save_image
+from engine.sheet import Box, comparison_sheet, crop, draw_outline, hole_contours, hole_frame
+
+OUTLINE_RGB = (255, 230, 0)  # yellow: visible on sky, foliage and skin alike
 
 
 class SyncView(QGraphicsView):
@@ -41,6 +48,8 @@ class SyncView(QGraphicsView):
 
     clicked = Signal()
     zoomed = Signal(float)
+    resized = Signal()
+    panned = Signal()  # the user dragged the view (programmatic scrolling does not count)
 
     def __init__(self, rgb: np.ndarray | None) -> None:
         super().__init__()
@@ -48,13 +57,41 @@ class SyncView(QGraphicsView):
         self.setBackgroundBrush(QColor(48, 48, 52))
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        # No scroll bars (drag pans): bars that come and go with the zoom would change the viewport's
+        # size after a framing, and cells with and without them would not show the same part.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.item = QGraphicsPixmapItem()
         self.item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self.scene().addItem(self.item)
         if rgb is not None:
             self.item.setPixmap(QPixmap.fromImage(rgb_to_qimage(rgb)))
             self.setSceneRect(QRectF(0, 0, rgb.shape[1], rgb.shape[0]))
+        pen = QPen(QColor(*OUTLINE_RGB), 2)
+        pen.setCosmetic(True)  # 2 screen pixels at every zoom
+        self.outline = QGraphicsPathItem()
+        self.outline.setPen(pen)
+        self.outline.setVisible(False)
+        self.scene().addItem(self.outline)
         self._press: QPoint | None = None
+
+    def set_outline(self, contours: list[np.ndarray]) -> None:
+        """Hole outlines: int32 N×2 (x, y) arrays in image pixels (:func:`engine.sheet.hole_contours`)."""
+        path = QPainterPath()
+        for c in contours:
+            path.moveTo(QPointF(*c[0]))
+            for x, y in c[1:]:
+                path.lineTo(QPointF(x, y))
+            path.closeSubpath()
+        self.outline.setPath(path)
+
+    def visible_rect(self) -> QRectF:
+        """The part of the scene (image pixels) the viewport shows now."""
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
         steps = event.angleDelta().y() / 120.0
@@ -64,6 +101,11 @@ class SyncView(QGraphicsView):
     def mousePressEvent(self, event) -> None:  # noqa: N802
         self._press = event.position().toPoint()
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        super().mouseMoveEvent(event)
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self.panned.emit()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         super().mouseReleaseEvent(event)
@@ -117,45 +159,95 @@ class CompareWindow(QDialog):
         self.export_button = QPushButton(icon("fa5s.file-export"), "Export sheet…")
         self.export_button.setToolTip("Save the grid as one PNG with labels")
         self.export_button.clicked.connect(self._export_dialog)
-        self.fit_button = QPushButton(icon("fa5s.expand"), "Fit")
-        self.fit_button.setToolTip("Fit every cell to its view")
-        self.fit_button.clicked.connect(self.fit_all)
+        self.fit_button = QPushButton(icon("fa5s.expand"), "Fit photo")
+        self.fit_button.setCheckable(True)
+        self.fit_button.setToolTip("Show the whole photo in every cell (off: frame the edit)")
+        self.fit_button.toggled.connect(lambda _on: self.fit_all())
+        self.outline_button = QPushButton(icon("fa5s.draw-polygon"), "Hole outline")
+        self.outline_button.setCheckable(True)
+        self.outline_button.setToolTip("Outline the filled hole in every cell (and in the exported sheet)")
+        self.outline_button.toggled.connect(self.set_outline_visible)
         self.hint = QLabel("Click a result to apply it to the photo.")
         bar = QHBoxLayout()
         bar.addWidget(self.hint, 1)
+        bar.addWidget(self.outline_button)
         bar.addWidget(self.fit_button)
         bar.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.grid_host, 1)
         layout.addLayout(bar)
         self._syncing = False
+        self.edit_box: Box | None = None  # the holes' box with context (x0, y0, x1, y1)
+        self.photo_size: tuple[int, int] = (0, 0)  # (width, height)
+        # Until the user zooms or pans, cells are re-framed whenever they change size (the grid
+        # lays them out after it is shown, so a framing done before would be for the wrong size).
+        self._auto_frame = True
 
     def set_entries(self, entries: list[CompareEntry]) -> None:
         for cell in self.cells:
             cell.setParent(None)
             cell.deleteLater()
         self.cells = [CompareCell(e) for e in entries]
+        done = [e.result for e in entries if e.result is not None]
+        contours: list[np.ndarray] = []
+        if done:
+            mask = done[0].mask  # every engine filled the same mask
+            self.photo_size = (mask.shape[1], mask.shape[0])
+            self.edit_box = hole_frame(mask)
+            contours = hole_contours(mask)
         cols = max(1, math.ceil(math.sqrt(len(self.cells))))
         for i, cell in enumerate(self.cells):
             self.grid.addWidget(cell, i // cols, i % cols)
             view = cell.view
+            view.set_outline(contours)
+            view.outline.setVisible(self.outline_button.isChecked())
             view.zoomed.connect(self._zoom_all)
+            view.panned.connect(self._stop_auto_frame)
+            view.resized.connect(lambda src=view: self._auto_frame and self._frame(src))
             view.horizontalScrollBar().valueChanged.connect(lambda v, src=view: self._sync_scroll(src))
             view.verticalScrollBar().valueChanged.connect(lambda v, src=view: self._sync_scroll(src))
             if cell.entry.result is not None:
                 view.clicked.connect(lambda name=cell.entry.name: self.apply_requested.emit(name))
         self.fit_all()
 
+    @property
+    def frame_box(self) -> Box:
+        """What every cell (and the exported sheet) shows: the edit's box, or with *Fit photo* all of it."""
+        w, h = self.photo_size
+        if self.fit_button.isChecked() or self.edit_box is None:
+            return (0, 0, w, h)
+        return self.edit_box
+
     def fit_all(self) -> None:
+        """Frame every cell on :attr:`frame_box` (and follow later cell resizes until the user zooms/pans)."""
+        self._auto_frame = True
         for cell in self.cells:
-            cell.view.fitInView(cell.view.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+            self._frame(cell.view)
+
+    def _frame(self, view: SyncView) -> None:
+        x0, y0, x1, y1 = self.frame_box
+        if x1 <= x0 or y1 <= y0:
+            return
+        self._syncing = True  # a framing's own scrolling is not the user panning
+        try:
+            view.fitInView(QRectF(x0, y0, x1 - x0, y1 - y0), Qt.AspectRatioMode.KeepAspectRatio)
+        finally:
+            self._syncing = False
+
+    def set_outline_visible(self, on: bool) -> None:
+        for cell in self.cells:
+            cell.view.outline.setVisible(on)
 
     def _zoom_all(self, step: float) -> None:
+        self._auto_frame = False
         for cell in self.cells:
             cell.view.scale(step, step)
         src = self.sender()
         if isinstance(src, SyncView):
             self._sync_scroll(src)
+
+    def _stop_auto_frame(self) -> None:
+        self._auto_frame = False
 
     def _sync_scroll(self, src: SyncView) -> None:
         if self._syncing:
@@ -173,34 +265,19 @@ class CompareWindow(QDialog):
 
     # ----------------------------------------------------------------- export
     def sheet(self, cell_width: int = 480) -> np.ndarray:
-        """The grid as one picture: uint8 H×W×3 RGB, each result scaled to ``cell_width`` with its label."""
+        """The grid as one picture (uint8 H×W×3 RGB, :func:`engine.sheet.comparison_sheet`): each result
+        cropped to :attr:`frame_box` — as the cells show it — with the outline if it is on, and its label."""
         done = [c for c in self.cells if c.entry.result is not None]
         if not done:
             raise InpaintError("no results to export")
-        h0, w0 = done[0].entry.result.image.shape[:2]
-        cw = min(cell_width, w0)
-        ch = round(h0 * cw / w0)
-        label_h, pad = 28, 6
-        cols = max(1, math.ceil(math.sqrt(len(done))))
-        rows = math.ceil(len(done) / cols)
-        sheet = QImage(cols * (cw + pad) + pad, rows * (ch + label_h + pad) + pad, QImage.Format.Format_RGB888)
-        sheet.fill(QColor(255, 255, 255))
-        painter = QPainter(sheet)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        font = QFont()
-        font.setPixelSize(16)
-        painter.setFont(font)
-        for i, cell in enumerate(done):
-            x = pad + (i % cols) * (cw + pad)
-            y = pad + (i // cols) * (ch + label_h + pad)
-            painter.setPen(QColor(0, 0, 0))
-            painter.drawText(QRectF(x, y, cw, label_h), Qt.AlignmentFlag.AlignVCenter, cell.label_text)
-            painter.drawImage(QRectF(x, y + label_h, cw, ch), rgb_to_qimage(cell.entry.result.image))
-        painter.end()
-        w, h = sheet.width(), sheet.height()
-        ptr = sheet.constBits()
-        arr = np.frombuffer(ptr, np.uint8, count=sheet.bytesPerLine() * h).reshape(h, sheet.bytesPerLine())
-        return arr[:, : w * 3].reshape(h, w, 3).copy()
+        box = self.frame_box
+        tiles = []
+        for cell in done:
+            res = cell.entry.result
+            image = draw_outline(res.image, res.mask, OUTLINE_RGB) if self.outline_button.isChecked() else res.image
+            tiles.append((cell.label_text, np.ascontiguousarray(crop(image, box))))
+        # Tiles as wide as a cell: a small edit box is scaled up, as the cells zoom in on it.
+        return comparison_sheet(tiles, tile_width=cell_width, columns=max(1, math.ceil(math.sqrt(len(done)))))
 
     def export_sheet(self, path: str | Path) -> Path:
         return save_image(path, self.sheet())
