@@ -7,7 +7,8 @@ from pathlib import Path
 
 from engine import ranking
 from engine.registry import list_specs
-from training.card import BAR_PSNR, write_eval_doc
+from training.card import BAR_PSNR
+from training.evaldoc import write_eval_doc
 
 BUCKETS = ("0-10%", "10-20%", "20-30%", "30-40%", "40-50%", "50-60%", "object 5-15%", "object 15-30%")
 

@@ -98,7 +98,7 @@ def test_card_states_the_head_and_optimiser_options() -> None:
 
 
 def test_eval_doc_summarises_every_engine(tmp_path: Path) -> None:
-    from training.card import write_eval_doc
+    from training.evaldoc import write_eval_doc
 
     reports = []
     for engine, gap in (("glcic", 0.5), ("pconv", -1.0)):
@@ -118,3 +118,18 @@ def test_eval_doc_summarises_every_engine(tmp_path: Path) -> None:
         in text
     )
     assert "| patchmatch | 30-40% |" in text and "| pconv+texture | 30-40% |" in text
+
+
+def test_texture_section_is_refreshed_in_place_keeping_the_notes(tmp_path: Path) -> None:
+    from training.card import TEXTURE_HEADING, refresh_texture_section
+
+    card = tmp_path / "glcic.md"
+    card.write_text("# GLCIC\n\n## Status\n\nok\n\n## Training\n\n- steps\n\n## Known weaknesses\n\n- my notes\n")
+    refresh_texture_section(card, _summary(0.5, -0.2), "glcic")
+    first = card.read_text()
+    assert first.index("## Status") < first.index(TEXTURE_HEADING) < first.index("## Training")
+    assert "--texture 0" in first and "not part of the paper" in first and "bar: met" in first
+    assert "- object 15-30%: structure 33.50 dB vs alone 33.50 / NS 33.00" in first
+    refresh_texture_section(card, _summary(0.5, -0.2, texture_ratio=0.9), "glcic")
+    second = card.read_text()
+    assert second.count(TEXTURE_HEADING) == 1 and "bar: not met yet" in second and "- my notes" in second

@@ -136,9 +136,9 @@ def _card(args: argparse.Namespace) -> int:
 
 
 def _evaldoc(args: argparse.Namespace) -> int:
-    from training.card import write_eval_doc
+    from training.evaldoc import write_eval_doc
 
-    path = write_eval_doc(args.eval, args.output, args.command, args.sheet)
+    path = write_eval_doc(args.eval, args.output, args.command, args.sheet, args.cards)
     print(f"wrote {path}")
     return 0
 
@@ -251,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, type=Path)
     p.add_argument("--command", action="append", default=[], help="a command that produced them (repeatable)")
     p.add_argument("--sheet", help="contact sheet file (next to the output) to show, from `evalsheet`")
+    p.add_argument("--cards", type=Path, help="folder of model cards whose texture section to refresh")
     p.set_defaults(func=_evaldoc)
 
     p = sub.add_parser("evalsheet", help="contact sheet of every engine ± texture on held-out object holes")
