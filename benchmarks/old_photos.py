@@ -58,7 +58,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     args = ap.parse_args()
-    aged, damaged, mask = sample(args.corpus)
+    _aged, damaged, mask = sample(args.corpus)
     save_image(SAMPLES / "old_pier.jpg", damaged, quality=95)
     cv2.imwrite(str(SAMPLES / "old_pier_damage.png"), mask, [cv2.IMWRITE_PNG_BILEVEL, 1])
     print(f"wrote {SAMPLES / 'old_pier.jpg'} {damaged.shape[1]}×{damaged.shape[0]}, damage {np.mean(mask > 0):.4%}")
