@@ -4,8 +4,8 @@ Detection is :func:`engine.damage.detect_damage` (the trained scratch & dust net
 weights are installed, the classical top-hat detector otherwise — every result line says which);
 the fill is :func:`engine.pipeline.inpaint` with the chosen engine (default Navier–Stokes: on thin
 damage it is both the fastest and, in the model card's measurement, the most faithful fill) and the
-editor's default options, so thin damage is filled at full resolution and large holes go through
-the crop strategy. User errors raise :class:`InpaintError`; ``engine.cli.main`` prints them as one
+editor's default options, so thin damage is filled at full resolution and large holes (tears) go
+through the crop strategy, and through the texture stage with ``--texture``. User errors raise :class:`InpaintError`; ``engine.cli.main`` prints them as one
 line and exits 2.
 """
 
@@ -40,6 +40,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--detector", choices=DETECTORS, default="auto", help="auto (network if installed), network, classical"
     )
     p.add_argument("--detector-weights", help="scratch detector weights file instead of the installed one")
+    p.add_argument(
+        "--texture", type=float, default=0.0, metavar="STRENGTH",
+        help="texture stage on large holes (tears); thin scratches skip it (0 = off, default)",
+    )  # fmt: skip
     p.add_argument("--device", default="cpu", help="device of the fill engine: cpu (default) or cuda")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     p.add_argument("--json", help="write a per-file report (detector, damage share, seconds) to this file")
@@ -86,7 +90,7 @@ def restore_one(
     found = detect_damage(loaded.rgb, args.sensitivity, method=args.detector, weights=args.detector_weights)
     share = float(np.count_nonzero(found.mask)) / found.mask.size
     if share > 0:
-        filled = inpaint(loaded.rgb, found.mask, engine, InpaintOptions())
+        filled = inpaint(loaded.rgb, found.mask, engine, InpaintOptions(texture=args.texture))
         image, fill_seconds = filled.image, filled.seconds
     else:  # nothing to fill: the photo is written unchanged (still converted to the output format)
         image, fill_seconds = loaded.rgb, 0.0
@@ -112,6 +116,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         raise InpaintError(f"--sensitivity {args.sensitivity} is outside 0..1")
     if args.detector_weights is not None and not Path(args.detector_weights).is_file():
         raise InpaintError(f"--detector-weights {args.detector_weights} is not a file")
+    InpaintOptions(texture=args.texture).validate()
     jobs = _jobs(args)
     engine = create_engine(args.engine, device=args.device)
     report: list[dict[str, Any]] = []

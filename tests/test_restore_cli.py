@@ -75,6 +75,7 @@ def test_restore_folder_mirrors_inpaint_run(old, tmp_path, capsys) -> None:
         (["--sensitivity", "1.5"], "--sensitivity 1.5 is outside 0..1"),
         (["--engine", "nosuch"], "nosuch"),
         (["--detector-weights", "nowhere.safetensors"], "--detector-weights nowhere.safetensors is not a file"),
+        (["--texture", "5"], "texture strength 5.0 must be between 0 (off) and 2"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(old, tmp_path, capsys, extra, message) -> None:
