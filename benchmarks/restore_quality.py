@@ -77,7 +77,8 @@ def measure(photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], weight
         for s, tally in net.items():
             tally.add(mask_from_probability(prob, s), truth)
         mask = mask_from_probability(prob, 0.5)
-        restored = psnr(aged, fill(engine, damaged, mask))
+        filled = fill(engine, damaged, mask)
+        restored = psnr(aged, filled)
         net[0.5].psnr.append(restored)
         alarm = float(np.mean(mask_from_probability(damage_probability(aged, weights), 0.5) > 0))
         net[0.5].alarm.append(alarm)
@@ -98,6 +99,7 @@ def measure(photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], weight
         "damaged_psnr_mean": float(np.mean(damaged_psnr)),
         "true_mask_ns_psnr_mean": float(np.mean(oracle_psnr)),
         "per_photo": rows,
+        "_last": (damaged, mask, filled),  # for the figure; not written to the JSON
     }
 
 
@@ -123,6 +125,7 @@ def main() -> None:
     ap.add_argument("--split", type=Path, default=Path("resources/corpus/split.txt"))
     ap.add_argument("--limit", type=int, default=0, help="first N validation photos only")
     ap.add_argument("--json", type=Path, help="write all figures to this file")
+    ap.add_argument("--figure", type=Path, help="write scan | detected mask | restored of a crop of the sample")
     args = ap.parse_args()
     torch.set_num_threads(1)
     weights = args.weights or network_weights()
@@ -138,6 +141,14 @@ def main() -> None:
     smp = measure([("old_pier.jpg", aged, shipped, truth)], weights)
     report("validation split, synthetic old photos", val)
     report("sample old_pier.jpg", smp)
+    damaged, mask, filled = smp.pop("_last")
+    val.pop("_last")
+    if args.figure:
+        from engine.imageio import save_image
+        from engine.sheet import concat_strip
+
+        y, x = slice(200, 700), slice(0, 700)  # the left scratches, sky and the pier edge of the sample
+        save_image(args.figure, concat_strip(damaged[y, x], mask[y, x], filled[y, x]))
     if args.json:
         args.json.write_text(json.dumps({"weights": str(weights), "validation": val, "sample": smp}, indent=2))
 
