@@ -34,13 +34,13 @@ from app.panels.engine_panel import EnginePanel
 from app.panels.preferences import PreferencesDialog
 from app.panels.restore_panel import RestorePanel
 from app.recovery import Autosaver, Session, read_session
+from app.restore_controller import RestoreController
 from app.settings import Settings
 from app.worker import CompareEntry, Job, Worker
 from engine.errors import InpaintError
 from engine.imageio import IMAGE_SUFFIXES, load_image, load_mask, save_image
 from engine.pipeline import Result
 from engine.registry import CAP_ALPHA_MAPS, get_spec
-from engine.restore import detect_scratches
 
 OPEN_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;All files (*)"
 SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp)"
@@ -62,7 +62,6 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self.pending: Result | None = None
         self.pending_revision = -1
-        self.proposal: np.ndarray | None = None
         self.last_seconds: float | None = None
         # No Qt parent: the document must outlive the widgets while they are torn down.
         self.doc = Document()
@@ -361,9 +360,7 @@ class MainWindow(QMainWindow):
             lambda _i: self.settings.remember_engine(self.engine_panel.current_name())
         )
         self.engine_panel.device.currentIndexChanged.connect(lambda _i: self._update_status())
-        self.restore_panel.detect_requested.connect(self.detect_scratches)
-        self.restore_panel.accept_requested.connect(self.accept_proposal)
-        self.restore_panel.discard_requested.connect(self.discard_proposal)
+        self.restorer = RestoreController(self)  # Restore panel: detection on the worker, proposal, fill
         self.autosaver.failed.connect(lambda message: self.status(message, 10000))
 
     # ------------------------------------------------------------ title/status
@@ -452,7 +449,7 @@ class MainWindow(QMainWindow):
 
     def _on_image_replaced(self) -> None:
         self.discard_result()
-        self.discard_proposal()
+        self.restorer.reset()
         self.alpha_view.set_maps([], "")
         self._update_title()
         self._update_actions()
@@ -734,6 +731,9 @@ class MainWindow(QMainWindow):
         if job.revision != self.doc.revision:
             self.status("The photo changed while the engine ran; that result was discarded")
             return
+        if job.kind in ("detect", "restore"):
+            self.restorer.on_result(job, outcome)
+            return
         if job.kind == "compare":
             entries: list[CompareEntry] = outcome  # type: ignore[assignment]
             if self.compare_window is None:
@@ -811,40 +811,13 @@ class MainWindow(QMainWindow):
             self.worker.cancel()
         elif self.pending is not None:
             self.discard_result()
-        elif self.proposal is not None:
-            self.discard_proposal()
+        elif self.restorer.active:
+            self.restorer.discard()
 
     # ---------------------------------------------------------------- restore
-    def detect_scratches(self, sensitivity: float) -> np.ndarray | None:
-        if not self.doc.loaded:
-            return None
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            proposal = detect_scratches(self.doc.image, sensitivity)
-        except InpaintError as exc:
-            self.show_error("Detection failed", str(exc))
-            return None
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.proposal = proposal
-        self.canvas.set_proposal(proposal)
-        share = np.count_nonzero(proposal) / proposal.size * 100
-        self.restore_panel.set_has_proposal(
-            True,
-            f"Proposed {share:.2f} % of the photo (blue). Accept adds it to the mask; edit it with the brush/eraser.",
-        )
-        return proposal
-
-    def accept_proposal(self) -> None:
-        if self.proposal is None:
-            return
-        self.doc.set_mask(np.maximum(self.doc.mask, self.proposal), "Accept scratch proposal")
-        self.discard_proposal()
-
-    def discard_proposal(self) -> None:
-        self.proposal = None
-        self.canvas.set_proposal(None)
-        self.restore_panel.set_has_proposal(False)
+    def detect_scratches(self, sensitivity: float | None = None) -> bool:
+        """Detect scratches & dust on the worker (app.restore_controller); False if nothing started."""
+        return self.restorer.detect(sensitivity)
 
     # --------------------------------------------------------------- settings
     def _apply_overlay_settings(self) -> None:

@@ -4,7 +4,8 @@
 several one after another for the comparison grid). Signals arrive on the GUI thread:
 ``started(job)``, ``progress(fraction, message)``, ``result(job, outcome)``, ``error(job, message)``,
 ``cancelled(job)`` and always ``finished(job)`` last. ``outcome`` is an ``engine.pipeline.Result``
-for a single run and a list of :class:`CompareEntry` for a comparison.
+for a single run (kinds "run" and "restore"), a list of :class:`CompareEntry` for a comparison and an
+``engine.damage.DamageResult`` for a damage detection (kind "detect"; ``job.mask`` is unused).
 
 Cancel sets :attr:`Worker.cancel_event` (a ``threading.Event``); the pipeline polls it between
 regions, and engines that loop for long may poll it too.
@@ -22,6 +23,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.canvas import rgb_to_display_image
+from engine.damage import detect_damage
 from engine.errors import Cancelled, InpaintError
 from engine.pipeline import InpaintOptions, Result, inpaint
 from engine.registry import Engine, create_engine, get_spec
@@ -45,8 +47,9 @@ class Job:
     image: np.ndarray
     mask: np.ndarray
     runs: list[EngineRun]
-    kind: str = "run"  # "run" (one engine) or "compare"
+    kind: str = "run"  # "run" (one engine), "compare", "detect" (damage detection) or "restore" (a run)
     revision: int = 0  # Document.revision at submit time
+    sensitivity: float = 0.5  # "detect" only: engine.damage.detect_damage's sensitivity
     id: int = field(default_factory=lambda: next(_ids))
     # Set by the worker for "run" jobs: the result as a display-ready QImage, converted off the
     # GUI thread (app.canvas.rgb_to_display_image).
@@ -93,6 +96,10 @@ class _Runner(QObject):
         try:
             if job.kind == "compare":
                 outcome: Any = self._compare(job)
+            elif job.kind == "detect":  # outcome: engine.damage.DamageResult
+                outcome = detect_damage(
+                    job.image, job.sensitivity, progress=self.progress.emit, cancel=self.cancel_event.is_set
+                )
             else:
                 run = job.runs[0]
                 outcome = inpaint(

@@ -1,4 +1,4 @@
-"""``inpaint``: run, compare, eval and models from the command line.
+"""``inpaint``: run, compare, eval, restore (engine/restore_cli.py) and models from the command line.
 
 Errors a user can cause print one line ``inpaint: error: ...`` and exit with code 2; no
 traceback, and no partially written output (every write is temp file + rename).
@@ -20,6 +20,7 @@ from engine.errors import InpaintError
 from engine.imageio import IMAGE_SUFFIXES, PNG_FAST, load_image, load_mask, save_image
 from engine.pipeline import STRATEGIES, InpaintOptions, inpaint
 from engine.registry import Engine, create_engine, get_spec, list_specs
+from engine.restore_cli import add_parser as add_restore_parser
 
 EXIT_USER_ERROR = 2
 
@@ -302,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(ev)
     ev.set_defaults(engine="ns")
     ev.set_defaults(func=cmd_eval)
+
+    add_restore_parser(sub)
 
     models = sub.add_parser("models", help="list engines, availability and capabilities")
     models.add_argument("--json", action="store_true")

@@ -142,5 +142,6 @@ def detect_damage(
     mask = detect_scratches(image, sensitivity)
     if progress is not None:
         progress(1.0, "detecting damage (classical)")
-    note = "classical top-hat detector (no scratch detector weights found)"
+    why = "chosen" if method == "classical" else "no scratch detector weights found"
+    note = f"classical top-hat detector ({why})"
     return DamageResult(mask, "classical", None, float(sensitivity), time.perf_counter() - t0, note)

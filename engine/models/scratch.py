@@ -8,7 +8,7 @@ the 2-core CPU budget:
 
 - width: the paper's U-Net has 64…1024 channels over 5 levels; ``width=1.0`` here means base 16,
   doubled per level up to 4 levels (16, 32, 64, 128). Channels scale as ``max(4, round(c * width))``.
-  The shipped weights record their width; ``benchmarks/restore.py`` measures seconds per megapixel.
+  The shipped weights record their width; ``benchmarks/restore_speed.py`` measures seconds per megapixel.
 - each level is two 3×3 conv + BatchNorm + ReLU blocks (folded at inference by engine.fuse);
   downsampling is max-pooling (keeps a 1 px bright or dark line's response, which average pooling
   would dilute), upsampling bilinear + 1×1 conv (no checkerboard artefacts along thin lines).

@@ -1,0 +1,149 @@
+"""Old-photo restoration in the editor: detect on the worker thread, propose, re-threshold, restore.
+
+Flow (issue #19):
+
+1. *Detect* submits a "detect" job to the window's :class:`~app.worker.Worker` (progress bar and
+   Cancel as for any engine run); the GUI thread never runs the detector.
+2. The proposal is merged into the document's mask as one undo step, so it shows as the mask
+   overlay and the brush and eraser edit it like any mask.
+3. Moving the sensitivity slider re-thresholds the cached probability map
+   (:meth:`engine.damage.DamageResult.rethreshold`) without running the network again; the user's
+   brush and eraser edits since the proposal are carried over to the new proposal.
+4. *Restore* fills the mask with the panel's engine on the worker and applies the result directly
+   as ONE undo step (:meth:`app.document.Document.apply_result`): Ctrl+Z brings back the original
+   pixels and the proposal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from app.worker import EngineRun, Job
+from engine.damage import DamageResult
+from engine.pipeline import InpaintOptions, Result
+from engine.registry import get_spec
+
+if TYPE_CHECKING:
+    from app.window import MainWindow
+
+
+class RestoreController(QObject):
+    """Owns the damage proposal of the open photo; wired to the window's Restore panel."""
+
+    detected = Signal(object)  # engine.damage.DamageResult, after its proposal went into the mask
+    restored = Signal(object)  # engine.pipeline.Result, after it was applied
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.doc = window.doc
+        self.panel = window.restore_panel
+        self.found: DamageResult | None = None
+        self.base: np.ndarray | None = None  # the mask before the proposal went in (bool H×W)
+        self.proposal: np.ndarray | None = None  # the proposal now in the mask (bool H×W)
+        self.panel.detect_requested.connect(self.detect)
+        self.panel.sensitivity_changed.connect(self.rethreshold)
+        self.panel.restore_requested.connect(self.restore)
+        self.panel.discard_requested.connect(self.discard)
+        window.worker.started.connect(lambda _job: self.panel.set_busy(True))
+        window.worker.finished.connect(lambda _job: self._idle())
+
+    @property
+    def active(self) -> bool:
+        return self.proposal is not None
+
+    def _idle(self) -> None:
+        self.panel.set_busy(False)
+        self.panel.set_has_proposal(self.active)
+
+    # ----------------------------------------------------------------- detect
+    def detect(self, sensitivity: float | None = None) -> bool:
+        """Start detection on the worker; False if nothing started (no photo, worker busy)."""
+        if not self.doc.loaded or self.window.worker.busy:
+            return False
+        s = self.panel.value if sensitivity is None else float(sensitivity)
+        empty = np.zeros(self.doc.mask.shape, np.uint8)
+        job = Job(self.doc.image, empty, [], "detect", self.doc.revision, sensitivity=s)
+        return self.window._submit(job)
+
+    def on_result(self, job: Job, outcome: object) -> None:
+        """The window routes "detect" and "restore" results here (already checked to be current)."""
+        if job.kind == "detect":
+            self._show(outcome)  # type: ignore[arg-type]
+        elif job.kind == "restore":
+            self._apply(outcome)  # type: ignore[arg-type]
+
+    def _show(self, found: DamageResult) -> None:
+        if self.active:  # a new detection replaces the previous proposal, not the user's own mask
+            self.discard()
+        self.found = found
+        self.base = self.doc.mask > 127
+        self.proposal = found.mask > 127
+        self.doc.set_mask(self._mask(self.base | self.proposal), f"Damage proposal ({found.detector})")
+        self.panel.set_has_proposal(True, self._describe())
+        self.window.act_show_mask.setChecked(True)
+        self.window.status(f"Damage detection: {found.note}, {found.seconds:.2f} s")
+        self.detected.emit(found)
+
+    def _describe(self) -> str:
+        assert self.found is not None and self.proposal is not None
+        share = np.count_nonzero(self.proposal) / self.proposal.size * 100
+        how = (
+            "the scratch & dust network; the slider re-draws it at once"
+            if self.found.detector == "network"
+            else "the classical detector (no network weights installed); Detect again after moving the slider"
+        )
+        return f"Proposed {share:.2f} % of the photo with {how}. Edit it with the brush/eraser, then Restore."
+
+    @staticmethod
+    def _mask(hole: np.ndarray) -> np.ndarray:
+        return hole.astype(np.uint8) * 255
+
+    def rethreshold(self, sensitivity: float) -> bool:
+        """Re-draw the proposal at ``sensitivity`` from the cached probabilities, keeping the user's
+        edits; False when there is nothing to re-threshold (no proposal or classical detector)."""
+        if self.found is None or self.found.probability is None or self.proposal is None or self.base is None:
+            return False
+        current = self.doc.mask > 127
+        before = self.base | self.proposal
+        added, erased = current & ~before, before & ~current  # brush and eraser edits since the proposal
+        proposal = self.found.rethreshold(sensitivity) > 127
+        new = ((self.base | proposal) | added) & ~erased
+        self.proposal = proposal
+        self.doc.set_mask(self._mask(new), f"Damage proposal at {round(sensitivity * 100)} %")
+        self.panel.set_has_proposal(True, self._describe())
+        return True
+
+    def discard(self) -> None:
+        """Take the proposal out of the mask (back to what the user had painted before it)."""
+        if self.base is not None and self.doc.loaded and self.base.shape == self.doc.mask.shape:
+            self.doc.set_mask(self._mask(self.base), "Discard damage proposal")
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the proposal without touching the mask (new photo, applied result)."""
+        self.found = self.base = self.proposal = None
+        self.panel.set_has_proposal(False)
+
+    # ---------------------------------------------------------------- restore
+    def restore(self) -> bool:
+        """Fill the current mask with the panel's engine on the worker; False if nothing started."""
+        if not self.doc.loaded or self.window.worker.busy:
+            return False
+        hole = self.doc.hole()
+        if not hole.any():
+            self.window.status("Nothing to restore: Detect first, or paint over the damage")
+            return False
+        run = EngineRun(self.panel.engine_name, self.window.engine_panel.device_name, InpaintOptions())
+        return self.window._submit(Job(self.doc.image, hole, [run], "restore", self.doc.revision))
+
+    def _apply(self, result: Result) -> None:
+        name = get_spec(result.engine).display_name
+        self.doc.apply_result(result.image, f"Restore old photo ({name})")  # one undo step
+        self.reset()
+        self.panel.set_has_proposal(False, f"Restored with {name} in {result.seconds:.2f} s. Ctrl+Z undoes it.")
+        self.window.status(f"Restored {len(result.boxes)} region(s) with {name} (Ctrl+Z undoes)")
+        self.restored.emit(result)

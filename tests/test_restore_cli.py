@@ -1,0 +1,98 @@
+"""``inpaint restore``: file and folder round trips, the detector named, one-line errors with exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine import damage
+from engine.cli import main
+from engine.imageio import load_image, load_mask
+from engine.paths import SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+@pytest.fixture
+def old(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    """A 320×256 crop of the bundled old-photo sample (two scratches and a few specks cross it)."""
+    rgb = load_image(SAMPLES / "old_pier.jpg").rgb[0:256, 80:400]
+    truth = load_mask(SAMPLES / "old_pier_damage.png")[0:256, 80:400]
+    assert truth.any()
+    path = tmp_path / "old.png"
+    Image.fromarray(rgb).save(path)
+    return path, rgb
+
+
+def test_restore_one_photo_writes_photo_and_mask_and_names_the_network(old, tmp_path, capsys) -> None:
+    path, rgb = old
+    out, mask_out = tmp_path / "restored.png", tmp_path / "damage.png"
+    assert main(["restore", "--image", str(path), "--output", str(out), "--mask-output", str(mask_out)]) == 0
+    err = capsys.readouterr().err
+    assert "scratch & dust network" in err and "filled with ns" in err
+    restored, mask = load_image(out).rgb, load_mask(mask_out)
+    assert restored.shape == rgb.shape and mask.shape == rgb.shape[:2] and mask.any()
+    np.testing.assert_array_equal(restored[mask == 0], rgb[mask == 0])  # only the damage is touched
+    assert np.abs(restored[mask > 0].astype(int) - rgb[mask > 0]).mean() > 1.0  # and it was filled
+
+
+def test_restore_says_classical_when_the_network_is_absent(old, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(damage, "network_weights", lambda: None)
+    path, _ = old
+    assert main(["restore", "--image", str(path), "--output", str(tmp_path / "r.png"), "--sensitivity", "0.7"]) == 0
+    assert "classical top-hat detector (no scratch detector weights found)" in capsys.readouterr().err
+
+
+def test_restore_folder_mirrors_inpaint_run(old, tmp_path, capsys) -> None:
+    _path, rgb = old
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(rgb).save(folder / "a.png")
+    Image.fromarray(rgb[:, ::-1].copy()).save(folder / "b.jpg")
+    (folder / "notes.txt").write_text("not an image")
+    out, masks = tmp_path / "out", tmp_path / "masks"
+    code = main(["restore", "--image", str(folder), "--output", str(out), "--mask-output", str(masks), "--json",
+                 str(tmp_path / "report.json"), "--detector", "classical"])  # fmt: skip
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png"]
+    assert sorted(p.name for p in masks.iterdir()) == ["a_damage.png", "b_damage.png"]
+    err = capsys.readouterr().err
+    assert "skipped notes.txt" in err and "restored 2 of 2" in err and "classical top-hat detector (chosen)" in err
+    assert '"detector": "classical"' in (tmp_path / "report.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--image", "missing.jpg"], "image path missing.jpg does not exist"),
+        (["--sensitivity", "1.5"], "--sensitivity 1.5 is outside 0..1"),
+        (["--engine", "nosuch"], "nosuch"),
+        (["--detector-weights", "nowhere.safetensors"], "--detector-weights nowhere.safetensors is not a file"),
+        (["--texture", "5"], "texture strength 5.0 must be between 0 (off) and 2"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(old, tmp_path, capsys, extra, message) -> None:
+    path, _ = old
+    args = ["restore", "--image", str(path), "--output", str(tmp_path / "r.png"), *extra]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("inpaint: error: ") and message in err[0], err
+    assert not (tmp_path / "r.png").exists()
+
+
+def test_unreadable_photo_in_a_folder_fails_that_photo_only(old, tmp_path, capsys) -> None:
+    _path, rgb = old
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(rgb).save(folder / "good.png")
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    assert main(["restore", "--image", str(folder), "--output", str(tmp_path / "out"), "-q"]) == 2
+    assert (tmp_path / "out" / "good.png").is_file() and not (tmp_path / "out" / "broken.png").exists()
+    assert "inpaint: error: broken.jpg" in capsys.readouterr().err
