@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
+from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -18,15 +18,15 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QSlider,
     QToolButton,
     QWidget,
 )
 
 from app import brush, samples
+from app.actions import Actions
 from app.canvas import Canvas
 from app.document import Document, Source
-from app.icons import icon
+from app.feedback import Feedback
 from app.panels.alpha_dock import AlphaView
 from app.panels.brush_panel import BrushPanel
 from app.panels.compare import CompareWindow
@@ -59,7 +59,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.ask_before_close = True
         self._closed = False  # set on close: late signals during teardown must not touch widgets
-        self.last_error = ""
         self.pending: Result | None = None
         self.pending_revision = -1
         self.proposal: np.ndarray | None = None
@@ -74,18 +73,24 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1280, 820)
 
-        self._make_actions()
+        self.feedback = Feedback(self, self.statusBar())
+        self.acts = a = Actions(self, self.doc.undo_stack, self.canvas)
         self.engine_panel = EnginePanel(self.settings)
         self.brush_panel = BrushPanel(
             self.canvas,
             self.settings,
-            [self.act_brush, self.act_eraser],
-            [self.act_grow, self.act_shrink, self.act_invert, self.act_clear, self.act_load_mask, self.act_save_mask],
+            [a.brush, a.eraser],
+            [a.grow, a.shrink, a.invert, a.clear, a.load_mask, a.save_mask],
         )
         self.restore_panel = RestorePanel(self.settings)
         self.alpha_view = AlphaView()
-        self._make_menus()
-        self._make_toolbar()
+        menus = a.build_menus(self.menuBar())
+        self.samples_menu, self.recent_menu, self.view_menu = menus
+        samples.attach_menu(self.samples_menu, self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.split = a.build_toolbar(self, self.engine_panel.combo)
+        self.split.valueChanged.connect(lambda v: self.canvas.set_split(v / 100.0))
+        self._connect_actions()
         self._make_docks()
         self._make_status()
         self._apply_overlay_settings()
@@ -100,207 +105,41 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
-    # ---------------------------------------------------------------- actions
-    def _action(
-        self, text: str, icon_name: str, shortcut: str | list | None, slot, tip: str, checkable: bool = False
-    ) -> QAction:
-        action = QAction(icon(icon_name) if icon_name else icon(""), text, self)
-        keys: list = [] if shortcut is None else (shortcut if isinstance(shortcut, list) else [shortcut])
-        if keys:
-            action.setShortcuts([QKeySequence(k) for k in keys])
-        first = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip} ({first})" if first else tip)
-        action.setStatusTip(tip)
-        action.setCheckable(checkable)
-        if checkable:
-            action.toggled.connect(slot)
-        else:
-            action.triggered.connect(lambda _=False: slot())
-        self.addAction(action)
-        return action
-
-    def _make_actions(self) -> None:
-        a = self._action
-        self.act_open = a("&Open…", "fa5s.folder-open", QKeySequence.StandardKey.Open, self.open_dialog, "Open a photo")
-        self.act_save = a("&Save", "fa5s.save", QKeySequence.StandardKey.Save, self.save, "Save the photo")
-        self.act_save_as = a(
-            "Save &As…", "fa5s.file-export", "Ctrl+Shift+S", self.save_as, "Save under a new name or format"
+    def _connect_actions(self) -> None:
+        c = self.canvas
+        self.acts.connect(
+            {
+                "open": self.open_dialog,
+                "save": self.save,
+                "save_as": self.save_as,
+                "load_mask": self.load_mask_dialog,
+                "save_mask": self.save_mask_dialog,
+                "prefs": self.preferences,
+                "quit": self.close,
+                "brush": lambda on: on and self.set_tool("brush"),
+                "eraser": lambda on: on and self.set_tool("eraser"),
+                "smaller": lambda: c.set_brush_size(round(c.brush_size / 1.2)),
+                "bigger": lambda: c.set_brush_size(round(c.brush_size * 1.2) + 1),
+                "object": self._toggle_object_mode,
+                "grow": lambda: self.grow_mask(+4),
+                "shrink": lambda: self.grow_mask(-4),
+                "invert": self.invert_mask,
+                "clear": self.clear_mask,
+                "show_mask": c.set_mask_visible,
+                "zoom_in": lambda: c.zoom_by(1.25),
+                "zoom_out": lambda: c.zoom_by(0.8),
+                "fit": c.fit,
+                "actual_size": c.actual_size,
+                "run": self.run_engine,
+                "cancel": self.worker.cancel,
+                "escape": self.escape,
+                "apply": self.apply_result,
+                "discard": self.discard_result,
+                "compare": self.compare_engines_dialog,
+                "refresh": self.refresh_engines,
+                "detect": lambda: self.detect_scratches(self.restore_panel.value),
+            }
         )
-        self.act_load_mask = a(
-            "Load mask…", "fa5s.file-upload", "Ctrl+Shift+O", self.load_mask_dialog, "Load a mask image (white = fill)"
-        )
-        self.act_save_mask = a(
-            "Save mask…",
-            "fa5s.file-download",
-            "Ctrl+Alt+S",
-            self.save_mask_dialog,
-            "Save the mask as a PNG (white = fill)",
-        )
-        self.act_prefs = a(
-            "Preferences…", "fa5s.cog", "Ctrl+,", self.preferences, "Overlay colours, opacity, JPEG quality"
-        )
-        self.act_quit = a("&Quit", "fa5s.power-off", QKeySequence.StandardKey.Quit, self.close, "Quit Inpaint Studio")
-        self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
-        self.act_undo.setShortcuts(QKeySequence.StandardKey.Undo)
-        self.act_undo.setIcon(icon("fa5s.undo"))
-        self.act_undo.setToolTip("Undo (Ctrl+Z)")
-        self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.act_redo.setIcon(icon("fa5s.redo"))
-        self.act_redo.setToolTip("Redo (Ctrl+Shift+Z)")
-        self.addActions([self.act_undo, self.act_redo])
-
-        self.act_brush = a(
-            "Brush", "fa5s.paint-brush", "B", lambda on: on and self.set_tool("brush"), "Paint what to remove", True
-        )
-        self.act_eraser = a(
-            "Eraser", "fa5s.eraser", "E", lambda on: on and self.set_tool("eraser"), "Erase from the mask", True
-        )
-        self.act_brush.setChecked(True)
-        self.act_smaller = a(
-            "Smaller brush",
-            "",
-            "[",
-            lambda: self.canvas.set_brush_size(round(self.canvas.brush_size / 1.2)),
-            "Brush size down",
-        )
-        self.act_bigger = a(
-            "Bigger brush",
-            "",
-            "]",
-            lambda: self.canvas.set_brush_size(round(self.canvas.brush_size * 1.2) + 1),
-            "Brush size up",
-        )
-        self.act_object = a(
-            "Object removal strokes",
-            "fa5s.expand-arrows-alt",
-            "O",
-            self._toggle_object_mode,
-            "Grow strokes by a few px so edges and halos go too",
-            True,
-        )
-        self.act_grow = a("Grow", "fa5s.plus-circle", "Ctrl+G", lambda: self.grow_mask(+4), "Grow the mask by 4 px")
-        self.act_shrink = a(
-            "Shrink", "fa5s.minus-circle", "Ctrl+Shift+G", lambda: self.grow_mask(-4), "Shrink the mask by 4 px"
-        )
-        self.act_invert = a("Invert", "fa5s.adjust", "Ctrl+I", self.invert_mask, "Invert the mask")
-        self.act_clear = a("Clear", "fa5s.trash-alt", "Delete", self.clear_mask, "Clear the mask")
-        self.act_show_mask = a(
-            "Show mask", "fa5s.eye", "H", self.canvas.set_mask_visible, "Show or hide the mask overlay", True
-        )
-        self.act_show_mask.setChecked(True)
-
-        self.act_zoom_in = a(
-            "Zoom in",
-            "fa5s.search-plus",
-            [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
-            lambda: self.canvas.zoom_by(1.25),
-            "Zoom in",
-        )
-        self.act_zoom_out = a(
-            "Zoom out",
-            "fa5s.search-minus",
-            QKeySequence.StandardKey.ZoomOut,
-            lambda: self.canvas.zoom_by(0.8),
-            "Zoom out",
-        )
-        self.act_fit = a("Fit", "fa5s.compress", "Ctrl+0", self.canvas.fit, "Fit the photo in the window")
-        self.act_100 = a("100 %", "fa5s.search", "Ctrl+1", self.canvas.actual_size, "Actual pixels")
-
-        self.act_run = a(
-            "Run", "fa5s.play", ["Ctrl+Return", "Ctrl+Enter"], self.run_engine, "Fill the mask with the selected engine"
-        )
-        self.act_cancel = a("Cancel", "fa5s.stop", None, self.worker.cancel, "Stop the running engine (Esc)")
-        self.act_escape = a(
-            "Cancel / discard", "", "Esc", self.escape, "Cancel the run, or discard the shown result/proposal"
-        )
-        self.act_apply = a(
-            "Apply",
-            "fa5s.check",
-            ["Return", "Enter"],
-            self.apply_result,
-            "Make the shown result the new image (undoable)",
-        )
-        self.act_discard = a("Discard", "fa5s.times", None, self.discard_result, "Throw away the shown result (Esc)")
-        self.act_compare = a(
-            "Compare engines…",
-            "fa5s.th-large",
-            "Ctrl+Shift+Return",
-            self.compare_engines_dialog,
-            "Run several engines on the same mask and show them side by side",
-        )
-        self.act_refresh = a(
-            "Rescan engines", "fa5s.sync", None, self.refresh_engines, "Look for newly installed weights"
-        )
-        self.act_detect = a(
-            "Detect scratches && dust",
-            "mdi6.auto-fix",
-            "Ctrl+D",
-            lambda: self.detect_scratches(self.restore_panel.value),
-            "Propose a mask of scratches and specks (old photos)",
-        )
-        for act in (self.act_apply, self.act_clear):
-            # Plain keys act only while the photo has focus, so they never steal them from text fields.
-            self.removeAction(act)
-            self.canvas.addAction(act)
-            act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-
-    def _make_menus(self) -> None:
-        bar = self.menuBar()
-        m = bar.addMenu("&File")
-        m.addAction(self.act_open)
-        self.samples_menu = m.addMenu(icon("fa5s.images"), "Open &sample")  # app.samples fills it
-        samples.attach_menu(self.samples_menu, self)
-        self.recent_menu = m.addMenu(icon("fa5s.history"), "Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        m.addActions([self.act_save, self.act_save_as])
-        m.addSeparator()
-        m.addActions([self.act_load_mask, self.act_save_mask])
-        m.addSeparator()
-        m.addActions([self.act_prefs, self.act_quit])
-        m = bar.addMenu("&Edit")
-        m.addActions([self.act_undo, self.act_redo])
-        m.addSeparator()
-        m.addActions([self.act_apply, self.act_discard])
-        m = bar.addMenu("&Mask")
-        m.addActions([self.act_brush, self.act_eraser, self.act_object, self.act_bigger, self.act_smaller])
-        m.addSeparator()
-        m.addActions([self.act_grow, self.act_shrink, self.act_invert, self.act_clear, self.act_show_mask])
-        m = bar.addMenu("&View")
-        m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100])
-        hint = m.addAction("Hold \\ to see the original")
-        hint.setEnabled(False)
-        self.view_menu = m
-        m = bar.addMenu("E&ngine")
-        m.addActions([self.act_run, self.act_cancel, self.act_compare, self.act_refresh])
-        m = bar.addMenu("&Restore")
-        m.addAction(self.act_detect)
-
-    def _make_toolbar(self) -> None:
-        tb = self.addToolBar("Main")
-        tb.setObjectName("main-toolbar")
-        tb.addActions([self.act_open, self.act_save, self.act_undo, self.act_redo])
-        tb.addSeparator()
-        tb.addActions([self.act_brush, self.act_eraser, self.act_object])
-        tb.addSeparator()
-        tb.addWidget(self.engine_panel.combo)
-        run_button = QToolButton()
-        run_button.setDefaultAction(self.act_run)
-        run_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        tb.addWidget(run_button)
-        tb.addAction(self.act_cancel)
-        tb.addSeparator()
-        tb.addActions([self.act_apply, self.act_discard])
-        self.split = QSlider(Qt.Orientation.Horizontal)
-        self.split.setRange(0, 100)
-        self.split.setValue(100)
-        self.split.setMaximumWidth(140)
-        self.split.setToolTip("Before/after split: result on the left of the line (hold \\ to see the original)")
-        self.split.valueChanged.connect(lambda v: self.canvas.set_split(v / 100.0))
-        tb.addWidget(QLabel(" Before|After "))
-        tb.addWidget(self.split)
-        tb.addSeparator()
-        tb.addAction(self.act_compare)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -329,7 +168,7 @@ class MainWindow(QMainWindow):
         self.progress_label = QLabel()
         self.progress_label.setVisible(False)
         self.cancel_button = QToolButton()
-        self.cancel_button.setDefaultAction(self.act_cancel)
+        self.cancel_button.setDefaultAction(self.acts.cancel)
         self.cancel_button.setVisible(False)
         self.lbl_size = QLabel()
         self.lbl_zoom = QLabel()
@@ -348,7 +187,7 @@ class MainWindow(QMainWindow):
         d.undo_stack.indexChanged.connect(self._update_actions)
         c.zoom_changed.connect(self._update_title)
         c.file_dropped.connect(self.open_path)
-        c.stroke_started.connect(lambda: self.act_show_mask.setChecked(True))
+        c.stroke_started.connect(lambda: self.acts.show_mask.setChecked(True))
         w.started.connect(self._on_started)
         w.progress.connect(self._on_progress)
         w.result.connect(self._on_result)
@@ -391,37 +230,27 @@ class MainWindow(QMainWindow):
     def _update_actions(self, *_: object) -> None:
         if self._closed:
             return
-        loaded = self.doc.loaded
-        busy = self.worker.busy
-        for act in (self.act_save, self.act_save_as, self.act_save_mask, self.act_load_mask, self.act_detect):
-            act.setEnabled(loaded)
-        self.act_run.setEnabled(loaded and not busy and self.engine_panel.current_spec() is not None)
-        self.act_compare.setEnabled(loaded and not busy)
-        self.act_cancel.setEnabled(busy)
-        self.act_apply.setEnabled(self.pending is not None)
-        self.act_discard.setEnabled(self.pending is not None)
-        self.split.setEnabled(self.pending is not None)
+        has_result = self.pending is not None
+        can_run = self.engine_panel.current_spec() is not None
+        self.acts.update(self.doc.loaded, self.worker.busy, can_run, has_result)
+        self.split.setEnabled(has_result)
 
     def status(self, text: str, ms: int = 6000) -> None:
-        self.statusBar().showMessage(text, ms)
+        self.feedback.status(text, ms)
 
     def show_error(self, title: str, message: str) -> None:
-        """Error dialog with the engine's message; window-modal but not blocking the event loop."""
-        self.last_error = message
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.error_box = box
+        self.feedback.show_error(title, message)
 
     def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return self.feedback.confirm(title, text)
+
+    @property
+    def last_error(self) -> str:
+        return self.feedback.last_error
+
+    @property
+    def error_box(self) -> QMessageBox | None:
+        return self.feedback.error_box
 
     # ------------------------------------------------------------------ files
     def open_dialog(self) -> None:
@@ -649,8 +478,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------- mask
     def set_tool(self, tool: str) -> None:
         self.canvas.tool = tool
-        self.act_brush.setChecked(tool == "brush")
-        self.act_eraser.setChecked(tool == "eraser")
+        self.acts.brush.setChecked(tool == "brush")
+        self.acts.eraser.setChecked(tool == "eraser")
         self.canvas.set_brush_size(self.canvas.brush_size)
 
     def _toggle_object_mode(self, on: bool) -> None:
@@ -758,7 +587,7 @@ class MainWindow(QMainWindow):
         self.pending_revision = self.doc.revision
         self.last_seconds = result.seconds
         self.canvas.set_result(result.image, display)
-        self.act_show_mask.setChecked(False)
+        self.acts.show_mask.setChecked(False)
         spec = get_spec(result.engine)
         if CAP_ALPHA_MAPS in spec.capabilities and result.extras.get("alpha_maps"):
             self.alpha_view.set_maps(result.extras["alpha_maps"], spec.display_name, result.extras.get("box"))
@@ -803,7 +632,7 @@ class MainWindow(QMainWindow):
     def discard_result(self) -> None:
         self.pending = None
         self.canvas.clear_result()
-        self.act_show_mask.setChecked(True)
+        self.acts.show_mask.setChecked(True)
         self._update_actions()
 
     def escape(self) -> None:
