@@ -12,7 +12,6 @@ from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -27,6 +26,7 @@ from app.actions import Actions
 from app.canvas import Canvas
 from app.document import Document, Source
 from app.feedback import Feedback
+from app.files import Files
 from app.panels.alpha_dock import AlphaView
 from app.panels.brush_panel import BrushPanel
 from app.panels.compare import CompareWindow
@@ -37,13 +37,10 @@ from app.recovery import Autosaver, Session, read_session
 from app.settings import Settings
 from app.worker import CompareEntry, Job, Worker
 from engine.errors import InpaintError
-from engine.imageio import IMAGE_SUFFIXES, load_image, load_mask, save_image
+from engine.imageio import load_image
 from engine.pipeline import Result
 from engine.registry import CAP_ALPHA_MAPS, get_spec
 from engine.restore import detect_scratches
-
-OPEN_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;All files (*)"
-SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp)"
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +72,15 @@ class MainWindow(QMainWindow):
 
         self.feedback = Feedback(self, self.statusBar())
         self.acts = a = Actions(self, self.doc.undo_stack, self.canvas)
+        self.files = Files(
+            self.doc,
+            self.settings,
+            self.feedback,
+            self,
+            before_open=self.worker.cancel,
+            before_save=self._offer_apply,
+            after_save=self.autosaver.clear,
+        )
         self.engine_panel = EnginePanel(self.settings)
         self.brush_panel = BrushPanel(
             self.canvas,
@@ -87,7 +93,7 @@ class MainWindow(QMainWindow):
         menus = a.build_menus(self.menuBar())
         self.samples_menu, self.recent_menu, self.view_menu = menus
         samples.attach_menu(self.samples_menu, self)
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent(self.recent_menu))
         self.split = a.build_toolbar(self, self.engine_panel.combo)
         self.split.valueChanged.connect(lambda v: self.canvas.set_split(v / 100.0))
         self._connect_actions()
@@ -109,11 +115,11 @@ class MainWindow(QMainWindow):
         c = self.canvas
         self.acts.connect(
             {
-                "open": self.open_dialog,
-                "save": self.save,
-                "save_as": self.save_as,
-                "load_mask": self.load_mask_dialog,
-                "save_mask": self.save_mask_dialog,
+                "open": self.files.open_dialog,
+                "save": self.files.save,
+                "save_as": self.files.save_as,
+                "load_mask": self.files.load_mask_dialog,
+                "save_mask": self.files.save_mask_dialog,
                 "prefs": self.preferences,
                 "quit": self.close,
                 "brush": lambda on: on and self.set_tool("brush"),
@@ -253,31 +259,25 @@ class MainWindow(QMainWindow):
         return self.feedback.error_box
 
     # ------------------------------------------------------------------ files
-    def open_dialog(self) -> None:
-        start = str(self.doc.source.path.parent) if self.doc.source.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open photo", start, OPEN_FILTER)
-        if path:
-            self.open_path(path)
-
     def open_path(self, path: str | Path) -> bool:
-        """Open a photo (EXIF rotation applied). Errors go to a dialog; returns success."""
-        if not self.doc.undo_stack.isClean() and not self.confirm(
-            "Discard changes?", "The current photo has unsaved changes. Open another photo and lose them?"
-        ):
-            return False
-        try:
-            loaded = load_image(path)
-        except InpaintError as exc:
-            self.show_error("Cannot open photo", str(exc))
-            return False
-        self.worker.cancel()
-        self.doc.set_image(loaded.rgb, Source(loaded.path.resolve(), loaded.format, loaded.exif, loaded.icc))
-        self.settings.add_recent(str(loaded.path.resolve()))
-        if loaded.note:
-            self.status(loaded.note, 10000)
-        else:
-            self.status(f"Opened {loaded.path.name}")
-        return True
+        """Open a photo (see :meth:`app.files.Files.open_path`); returns success."""
+        return self.files.open_path(path)
+
+    def save(self) -> bool:
+        return self.files.save()
+
+    def save_to(self, path: str | Path, quality: int | None = None) -> bool:
+        return self.files.save_to(path, quality)
+
+    def load_mask_file(self, path: str | Path) -> bool:
+        return self.files.load_mask_file(path)
+
+    def save_mask_file(self, path: str | Path) -> bool:
+        return self.files.save_mask_file(path)
+
+    def _offer_apply(self) -> None:
+        if self.pending is not None and self.confirm("Apply the result?", "Apply the shown result before saving?"):
+            self.apply_result()
 
     def _on_image_replaced(self) -> None:
         self.discard_result()
@@ -285,134 +285,6 @@ class MainWindow(QMainWindow):
         self.alpha_view.set_maps([], "")
         self._update_title()
         self._update_actions()
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        files = self.settings.recent_files()
-        if not files:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-        for f in files:
-            act = self.recent_menu.addAction(Path(f).name)
-            act.setToolTip(f)
-            act.setStatusTip(f)
-            act.triggered.connect(lambda _=False, f=f: self.open_path(f))
-
-    def _suggested_path(self) -> Path:
-        src = self.doc.source.path or Path.cwd() / "untitled.png"
-        suffix = (
-            src.suffix.lower() if src.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp") else ".png"
-        )
-        return self.doc.save_path or src.with_name(f"{src.stem}-inpainted{suffix}")
-
-    def save(self) -> bool:
-        if self.doc.save_path is None:
-            return self.save_as()
-        return self.save_to(self.doc.save_path)
-
-    def save_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            "Save photo as",
-            str(self._suggested_path()),
-            SAVE_FILTER,
-            options=QFileDialog.Option.DontConfirmOverwrite,
-        )
-        if not path:
-            return False
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".png")
-        quality = None
-        if path.suffix.lower() in (".jpg", ".jpeg", ".webp"):
-            value, ok = QInputDialog.getInt(
-                self, "JPEG quality", "Quality (1–100):", int(self.settings.get("save/jpeg_quality")), 1, 100
-            )
-            if not ok:
-                return False
-            quality = value
-            self.settings.set("save/jpeg_quality", value)
-        return self.save_to(path, quality)
-
-    def save_to(self, path: str | Path, quality: int | None = None) -> bool:
-        """Write the image (atomic, EXIF/ICC kept). An existing file — above all the original —
-        is only replaced after the user confirms."""
-        path = Path(path)
-        if self.pending is not None and self.confirm("Apply the result?", "Apply the shown result before saving?"):
-            self.apply_result()
-        if path.exists():
-            original = self.doc.source.path is not None and path.resolve() == self.doc.source.path
-            text = (
-                f"{path.name} is the original photo. Replace it with the edited version? This cannot be undone."
-                if original
-                else f"{path.name} already exists. Replace it?"
-            )
-            if not self.confirm("Overwrite?", text):
-                self.status("Not saved")
-                return False
-        try:
-            save_image(
-                path,
-                self.doc.image,
-                self.doc.source.exif,
-                self.doc.source.icc,
-                quality if quality is not None else int(self.settings.get("save/jpeg_quality")),
-                png_compression=int(self.settings.get("save/png_compression")),
-            )
-        except InpaintError as exc:
-            self.show_error("Cannot save", str(exc))
-            return False
-        except OSError as exc:  # save_image turns I/O errors into InpaintError; this is a last resort
-            self.show_error("Cannot save", f"could not save {path}: {exc.strerror or exc}")
-            return False
-        self.doc.save_path = path.resolve()
-        self.doc.undo_stack.setClean()
-        self.autosaver.clear()  # the work is on disk now
-        self.status(f"Saved {path}")
-        return True
-
-    def load_mask_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load mask", "", OPEN_FILTER)
-        if path:
-            self.load_mask_file(path)
-
-    def load_mask_file(self, path: str | Path) -> bool:
-        """Load a mask image (white/opaque = fill; gray values are thresholded at > 127, see
-        ``engine.imageio.load_mask``). A mask of another size is scaled (nearest neighbour) only
-        after the user agrees."""
-        path = Path(path)
-        try:
-            mask = load_mask(path)
-            if mask.shape != self.doc.mask.shape:
-                (mw, mh), (w, h) = (mask.shape[1], mask.shape[0]), self.doc.size
-                if not self.confirm(
-                    "Resize mask?",
-                    f"The mask {path.name} is {mw}×{mh} px but the photo is {w}×{h} px. "
-                    "Scale the mask to the photo's size?",
-                ):
-                    self.status("Mask not loaded (different size)")
-                    return False
-                mask = load_mask(path, self.doc.size, resize=True)
-        except InpaintError as exc:
-            self.show_error("Cannot load mask", str(exc))
-            return False
-        self.doc.set_mask(mask, "Load mask")
-        self.status(f"Loaded mask {path.name}" + ("" if mask.any() else " (it is empty: nothing to fill)"))
-        return True
-
-    def save_mask_dialog(self) -> None:
-        default = self._suggested_path().with_name(f"{(self.doc.source.path or Path('mask')).stem}-mask.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Save mask", str(default), "PNG (*.png)")
-        if path:
-            self.save_mask_file(path)
-
-    def save_mask_file(self, path: str | Path) -> bool:
-        try:
-            save_image(path, self.doc.hole())
-        except InpaintError as exc:
-            self.show_error("Cannot save mask", str(exc))
-            return False
-        self.status(f"Mask saved to {path}")
-        return True
 
     # --------------------------------------------------------------- recovery
     def offer_recovery(self, answer: bool | None = None) -> bool:
