@@ -121,6 +121,11 @@ class Actions:
             else:
                 action.triggered.connect(lambda _=False, s=slot: s())
 
+    def show_tool(self, tool: str) -> None:
+        """Check the action of ``tool`` ("brush" or "eraser") and uncheck the other."""
+        self.brush.setChecked(tool == "brush")
+        self.eraser.setChecked(tool == "eraser")
+
     def update(self, loaded: bool, busy: bool, can_run: bool, has_result: bool) -> None:
         """Enable what makes sense now: a photo is open, the engine is busy, the selected engine is
         available, a result is shown (Apply/Discard)."""

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import brush, samples
+from app import samples
 from app.actions import Actions
 from app.canvas import Canvas
 from app.document import Document, Source
 from app.feedback import Feedback
 from app.files import Files
+from app.masks import MaskTools
 from app.panels.alpha_dock import AlphaView
 from app.panels.brush_panel import BrushPanel
 from app.panels.compare import CompareWindow
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
 
         self.feedback = Feedback(self, self.statusBar())
         self.acts = a = Actions(self, self.doc.undo_stack, self.canvas)
+        self.masks = MaskTools(self.doc, self.canvas, self)
         self.files = Files(
             self.doc,
             self.settings,
@@ -112,7 +114,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def _connect_actions(self) -> None:
-        c = self.canvas
+        c, m = self.canvas, self.masks
+        m.tool_changed.connect(self.acts.show_tool)
         self.acts.connect(
             {
                 "open": self.files.open_dialog,
@@ -122,15 +125,15 @@ class MainWindow(QMainWindow):
                 "save_mask": self.files.save_mask_dialog,
                 "prefs": self.preferences,
                 "quit": self.close,
-                "brush": lambda on: on and self.set_tool("brush"),
-                "eraser": lambda on: on and self.set_tool("eraser"),
-                "smaller": lambda: c.set_brush_size(round(c.brush_size / 1.2)),
-                "bigger": lambda: c.set_brush_size(round(c.brush_size * 1.2) + 1),
-                "object": self._toggle_object_mode,
-                "grow": lambda: self.grow_mask(+4),
-                "shrink": lambda: self.grow_mask(-4),
-                "invert": self.invert_mask,
-                "clear": self.clear_mask,
+                "brush": lambda on: on and m.set_tool("brush"),
+                "eraser": lambda on: on and m.set_tool("eraser"),
+                "smaller": m.smaller_brush,
+                "bigger": m.bigger_brush,
+                "object": self.brush_panel.object_mode.setChecked,
+                "grow": lambda: m.grow(+4),
+                "shrink": lambda: m.grow(-4),
+                "invert": m.invert,
+                "clear": m.clear,
                 "show_mask": c.set_mask_visible,
                 "zoom_in": lambda: c.zoom_by(1.25),
                 "zoom_out": lambda: c.zoom_by(0.8),
@@ -349,22 +352,16 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------- mask
     def set_tool(self, tool: str) -> None:
-        self.canvas.tool = tool
-        self.acts.brush.setChecked(tool == "brush")
-        self.acts.eraser.setChecked(tool == "eraser")
-        self.canvas.set_brush_size(self.canvas.brush_size)
-
-    def _toggle_object_mode(self, on: bool) -> None:
-        self.brush_panel.object_mode.setChecked(on)
+        self.masks.set_tool(tool)
 
     def grow_mask(self, pixels: int) -> None:
-        self.doc.set_mask(brush.grow(self.doc.mask, pixels), "Grow mask" if pixels > 0 else "Shrink mask")
+        self.masks.grow(pixels)
 
     def invert_mask(self) -> None:
-        self.doc.set_mask(np.where(self.doc.mask > 127, 0, 255).astype(np.uint8), "Invert mask")
+        self.masks.invert()
 
     def clear_mask(self) -> None:
-        self.doc.set_mask(np.zeros_like(self.doc.mask), "Clear mask")
+        self.masks.clear()
 
     # ---------------------------------------------------------------- engines
     def refresh_engines(self) -> None:

@@ -78,6 +78,12 @@ def test_connect_calls_slots_and_rejects_unknown_names(built) -> None:
     acts.eraser.trigger()  # checkable: the slot gets the new state
     acts.eraser.trigger()
     assert calls == ["run", True, False]
+    calls.clear()
+    acts.show_tool("eraser")
+    assert acts.eraser.isChecked() and not acts.brush.isChecked()
+    acts.show_tool("brush")
+    assert acts.brush.isChecked() and not acts.eraser.isChecked()
+    assert calls == [True, False]  # the eraser's slot heard both changes
     with pytest.raises(AttributeError, match="runn"):
         acts.connect({"runn": lambda: None})
     with pytest.raises(AttributeError, match="owner"):
