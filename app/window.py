@@ -7,12 +7,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QImage
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, SignalInstance
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -27,6 +26,7 @@ from app.canvas import Canvas
 from app.document import Document, Source
 from app.feedback import Feedback
 from app.files import Files
+from app.jobs import Jobs
 from app.masks import MaskTools
 from app.panels.alpha_dock import AlphaView
 from app.panels.brush_panel import BrushPanel
@@ -36,7 +36,7 @@ from app.panels.preferences import PreferencesDialog
 from app.panels.restore_panel import RestorePanel
 from app.recovery import Autosaver, Session, read_session
 from app.settings import Settings
-from app.worker import CompareEntry, Job, Worker
+from app.worker import Worker
 from engine.errors import InpaintError
 from engine.imageio import load_image
 from engine.pipeline import Result
@@ -47,9 +47,6 @@ from engine.restore import detect_scratches
 class MainWindow(QMainWindow):
     """The editor. Tests drive it through the same slots the actions call."""
 
-    result_shown = Signal(object)  # engine.pipeline.Result now pending on the canvas
-    compare_shown = Signal(object)  # list[CompareEntry]
-
     def __init__(
         self, settings: Settings | None = None, recovery_folder: Path | None = None, autosave_ms: int = 2000
     ) -> None:
@@ -57,33 +54,30 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.ask_before_close = True
         self._closed = False  # set on close: late signals during teardown must not touch widgets
-        self.pending: Result | None = None
-        self.pending_revision = -1
         self.proposal: np.ndarray | None = None
-        self.last_seconds: float | None = None
         # No Qt parent: the document must outlive the widgets while they are torn down.
         self.doc = Document()
         self.canvas = Canvas(self.doc)
         self.setCentralWidget(self.canvas)
         self.worker = Worker(self)
         self.autosaver = Autosaver(self.doc, recovery_folder, autosave_ms)
-        self.compare_window: CompareWindow | None = None
         self.setAcceptDrops(True)
         self.resize(1280, 820)
 
         self.feedback = Feedback(self, self.statusBar())
         self.acts = a = Actions(self, self.doc.undo_stack, self.canvas)
         self.masks = MaskTools(self.doc, self.canvas, self)
+        self.engine_panel = EnginePanel(self.settings)
+        self.jobs = Jobs(self.doc, self.canvas, self.worker, self.engine_panel, self.feedback, self)
         self.files = Files(
             self.doc,
             self.settings,
             self.feedback,
             self,
             before_open=self.worker.cancel,
-            before_save=self._offer_apply,
+            before_save=self.jobs.offer_apply,
             after_save=self.autosaver.clear,
         )
-        self.engine_panel = EnginePanel(self.settings)
         self.brush_panel = BrushPanel(
             self.canvas,
             self.settings,
@@ -139,12 +133,12 @@ class MainWindow(QMainWindow):
                 "zoom_out": lambda: c.zoom_by(0.8),
                 "fit": c.fit,
                 "actual_size": c.actual_size,
-                "run": self.run_engine,
+                "run": self.jobs.run_engine,
                 "cancel": self.worker.cancel,
                 "escape": self.escape,
-                "apply": self.apply_result,
-                "discard": self.discard_result,
-                "compare": self.compare_engines_dialog,
+                "apply": self.jobs.apply_result,
+                "discard": self.jobs.discard_result,
+                "compare": self.jobs.compare_engines_dialog,
                 "refresh": self.refresh_engines,
                 "detect": lambda: self.detect_scratches(self.restore_panel.value),
             }
@@ -197,12 +191,13 @@ class MainWindow(QMainWindow):
         c.zoom_changed.connect(self._update_title)
         c.file_dropped.connect(self.open_path)
         c.stroke_started.connect(lambda: self.acts.show_mask.setChecked(True))
-        w.started.connect(self._on_started)
+        w.started.connect(lambda _job: self._show_busy(True))
         w.progress.connect(self._on_progress)
-        w.result.connect(self._on_result)
-        w.error.connect(self._on_error)
-        w.cancelled.connect(self._on_cancelled)
-        w.finished.connect(self._on_finished)
+        w.finished.connect(lambda _job: self._show_busy(False))
+        j = self.jobs
+        j.started.connect(lambda _job: self._show_busy(True))
+        j.pending_changed.connect(self._on_pending)
+        j.result_shown.connect(self._show_alpha)
         self.engine_panel.engine_changed.connect(lambda _n: self._update_status())
         # activated = picked by the user (not a programmatic change): that choice is remembered
         self.engine_panel.combo.activated.connect(
@@ -233,13 +228,13 @@ class MainWindow(QMainWindow):
         self.lbl_zoom.setText(f"zoom {self.canvas.zoom * 100:.0f} %")
         spec = self.engine_panel.current_spec()
         self.lbl_engine.setText(f"{spec.display_name if spec else '—'} on {self.engine_panel.device_name.upper()}")
-        if self.last_seconds is not None:
-            self.lbl_time.setText(f"last run: {self.last_seconds:.2f} s")
+        if self.jobs.last_seconds is not None:
+            self.lbl_time.setText(f"last run: {self.jobs.last_seconds:.2f} s")
 
     def _update_actions(self, *_: object) -> None:
         if self._closed:
             return
-        has_result = self.pending is not None
+        has_result = self.jobs.pending is not None
         can_run = self.engine_panel.current_spec() is not None
         self.acts.update(self.doc.loaded, self.worker.busy, can_run, has_result)
         self.split.setEnabled(has_result)
@@ -278,12 +273,8 @@ class MainWindow(QMainWindow):
     def save_mask_file(self, path: str | Path) -> bool:
         return self.files.save_mask_file(path)
 
-    def _offer_apply(self) -> None:
-        if self.pending is not None and self.confirm("Apply the result?", "Apply the shown result before saving?"):
-            self.apply_result()
-
     def _on_image_replaced(self) -> None:
-        self.discard_result()
+        self.jobs.discard_result()
         self.discard_proposal()
         self.alpha_view.set_maps([], "")
         self._update_title()
@@ -365,150 +356,66 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- engines
     def refresh_engines(self) -> None:
-        self.worker.forget_engines()
-        self.engine_panel.refresh()
+        self.jobs.refresh_engines()
         self._update_actions()
 
     def run_engine(self) -> bool:
-        """Run the selected engine on the current mask in the worker. False if nothing started."""
-        hole = self._hole_to_fill()
-        if hole is None:
-            return False
-        run = self.engine_panel.run_spec()
-        return self._submit(Job(self.doc.image, hole, [run], "run", self.doc.revision))
-
-    def _hole_to_fill(self) -> np.ndarray | None:
-        """The current hole mask if a job can start now (idle, photo open, mask not empty), else None."""
-        if self.worker.busy or not self.doc.loaded:
-            return None
-        hole = self.doc.hole()
-        if not hole.any():
-            self.status("Paint over what to remove first (the mask is empty)")
-            return None
-        return hole
-
-    def _submit(self, job: Job) -> bool:
-        """Hand ``job`` to the worker and show the busy state at once (the worker's own
-        ``started`` signal arrives through the event loop, possibly after the engine began)."""
-        if not self.worker.submit(job):
-            return False
-        self._on_started(job)
-        return True
-
-    def compare_engines_dialog(self) -> None:
-        names = self.engine_panel.available_names()
-        if len(names) > 1:
-            labels = ["All available engines", *[get_spec(n).display_name for n in names]]
-            choice, ok = QInputDialog.getItem(self, "Compare engines", "Run:", labels, 0, False)
-            if not ok:
-                return
-            if choice != labels[0]:
-                current = self.engine_panel.current_name()
-                extra = names[labels.index(choice) - 1]
-                names = [current, extra] if current != extra else [current]
-        self.compare_engines(names)
+        """Run the selected engine on the current mask (see :class:`app.jobs.Jobs`). False if nothing started."""
+        return self.jobs.run_engine()
 
     def compare_engines(self, names: list[str] | None = None) -> bool:
-        """Run ``names`` (default: every available engine) one after another; show the grid."""
-        hole = self._hole_to_fill()
-        if hole is None:
-            return False
-        names = names or self.engine_panel.available_names()
-        runs = [self.engine_panel.run_spec(n) for n in names]
-        return self._submit(Job(self.doc.image, hole, runs, "compare", self.doc.revision))
+        return self.jobs.compare_engines(names)
 
-    def _on_started(self, job: Job) -> None:
-        self.progress.setValue(0)
-        self.progress_label.setText("Starting…")
+    def apply_result(self) -> None:
+        self.jobs.apply_result()
+
+    @property
+    def pending(self) -> Result | None:
+        """The result shown on the canvas, not yet applied."""
+        return self.jobs.pending
+
+    @property
+    def compare_window(self) -> CompareWindow | None:
+        return self.jobs.compare_window
+
+    @property
+    def result_shown(self) -> SignalInstance:
+        return self.jobs.result_shown
+
+    @property
+    def compare_shown(self) -> SignalInstance:
+        return self.jobs.compare_shown
+
+    def _show_busy(self, busy: bool) -> None:
+        if busy:
+            self.progress.setValue(0)
+            self.progress_label.setText("Starting…")
         for w in (self.progress, self.progress_label, self.cancel_button):
-            w.setVisible(True)
+            w.setVisible(busy)
         self._update_actions()
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(round(fraction * 1000))
         self.progress_label.setText(message)
 
-    def _on_result(self, job: Job, outcome: object) -> None:
-        if job.revision != self.doc.revision:
-            self.status("The photo changed while the engine ran; that result was discarded")
-            return
-        if job.kind == "compare":
-            entries: list[CompareEntry] = outcome  # type: ignore[assignment]
-            if self.compare_window is None:
-                self.compare_window = CompareWindow(self)
-                self.compare_window.apply_requested.connect(self.apply_compare)
-            self.compare_entries = entries
-            self.compare_window.set_entries(entries)
-            self.compare_window.show()
-            self.compare_window.raise_()
-            failed = [e for e in entries if e.result is None]
-            self.status(f"Compared {len(entries)} engines" + (f"; {len(failed)} failed" if failed else ""))
-            self.compare_shown.emit(entries)
-            return
-        result: Result = outcome  # type: ignore[assignment]
-        self.show_result(result, job.display)
+    def _on_pending(self, shown: bool) -> None:
+        self.acts.show_mask.setChecked(not shown)  # the result is what to look at; painting shows the mask again
+        if shown:
+            self._update_status()  # its time
+        self._update_actions()
 
-    def show_result(self, result: Result, display: QImage | None = None) -> None:
-        """Put ``result`` on the canvas as the pending result (Apply / Discard / compare).
-
-        ``display``: ``result.image`` already converted for display by the worker, if available."""
-        self.pending = result
-        self.pending_revision = self.doc.revision
-        self.last_seconds = result.seconds
-        self.canvas.set_result(result.image, display)
-        self.acts.show_mask.setChecked(False)
+    def _show_alpha(self, result: Result) -> None:
         spec = get_spec(result.engine)
         if CAP_ALPHA_MAPS in spec.capabilities and result.extras.get("alpha_maps"):
             self.alpha_view.set_maps(result.extras["alpha_maps"], spec.display_name, result.extras.get("box"))
             self.alpha_dock.show()
             self.alpha_dock.raise_()
-        self.status(
-            f"{spec.display_name}{' + texture' if result.texture > 0 else ''}: {result.seconds:.2f} s, "
-            f"{len(result.boxes)} region(s)"
-            + (f" — {result.note}" if result.note else "")
-            + ". Return applies, Esc discards, hold \\ for the original."
-        )
-        self._update_status()
-        self._update_actions()
-        self.result_shown.emit(result)
-
-    def _on_error(self, job: Job, message: str) -> None:
-        self.show_error("The engine failed", message)
-
-    def _on_cancelled(self, job: Job) -> None:
-        self.status("Cancelled")
-
-    def _on_finished(self, job: Job) -> None:
-        for w in (self.progress, self.progress_label, self.cancel_button):
-            w.setVisible(False)
-        self._update_actions()
-
-    def apply_result(self) -> None:
-        if self.pending is None:
-            return
-        if self.pending_revision == self.doc.revision:
-            self.doc.apply_result(self.pending.image, f"Apply {get_spec(self.pending.engine).display_name}")
-        self.discard_result()
-
-    def apply_compare(self, name: str) -> None:
-        for entry in getattr(self, "compare_entries", []):
-            if entry.name == name and entry.result is not None:
-                self.show_result(entry.result)
-                self.apply_result()
-                self.status(f"Applied {entry.display_name} (Ctrl+Z undoes)")
-                return
-
-    def discard_result(self) -> None:
-        self.pending = None
-        self.canvas.clear_result()
-        self.acts.show_mask.setChecked(True)
-        self._update_actions()
 
     def escape(self) -> None:
         if self.worker.busy:
             self.worker.cancel()
-        elif self.pending is not None:
-            self.discard_result()
+        elif self.jobs.pending is not None:
+            self.jobs.discard_result()
         elif self.proposal is not None:
             self.discard_proposal()
 
@@ -601,8 +508,7 @@ class MainWindow(QMainWindow):
         self.settings.set("window/state", self.saveState())
         self.settings.sync()
         QApplication.instance().removeEventFilter(self)
-        if self.compare_window is not None:
-            self.compare_window.close()
+        self.jobs.close()
         self.worker.shutdown()
         self.autosaver.enabled = False
         self.autosaver.clear()  # a deliberate close: nothing to recover next time
