@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
 from app import samples
 from app.actions import Actions
 from app.canvas import Canvas
-from app.document import Document, Source
+from app.document import Document
 from app.feedback import Feedback
 from app.files import Files
 from app.jobs import Jobs
@@ -34,11 +32,11 @@ from app.panels.compare import CompareWindow
 from app.panels.engine_panel import EnginePanel
 from app.panels.preferences import PreferencesDialog
 from app.panels.restore_panel import RestorePanel
-from app.recovery import Autosaver, Session, read_session
+from app.recovery import Autosaver
+from app.recovery_offer import RecoveryOffer
 from app.settings import Settings
 from app.worker import Worker
 from engine.errors import InpaintError
-from engine.imageio import load_image
 from engine.pipeline import Result
 from engine.registry import CAP_ALPHA_MAPS, get_spec
 from engine.restore import detect_scratches
@@ -65,6 +63,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
 
         self.feedback = Feedback(self, self.statusBar())
+        self.recovery = RecoveryOffer(self.doc, self.autosaver, self.feedback)
         self.acts = a = Actions(self, self.doc.undo_stack, self.canvas)
         self.masks = MaskTools(self.doc, self.canvas, self)
         self.engine_panel = EnginePanel(self.settings)
@@ -282,64 +281,8 @@ class MainWindow(QMainWindow):
 
     # --------------------------------------------------------------- recovery
     def offer_recovery(self, answer: bool | None = None) -> bool:
-        """If an autosaved session exists (the last run did not close cleanly), ask whether to
-        restore it. ``answer`` (or ``INPAINT_STUDIO_RECOVERY=restore|discard``) skips the question.
-        Returns True if a session was restored."""
-        session = read_session(self.autosaver.folder)
-        if session is None:
-            return False
-        if answer is None:
-            choice = os.environ.get("INPAINT_STUDIO_RECOVERY", "").lower()
-            if choice in ("restore", "discard"):
-                answer = choice == "restore"
-            else:
-                name = session.source.name if session.source else "an untitled photo"
-                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(session.saved_at))
-                reply = QMessageBox.question(
-                    self,
-                    "Restore unsaved work?",
-                    f"Inpaint Studio was not closed properly. Unsaved edits of {name} were autosaved at {when}.\n\n"
-                    "Restore them? The image, the mask and the applied results come back; the undo history "
-                    "does not (the restored edits become a single undo step). No discards them for good.",
-                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                    QMessageBox.StandardButton.Yes,
-                )
-                answer = reply == QMessageBox.StandardButton.Yes
-        if answer:
-            return self.restore_recovery(session)
-        self.autosaver.clear()
-        self.status("Discarded the autosaved session")
-        return False
-
-    def restore_recovery(self, session: Session | None = None) -> bool:
-        """Bring back the autosaved image, mask and applied edits (see :mod:`app.recovery`)."""
-        session = session or read_session(self.autosaver.folder)
-        if session is None:
-            return False
-        loaded = None
-        if session.source is not None:
-            try:
-                loaded = load_image(session.source)
-            except InpaintError:
-                loaded = None  # moved or deleted: the autosaved image alone can still be restored
-        if loaded is not None and loaded.rgb.shape[:2] == session.mask.shape:
-            self.doc.set_image(loaded.rgb, Source(session.source, loaded.format, loaded.exif, loaded.icc))
-            if session.image is not None and not np.array_equal(session.image, loaded.rgb):
-                self.doc.apply_result(session.image, "Restored edits")  # undo goes back to the original
-        elif session.image is not None:
-            self.doc.set_image(session.image, Source(session.source))
-            self.autosaver.mark_pristine(False)
-            self.doc.undo_stack.resetClean()  # unsaved work, even with an empty undo stack
-        else:
-            self.show_error(
-                "Cannot restore",
-                f"the photo {session.source} of the autosaved session cannot be read any more "
-                "(moved, deleted or changed size); put it back and restart to restore the mask",
-            )
-            return False
-        self.doc.set_mask(session.mask, "Restored mask")
-        self.status("Restored the autosaved session (Save to keep it)", 10000)
-        return True
+        """Offer the session a crash left behind (see :meth:`app.recovery_offer.RecoveryOffer.offer`)."""
+        return self.recovery.offer(answer)
 
     # ------------------------------------------------------------------- mask
     def set_tool(self, tool: str) -> None:
