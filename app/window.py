@@ -10,11 +10,8 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QToolButton,
     QWidget,
 )
 
@@ -35,6 +32,7 @@ from app.panels.restore_panel import RestorePanel
 from app.recovery import Autosaver
 from app.recovery_offer import RecoveryOffer
 from app.settings import Settings
+from app.statusline import StatusLine
 from app.worker import Worker
 from engine.errors import InpaintError
 from engine.pipeline import Result
@@ -93,7 +91,7 @@ class MainWindow(QMainWindow):
         self.split.valueChanged.connect(lambda v: self.canvas.set_split(v / 100.0))
         self._connect_actions()
         self._make_docks()
-        self._make_status()
+        self.status_line = StatusLine(self.statusBar(), a.cancel)
         self._apply_overlay_settings()
         self._connect()
         self._update_title()
@@ -161,26 +159,6 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.restore_dock, self.alpha_dock)
         self.restore_dock.raise_()
 
-    def _make_status(self) -> None:
-        sb = self.statusBar()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setMaximumWidth(220)
-        self.progress.setVisible(False)
-        self.progress_label = QLabel()
-        self.progress_label.setVisible(False)
-        self.cancel_button = QToolButton()
-        self.cancel_button.setDefaultAction(self.acts.cancel)
-        self.cancel_button.setVisible(False)
-        self.lbl_size = QLabel()
-        self.lbl_zoom = QLabel()
-        self.lbl_engine = QLabel()
-        self.lbl_time = QLabel("last run: —")
-        for w in (self.progress_label, self.progress, self.cancel_button):
-            sb.addWidget(w)
-        for w in (self.lbl_size, self.lbl_zoom, self.lbl_engine, self.lbl_time):
-            sb.addPermanentWidget(w)
-
     def _connect(self) -> None:
         d, c, w = self.doc, self.canvas, self.worker
         d.image_replaced.connect(self._on_image_replaced)
@@ -191,7 +169,7 @@ class MainWindow(QMainWindow):
         c.file_dropped.connect(self.open_path)
         c.stroke_started.connect(lambda: self.acts.show_mask.setChecked(True))
         w.started.connect(lambda _job: self._show_busy(True))
-        w.progress.connect(self._on_progress)
+        w.progress.connect(self.status_line.set_progress)
         w.finished.connect(lambda _job: self._show_busy(False))
         j = self.jobs
         j.started.connect(lambda _job: self._show_busy(True))
@@ -222,13 +200,14 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        w, h = self.doc.size
-        self.lbl_size.setText(f"{w}×{h} px ({w * h / 1e6:.1f} MP)" if self.doc.loaded else "no photo")
-        self.lbl_zoom.setText(f"zoom {self.canvas.zoom * 100:.0f} %")
         spec = self.engine_panel.current_spec()
-        self.lbl_engine.setText(f"{spec.display_name if spec else '—'} on {self.engine_panel.device_name.upper()}")
-        if self.jobs.last_seconds is not None:
-            self.lbl_time.setText(f"last run: {self.jobs.last_seconds:.2f} s")
+        self.status_line.show_info(
+            self.doc.size if self.doc.loaded else None,
+            self.canvas.zoom,
+            spec.display_name if spec else "—",
+            self.engine_panel.device_name,
+            self.jobs.last_seconds,
+        )
 
     def _update_actions(self, *_: object) -> None:
         if self._closed:
@@ -330,16 +309,8 @@ class MainWindow(QMainWindow):
         return self.jobs.compare_shown
 
     def _show_busy(self, busy: bool) -> None:
-        if busy:
-            self.progress.setValue(0)
-            self.progress_label.setText("Starting…")
-        for w in (self.progress, self.progress_label, self.cancel_button):
-            w.setVisible(busy)
+        self.status_line.show_busy(busy)
         self._update_actions()
-
-    def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(round(fraction * 1000))
-        self.progress_label.setText(message)
 
     def _on_pending(self, shown: bool) -> None:
         self.acts.show_mask.setChecked(not shown)  # the result is what to look at; painting shows the mask again

@@ -79,7 +79,7 @@ def test_open_sets_title_and_status(opened: MainWindow, photo: np.ndarray) -> No
     assert opened.doc.mask.shape == (240, 320) and not opened.doc.mask.any()
     assert "photo.png" in opened.windowTitle() and "320×240" in opened.windowTitle()
     assert "%" in opened.windowTitle()
-    assert "320×240" in opened.lbl_size.text()
+    assert "320×240" in opened.status_line.lbl_size.text()
     assert opened.settings.recent_files()[0].endswith("photo.png")
 
 
@@ -181,7 +181,7 @@ def test_run_telea_changes_only_masked_pixels_and_apply_is_undoable(qtbot, opene
     w.canvas.set_show_original(False)
     w.split.setValue(50)
     assert w.canvas.result_item.split == pytest.approx(0.5) and w.canvas.split_line.isVisible()
-    assert "last run" in w.lbl_time.text()
+    assert "last run" in w.status_line.lbl_time.text()
 
     w.apply_result()
     assert np.array_equal(w.doc.image, result.image)
@@ -232,7 +232,7 @@ def test_cancel_long_run_keeps_ui_responsive(qtbot, opened: MainWindow, temp_eng
     assert w.run_engine()
     qtbot.waitUntil(entered.is_set, timeout=5000)
     assert w.worker.busy and not w.acts.run.isEnabled() and w.acts.cancel.isEnabled()
-    assert w.progress.isVisible() and w.cancel_button.isVisible()
+    assert w.status_line.progress.isVisible() and w.status_line.cancel_button.isVisible()
     assert not w.run_engine()  # one job at a time
     # The window keeps working while the engine runs: paint and zoom.
     w.canvas.set_brush_size(10)
@@ -243,7 +243,7 @@ def test_cancel_long_run_keeps_ui_responsive(qtbot, opened: MainWindow, temp_eng
         w.acts.cancel.trigger()
     qtbot.waitUntil(lambda: not w.worker.busy, timeout=5000)
     assert w.acts.run.isEnabled() and not w.acts.cancel.isEnabled()
-    assert not w.progress.isVisible()
+    assert not w.status_line.progress.isVisible()
     assert w.pending is None and not w.canvas.has_result
     assert np.array_equal(w.doc.image, original)
     assert "Cancelled" in w.statusBar().currentMessage()
