@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
 from app.document import Document, Source
 from app.feedback import Feedback
@@ -161,6 +161,20 @@ class Files:
         self.after_save()
         self.feedback.status(f"Saved {path}")
         return True
+
+    def may_close(self) -> bool:
+        """Before the window closes: True if nothing unsaved is lost (no edits, saved now, or discarded)."""
+        if self.doc.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self.parent,
+            "Unsaved changes",
+            "Save the edited photo before closing?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        return answer != QMessageBox.StandardButton.Save or self.save()
 
     # ------------------------------------------------------------------- mask
     def load_mask_dialog(self) -> None:

@@ -1,4 +1,7 @@
-"""The main window: composition of document, canvas, worker, panels, actions and menus."""
+"""The main window: composition only. It builds the document, canvas, worker, panels and docks, and the
+collaborators that do the work — :mod:`app.actions` (actions, menus, toolbar), :mod:`app.files` (open/save),
+:mod:`app.masks`, :mod:`app.jobs` (run/compare), :mod:`app.recovery_offer`, :mod:`app.statusline`,
+:mod:`app.feedback` — and wires their signals. Its public methods are the slots tests and app.samples call."""
 
 from __future__ import annotations
 
@@ -7,13 +10,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QMainWindow,
-    QMessageBox,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from app import samples
 from app.actions import Actions
@@ -75,12 +72,8 @@ class MainWindow(QMainWindow):
             before_save=self.jobs.offer_apply,
             after_save=self.autosaver.clear,
         )
-        self.brush_panel = BrushPanel(
-            self.canvas,
-            self.settings,
-            [a.brush, a.eraser],
-            [a.grow, a.shrink, a.invert, a.clear, a.load_mask, a.save_mask],
-        )
+        mask_actions = [a.grow, a.shrink, a.invert, a.clear, a.load_mask, a.save_mask]
+        self.brush_panel = BrushPanel(self.canvas, self.settings, [a.brush, a.eraser], mask_actions)
         self.restore_panel = RestorePanel(self.settings)
         self.alpha_view = AlphaView()
         menus = a.build_menus(self.menuBar())
@@ -223,9 +216,6 @@ class MainWindow(QMainWindow):
     def show_error(self, title: str, message: str) -> None:
         self.feedback.show_error(title, message)
 
-    def confirm(self, title: str, text: str) -> bool:
-        return self.feedback.confirm(title, text)
-
     @property
     def last_error(self) -> str:
         return self.feedback.last_error
@@ -238,9 +228,6 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | Path) -> bool:
         """Open a photo (see :meth:`app.files.Files.open_path`); returns success."""
         return self.files.open_path(path)
-
-    def save(self) -> bool:
-        return self.files.save()
 
     def save_to(self, path: str | Path, quality: int | None = None) -> bool:
         return self.files.save_to(path, quality)
@@ -262,19 +249,6 @@ class MainWindow(QMainWindow):
     def offer_recovery(self, answer: bool | None = None) -> bool:
         """Offer the session a crash left behind (see :meth:`app.recovery_offer.RecoveryOffer.offer`)."""
         return self.recovery.offer(answer)
-
-    # ------------------------------------------------------------------- mask
-    def set_tool(self, tool: str) -> None:
-        self.masks.set_tool(tool)
-
-    def grow_mask(self, pixels: int) -> None:
-        self.masks.grow(pixels)
-
-    def invert_mask(self) -> None:
-        self.masks.invert()
-
-    def clear_mask(self) -> None:
-        self.masks.clear()
 
     # ---------------------------------------------------------------- engines
     def refresh_engines(self) -> None:
@@ -403,20 +377,9 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if self.ask_before_close and not self.doc.undo_stack.isClean():
-            answer = QMessageBox.question(
-                self,
-                "Unsaved changes",
-                "Save the edited photo before closing?",
-                QMessageBox.StandardButton.Save
-                | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel,
-            )
-            if answer == QMessageBox.StandardButton.Cancel or (
-                answer == QMessageBox.StandardButton.Save and not self.save()
-            ):
-                event.ignore()
-                return
+        if self.ask_before_close and not self.files.may_close():
+            event.ignore()
+            return
         self._closed = True
         self.settings.set("window/geometry", self.saveGeometry())
         self.settings.set("window/state", self.saveState())

@@ -125,3 +125,18 @@ def test_mask_of_another_size_only_after_a_yes(setup, photo: np.ndarray, tmp_pat
     assert doc.mask.shape == (240, 320) and doc.mask[:120].all() and not doc.mask[120:].any()
     assert files.save_mask_file(tmp_path / "m.png")
     assert np.array_equal(np.asarray(Image.open(tmp_path / "m.png")), doc.hole())
+
+
+def test_may_close_asks_only_with_unsaved_edits(setup, photo: np.ndarray, tmp_path: Path, monkeypatch) -> None:
+    files, doc, calls, _, _ = setup
+    buttons: list[QMessageBox.StandardButton] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: buttons.pop(0))
+    assert files.may_close()  # nothing open, nothing asked
+    doc.set_image(photo, Source(tmp_path / "p.png"))
+    doc.set_mask(np.full(photo.shape[:2], 255, np.uint8), "paint")
+    buttons[:] = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard]
+    assert not files.may_close() and files.may_close() and not buttons
+    doc.save_path = tmp_path / "saved.png"  # Save writes there without a dialog
+    buttons[:] = [QMessageBox.StandardButton.Save]
+    assert files.may_close()
+    assert (tmp_path / "saved.png").exists() and doc.undo_stack.isClean() and calls == ["before_save", "after_save"]

@@ -101,7 +101,7 @@ def test_paint_erase_undo_redo(qtbot, opened: MainWindow) -> None:
     assert not m[:, :35].any() and not m[:, 265:].any()
     after_paint = m.copy()
 
-    w.set_tool("eraser")
+    w.masks.set_tool("eraser")
     w.canvas.set_brush_size(30)
     stroke(qtbot, w, line(120, 160, 120, 4))
     m = w.doc.mask
@@ -122,16 +122,16 @@ def test_paint_erase_undo_redo(qtbot, opened: MainWindow) -> None:
 def test_mask_ops_and_shortcuts(qtbot, opened: MainWindow, tmp_path: Path) -> None:
     w = opened
     w.doc.set_mask(_box_mask(w, 100, 80, 140, 120), "test")
-    w.grow_mask(4)
+    w.masks.grow(4)
     assert w.doc.mask[78, 120] == 255 and w.doc.mask[72, 120] == 0
-    w.grow_mask(-8)
+    w.masks.grow(-8)
     assert w.doc.mask[83, 120] == 0 and w.doc.mask[85, 120] == 255
-    w.invert_mask()
+    w.masks.invert()
     assert w.doc.mask[0, 0] == 255 and w.doc.mask[100, 120] == 0
     w.doc.undo_stack.undo()
     assert w.doc.mask[0, 0] == 0
     assert w.save_mask_file(tmp_path / "m.png")
-    w.clear_mask()
+    w.masks.clear()
     assert not w.doc.mask.any()
     assert w.load_mask_file(tmp_path / "m.png")
     assert w.doc.mask[100, 120] == 255 and w.doc.mask[0, 0] == 0
