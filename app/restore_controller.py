@@ -67,7 +67,7 @@ class RestoreController(QObject):
         s = self.panel.value if sensitivity is None else float(sensitivity)
         empty = np.zeros(self.doc.mask.shape, np.uint8)
         job = Job(self.doc.image, empty, [], "detect", self.doc.revision, sensitivity=s)
-        return self.window._submit(job)
+        return self.window.jobs.submit(job)
 
     def on_result(self, job: Job, outcome: object) -> None:
         """The window routes "detect" and "restore" results here (already checked to be current)."""
@@ -84,7 +84,7 @@ class RestoreController(QObject):
         self.proposal = found.mask > 127
         self.doc.set_mask(self._mask(self.base | self.proposal), f"Damage proposal ({found.detector})")
         self.panel.set_has_proposal(True, self._describe())
-        self.window.act_show_mask.setChecked(True)
+        self.window.acts.show_mask.setChecked(True)
         self.window.status(f"Damage detection: {found.note}, {found.seconds:.2f} s")
         self.detected.emit(found)
 
@@ -138,7 +138,7 @@ class RestoreController(QObject):
             self.window.status("Nothing to restore: Detect first, or paint over the damage")
             return False
         run = EngineRun(self.panel.engine_name, self.window.engine_panel.device_name, InpaintOptions())
-        return self.window._submit(Job(self.doc.image, hole, [run], "restore", self.doc.revision))
+        return self.window.jobs.submit(Job(self.doc.image, hole, [run], "restore", self.doc.revision))
 
     def _apply(self, result: Result) -> None:
         name = get_spec(result.engine).display_name

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from engine.console import quiet_on_closed_pipe
 from engine.errors import InpaintError
-from engine.imageio import IMAGE_SUFFIXES, PNG_FAST, load_image, load_mask, save_image
+from engine.imageio import PNG_FAST, images_in, load_image, load_mask, save_image, write_json
 from engine.pipeline import STRATEGIES, InpaintOptions, inpaint
 from engine.registry import Engine, create_engine, get_spec, list_specs
 from engine.restore_cli import add_parser as add_restore_parser
@@ -47,13 +47,6 @@ def _options(args: argparse.Namespace) -> InpaintOptions:
     )
 
 
-def _images_in(path: Path) -> tuple[list[Path], list[Path]]:
-    """(image files, skipped non-image files) of a folder."""
-    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-    images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
-    return images, [p for p in files if p not in images]
-
-
 def _engine(name: str, device: str, weights: str | None) -> Engine:
     return create_engine(name, device=device, weights=weights)
 
@@ -70,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     get_spec(args.engine).resolve_options(options.engine_options)  # fail fast on bad options
 
     if image_arg.is_dir():
-        images, skipped = _images_in(image_arg)
+        images, skipped = images_in(image_arg)
         if not images:
             raise InpaintError(f"no images (.jpg, .png, .tif, .webp, .bmp) in folder {image_arg}")
         out_dir = Path(args.output)
@@ -87,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     masks_by_stem: dict[str, Path] = {}
     if mask_arg.is_dir():
-        masks_by_stem = {p.stem: p for p in _images_in(mask_arg)[0]}
+        masks_by_stem = {p.stem: p for p in images_in(mask_arg)[0]}
     report: list[dict[str, Any]] = []
     failures = 0
     progress = tqdm(jobs, desc="inpaint", unit="img", disable=len(jobs) == 1 or args.quiet)
@@ -109,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             tqdm.write(f"inpaint: error: {exc}", file=sys.stderr)
         report.append(entry)
     if args.json:
-        _write_json(Path(args.json), report)
+        write_json(Path(args.json), report)
     if not args.quiet:
         done = len(jobs) - failures
         print(f"inpaint: {done} of {len(jobs)} filled with {engine.spec.name}", file=sys.stderr)
@@ -133,17 +126,6 @@ def _run_one(
     )
     notes = [n for n in (loaded.note, result.note) if n]
     return result.seconds, "; ".join(notes)
-
-
-def _write_json(path: Path, payload: object) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle, indent=2)
-    os.replace(tmp, path)
 
 
 # ------------------------------------------------------------------------------------- compare

@@ -250,3 +250,23 @@ def save_image(
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
     return path
+
+
+def images_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(image files by suffix, skipped other files) of ``folder``, sorted, hidden files left out."""
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
+    return images, [p for p in files if p not in images]
+
+
+def write_json(path: Path, payload: object) -> None:
+    """Write ``payload`` as indented JSON through a temp file renamed over ``path`` (never half-written)."""
+    import json
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(payload, handle, indent=2)
+    os.replace(tmp, path)

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from engine.damage import detect_damage
 from engine.errors import InpaintError
-from engine.imageio import IMAGE_SUFFIXES, load_image, save_image
+from engine.imageio import images_in, load_image, save_image, write_json
 from engine.pipeline import InpaintOptions, inpaint
 from engine.registry import Engine, create_engine
 
@@ -52,12 +52,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _images_in(path: Path) -> tuple[list[Path], list[Path]]:
-    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-    images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
-    return images, [p for p in files if p not in images]
-
-
 def _jobs(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]]:
     """(photo, output, mask output or None) per photo; validates the paths first."""
     image_arg = Path(args.image)
@@ -68,7 +62,7 @@ def _jobs(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]]:
         if mask_arg is not None and mask_arg.is_dir():
             raise InpaintError(f"--mask-output {mask_arg} is a folder but --image is a single file; pass a file name")
         return [(image_arg, Path(args.output), mask_arg)]
-    images, skipped = _images_in(image_arg)
+    images, skipped = images_in(image_arg)
     if not images:
         raise InpaintError(f"no images (.jpg, .png, .tif, .webp, .bmp) in folder {image_arg}")
     for folder, what in ((Path(args.output), "--output"), (mask_arg, "--mask-output")):
@@ -138,9 +132,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             tqdm.write(f"inpaint: error: {src.name}: {exc}", file=sys.stderr)
         report.append(entry)
     if args.json:
-        from engine.cli import _write_json
-
-        _write_json(Path(args.json), report)
+        write_json(Path(args.json), report)
     if not args.quiet and len(jobs) > 1:
         print(f"inpaint: restored {len(jobs) - failures} of {len(jobs)} photos", file=sys.stderr)
     return 2 if failures else 0

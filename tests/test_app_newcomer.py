@@ -68,8 +68,9 @@ def test_make_run_entry_opens_the_sample_with_its_mask(qtbot, monkeypatch: pytes
     seen: dict[str, object] = {}
 
     def fake_exec() -> int:
-        window = next(w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow")
-        seen.update(title=window.windowTitle(), hole=window.doc.hole().copy(), run=window.act_run.isEnabled())
+        # the shown one: a closed window of an earlier test may linger (top-level widgets come in no set order)
+        window = next(w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow" and w.isVisible())
+        seen.update(title=window.windowTitle(), hole=window.doc.hole().copy(), run=window.acts.run.isEnabled())
         window.ask_before_close = False
         window.close()
         return 0

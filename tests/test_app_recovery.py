@@ -441,7 +441,7 @@ def test_engine_crash_leaves_document_untouched_and_another_engine_runs(
         assert str(exc) in w.last_error and w.error_box.isVisible()
         w.error_box.close()
         assert np.array_equal(w.doc.image, image) and np.array_equal(w.doc.mask, mask)
-        assert w.doc.undo_stack.index() == index and w.pending is None and w.act_run.isEnabled()
+        assert w.doc.undo_stack.index() == index and w.pending is None and w.acts.run.isEnabled()
         assert w.engine_panel.select("telea")
         with qtbot.waitSignal(w.result_shown, timeout=30000):
             assert w.run_engine()

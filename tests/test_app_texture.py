@@ -61,7 +61,7 @@ def test_toggling_texture_changes_the_compare_grid(qtbot, striped: MainWindow) -
     assert panel.select("ns")
     panel.texture.setChecked(True)
     panel.texture_strength.setValue(1.0)
-    assert w.settings.get("texture/ns") == pytest.approx(1.0)  # remembered per engine
+    assert float(w.settings.get("texture/ns")) == pytest.approx(1.0)  # remembered per engine
 
     textured = _compare(qtbot, w, ["ns", "telea"])
     assert [e.display_name for e in textured] == ["Navier–Stokes (OpenCV) + texture", "Telea (OpenCV)"]
@@ -69,7 +69,7 @@ def test_toggling_texture_changes_the_compare_grid(qtbot, striped: MainWindow) -
     with_tex = textured[0].result
 
     panel.texture.setChecked(False)
-    assert w.settings.get("texture/ns") == pytest.approx(0.0)
+    assert float(w.settings.get("texture/ns")) == pytest.approx(0.0)
     plain = _compare(qtbot, w, ["ns"])[0]
     assert plain.display_name == "Navier–Stokes (OpenCV)" and plain.result.texture == 0.0
 

@@ -79,7 +79,7 @@ def test_open_sets_title_and_status(opened: MainWindow, photo: np.ndarray) -> No
     assert opened.doc.mask.shape == (240, 320) and not opened.doc.mask.any()
     assert "photo.png" in opened.windowTitle() and "320×240" in opened.windowTitle()
     assert "%" in opened.windowTitle()
-    assert "320×240" in opened.lbl_size.text()
+    assert "320×240" in opened.status_line.lbl_size.text()
     assert opened.settings.recent_files()[0].endswith("photo.png")
 
 
@@ -101,7 +101,7 @@ def test_paint_erase_undo_redo(qtbot, opened: MainWindow) -> None:
     assert not m[:, :35].any() and not m[:, 265:].any()
     after_paint = m.copy()
 
-    w.set_tool("eraser")
+    w.masks.set_tool("eraser")
     w.canvas.set_brush_size(30)
     stroke(qtbot, w, line(120, 160, 120, 4))
     m = w.doc.mask
@@ -122,16 +122,16 @@ def test_paint_erase_undo_redo(qtbot, opened: MainWindow) -> None:
 def test_mask_ops_and_shortcuts(qtbot, opened: MainWindow, tmp_path: Path) -> None:
     w = opened
     w.doc.set_mask(_box_mask(w, 100, 80, 140, 120), "test")
-    w.grow_mask(4)
+    w.masks.grow(4)
     assert w.doc.mask[78, 120] == 255 and w.doc.mask[72, 120] == 0
-    w.grow_mask(-8)
+    w.masks.grow(-8)
     assert w.doc.mask[83, 120] == 0 and w.doc.mask[85, 120] == 255
-    w.invert_mask()
+    w.masks.invert()
     assert w.doc.mask[0, 0] == 255 and w.doc.mask[100, 120] == 0
     w.doc.undo_stack.undo()
     assert w.doc.mask[0, 0] == 0
     assert w.save_mask_file(tmp_path / "m.png")
-    w.clear_mask()
+    w.masks.clear()
     assert not w.doc.mask.any()
     assert w.load_mask_file(tmp_path / "m.png")
     assert w.doc.mask[100, 120] == 255 and w.doc.mask[0, 0] == 0
@@ -140,9 +140,9 @@ def test_mask_ops_and_shortcuts(qtbot, opened: MainWindow, tmp_path: Path) -> No
     qtbot.keyClick(w.canvas, Qt.Key.Key_BracketRight)
     assert w.canvas.brush_size > size
     w.canvas.set_zoom(1.0)
-    w.act_zoom_in.trigger()
+    w.acts.zoom_in.trigger()
     assert w.canvas.zoom == pytest.approx(1.25)
-    w.act_100.trigger()
+    w.acts.actual_size.trigger()
     assert w.canvas.zoom == pytest.approx(1.0)
 
 
@@ -169,19 +169,19 @@ def test_run_telea_changes_only_masked_pixels_and_apply_is_undoable(qtbot, opene
     w.doc.set_mask(_box_mask(w, 100, 80, 160, 130), "test")
     original = w.doc.image.copy()
     with qtbot.waitSignal(w.result_shown, timeout=15000) as blocker:
-        w.act_run.trigger()
+        w.acts.run.trigger()
     result = blocker.args[0]
     hole = w.doc.mask > 127
     assert result.engine == "telea"
     assert np.array_equal(result.image[~hole], original[~hole])
     assert (np.abs(result.image[hole].astype(int) - original[hole]).sum(axis=1) > 0).mean() > 0.5
-    assert w.canvas.result_item.isVisible() and w.act_apply.isEnabled()
+    assert w.canvas.result_item.isVisible() and w.acts.apply.isEnabled()
     w.canvas.set_show_original(True)  # hold-to-compare
     assert not w.canvas.result_item.isVisible()
     w.canvas.set_show_original(False)
     w.split.setValue(50)
     assert w.canvas.result_item.split == pytest.approx(0.5) and w.canvas.split_line.isVisible()
-    assert "last run" in w.lbl_time.text()
+    assert "last run" in w.status_line.lbl_time.text()
 
     w.apply_result()
     assert np.array_equal(w.doc.image, result.image)
@@ -231,19 +231,19 @@ def test_cancel_long_run_keeps_ui_responsive(qtbot, opened: MainWindow, temp_eng
     original = w.doc.image.copy()
     assert w.run_engine()
     qtbot.waitUntil(entered.is_set, timeout=5000)
-    assert w.worker.busy and not w.act_run.isEnabled() and w.act_cancel.isEnabled()
-    assert w.progress.isVisible() and w.cancel_button.isVisible()
+    assert w.worker.busy and not w.acts.run.isEnabled() and w.acts.cancel.isEnabled()
+    assert w.status_line.progress.isVisible() and w.status_line.cancel_button.isVisible()
     assert not w.run_engine()  # one job at a time
     # The window keeps working while the engine runs: paint and zoom.
     w.canvas.set_brush_size(10)
     stroke(qtbot, w, line(20, 60, 20, 2))
     assert w.doc.mask[20, 40] == 255
-    w.act_zoom_in.trigger()
+    w.acts.zoom_in.trigger()
     with qtbot.waitSignal(w.worker.cancelled, timeout=5000):
-        w.act_cancel.trigger()
+        w.acts.cancel.trigger()
     qtbot.waitUntil(lambda: not w.worker.busy, timeout=5000)
-    assert w.act_run.isEnabled() and not w.act_cancel.isEnabled()
-    assert not w.progress.isVisible()
+    assert w.acts.run.isEnabled() and not w.acts.cancel.isEnabled()
+    assert not w.status_line.progress.isVisible()
     assert w.pending is None and not w.canvas.has_result
     assert np.array_equal(w.doc.image, original)
     assert "Cancelled" in w.statusBar().currentMessage()

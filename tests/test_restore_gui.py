@@ -105,7 +105,7 @@ def test_cancel_stops_detection_and_leaves_the_mask(qtbot, window: MainWindow, c
     Image.fromarray(load_image(SAMPLES / "old_pier.jpg").rgb).save(path)  # 1600×1000: 8 tiles
     assert window.open_path(path)
     assert window.detect_scratches(0.5)
-    assert window.cancel_button.isVisible()
+    assert window.status_line.cancel_button.isVisible()
     window.worker.cancel()
     with qtbot.waitSignal(window.worker.cancelled, timeout=60000):
         pass
