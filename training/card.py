@@ -132,7 +132,7 @@ def refresh_texture_section(card: str | Path, summary: list[dict[str, Any]], eng
     everything else, hand-written notes included."""
     path = Path(card)
     text = path.read_text()
-    block = "\n".join(texture_section(summary, engine))
+    block = "\n".join(texture_section(summary, engine)) + "\n"  # a blank line before the next heading
     if TEXTURE_HEADING in text:
         start = text.index(TEXTURE_HEADING)
         end = text.index("\n## ", start + len(TEXTURE_HEADING)) + 1
