@@ -761,7 +761,10 @@ class MainWindow(QMainWindow):
         self.act_show_mask.setChecked(False)
         spec = get_spec(result.engine)
         if CAP_ALPHA_MAPS in spec.capabilities and result.extras.get("alpha_maps"):
-            self.alpha_view.set_maps(result.extras["alpha_maps"], spec.display_name, result.extras.get("box"))
+            extras = result.extras
+            self.alpha_view.set_maps(
+                extras["alpha_maps"], spec.display_name, extras.get("box"), self.doc.image, result.mask
+            )
             self.alpha_dock.show()
             self.alpha_dock.raise_()
         self.status(

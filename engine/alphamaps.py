@@ -95,8 +95,8 @@ def write_alpha_maps(folder: str | Path, maps: list[np.ndarray], box_width: int 
     out = Path(folder)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".probe-"):
+            pass
     except OSError as exc:
         raise InpaintError(f"--alpha-maps folder {out} cannot be written: {exc.strerror or exc}") from None
     written: list[Path] = []
