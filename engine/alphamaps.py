@@ -87,11 +87,8 @@ def hole_statistics(alpha: np.ndarray, hole: np.ndarray) -> tuple[float, float]:
     return float(v.std()), float(v[inside].mean() - v[~inside].mean())
 
 
-def write_alpha_maps(folder: str | Path, maps: list[np.ndarray], box_width: int | None = None) -> list[Path]:
-    """Write each level's mean-of-channels map as an 8-bit grey PNG of its *raw* values
-    (round(alpha × 255), no contrast stretch, so files compare across levels and runs) named
-    ``alpha-L{index}-{w}x{h}.png``, plus ``alpha-maps.json`` with each level's file, size, scale and
-    min/mean/max/constant. Raises InpaintError when the folder cannot be written. Returns the PNGs."""
+def check_writable(folder: str | Path) -> Path:
+    """Create ``folder`` if needed and check a file can be written in it; InpaintError if not."""
     out = Path(folder)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -99,6 +96,17 @@ def write_alpha_maps(folder: str | Path, maps: list[np.ndarray], box_width: int 
             pass
     except OSError as exc:
         raise InpaintError(f"--alpha-maps folder {out} cannot be written: {exc.strerror or exc}") from None
+    return out
+
+
+def write_alpha_maps(folder: str | Path, maps: list[np.ndarray], box_width: int | None = None) -> list[Path]:
+    """Write each level's mean-of-channels map as an 8-bit grey PNG of its *raw* values
+    (round(alpha × 255), no contrast stretch, so files compare across levels and runs) named
+    ``alpha-L{index}-{w}x{h}.png``, plus ``alpha-maps.json`` with each level's file, size, scale and
+    min/mean/max/constant. Raises InpaintError when the folder cannot be written. Returns the PNGs."""
+    out = check_writable(folder)
+    if not maps:
+        raise InpaintError("--alpha-maps: the engine returned no alpha maps for this image")
     written: list[Path] = []
     levels = []
     for i, alpha in enumerate(maps, start=1):
