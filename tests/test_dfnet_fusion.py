@@ -11,9 +11,9 @@ from training.errors import TrainingError
 from training.loop import make_recipe
 
 
-def _recipe(tmp_path, **options: object):
+def _recipe(tmp_path, steps: int = 4, **options: object):
     cfg = TrainConfig(
-        engine="dfnet", data=str(tmp_path), out=str(tmp_path / "run"), size=256, width=0.125, steps=4, batch=2,
+        engine="dfnet", data=str(tmp_path), out=str(tmp_path / "run"), size=256, width=0.125, steps=steps, batch=2,
         vgg="none", recipe={"prefill": "ns", "objective": "reconstruction", "blur_sigmas": [2, 4], **options},
     )  # fmt: skip
     return make_recipe(cfg, {"mean": [0.5, 0.5, 0.5]})
@@ -87,3 +87,37 @@ def test_gate_lr_scales_the_alpha_networks_learning_rate(tmp_path) -> None:
     assert {id(p) for p in groups[1]["params"]} == {id(p) for p in recipe.alpha_parameters()}
     with pytest.raises(TrainingError, match="raw_warmup"):
         _recipe(tmp_path, raw_warmup=1.5)
+
+
+def test_holed_fusion_base_starts_at_the_prefill_and_blends_with_the_holed_input() -> None:
+    from engine.models.dfnet import DFNet, scale_to
+    from engine.residual import build_network
+
+    torch.manual_seed(0)
+    net = build_network(DFNet, 0.125, {"prefill": "ns", "blur_sigmas": [2.0], "fusion_base": "holed"}).eval()
+    image, hole = _batch()
+    with torch.no_grad():
+        out = net(image, hole)
+    for raw, alpha, blended in zip(out.raws, out.alphas, out.outputs, strict=True):
+        size = tuple(raw.shape[-2:])
+        holed, prefilled = scale_to(image * (1 - hole), size), scale_to(image, size)
+        assert torch.equal(raw, prefilled)  # C_k = B_k + 0: the prediction starts at the prefill
+        assert 0.05 < alpha.mean().item() < 0.95  # the paper's gate initialisation, bias 0
+        assert torch.allclose(blended, alpha * prefilled + (1 - alpha) * holed, atol=1e-6)
+
+
+def test_holed_fusion_base_trains_alphas_open_in_the_hole(tmp_path) -> None:
+    recipe = _recipe(tmp_path, steps=10, fusion_base="holed", w_levels=1.0, lr=1e-2)
+    assert recipe.model_config()["fusion_base"] == "holed"
+    image, hole = _batch()
+    for s in range(10):
+        recipe.set_train_mode(s)
+        recipe.train_step(s, image, hole)
+    with torch.no_grad():  # train mode: BatchNorm on the batch, as the steps saw it
+        alphas = recipe.G(recipe.net_input(image, hole), hole).alphas
+    for a in alphas:  # after 10 steps every level's alpha is higher in the hole than outside
+        h = torch.nn.functional.interpolate(hole, size=tuple(a.shape[-2:]), mode="area") >= 0.5
+        inside, outside = a.mean(1, keepdim=True)[h].mean(), a.mean(1, keepdim=True)[~h].mean()
+        assert inside > outside + 0.01, (inside, outside)
+    with pytest.raises(TrainingError, match="fusion_base"):
+        _recipe(tmp_path, fusion_base="zeros")

@@ -54,6 +54,9 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "prefill": None,
     "blur_sigmas": [],
     "edge_radii": [],
+    # DFNet with a prefill (issue #18): "holed" makes each fusion block blend a correction of the
+    # prefill with the paper's holed input (engine.residual.PrefillResidual), None the prefill itself.
+    "fusion_base": None,
     # Largest global L2 norm of each optimiser step's gradient (0 = no clipping). A prefill residual
     # trained with a heavy band term can take one outsized step and never come back (measured:
     # DeepGIN at lr 1e-3, band weight 12: 35.66 dB validation at step 500, 12.67 dB at step 600).
