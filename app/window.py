@@ -292,7 +292,10 @@ class MainWindow(QMainWindow):
     def _show_alpha(self, result: Result) -> None:
         spec = get_spec(result.engine)
         if CAP_ALPHA_MAPS in spec.capabilities and result.extras.get("alpha_maps"):
-            self.alpha_view.set_maps(result.extras["alpha_maps"], spec.display_name, result.extras.get("box"))
+            extras = result.extras
+            self.alpha_view.set_maps(
+                extras["alpha_maps"], spec.display_name, extras.get("box"), self.doc.image, result.mask
+            )
             self.alpha_dock.show()
             self.alpha_dock.raise_()
 

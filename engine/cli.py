@@ -15,11 +15,12 @@ from typing import Any
 
 from tqdm import tqdm
 
+from engine.alphamaps import check_writable, write_alpha_maps
 from engine.console import quiet_on_closed_pipe
 from engine.errors import InpaintError
 from engine.imageio import PNG_FAST, images_in, load_image, load_mask, save_image, write_json
 from engine.pipeline import STRATEGIES, InpaintOptions, inpaint
-from engine.registry import Engine, create_engine, get_spec, list_specs
+from engine.registry import CAP_ALPHA_MAPS, Engine, create_engine, get_spec, list_specs
 from engine.restore_cli import add_parser as add_restore_parser
 
 EXIT_USER_ERROR = 2
@@ -59,8 +60,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise InpaintError(f"{what} path {p} does not exist")
     options = _options(args)
     options.validate()
+    if args.alpha_maps and CAP_ALPHA_MAPS not in get_spec(args.engine).capabilities:
+        raise InpaintError(f"--alpha-maps: engine {args.engine} has no alpha maps (dfnet has)")
+    if args.alpha_maps and image_arg.is_dir():
+        raise InpaintError("--alpha-maps takes a single --image file, not a folder")
     engine = _engine(args.engine, args.device, args.weights)
     get_spec(args.engine).resolve_options(options.engine_options)  # fail fast on bad options
+    if args.alpha_maps:
+        check_writable(args.alpha_maps)  # before the run, so a bad folder costs no time
 
     if image_arg.is_dir():
         images, skipped = images_in(image_arg)
@@ -124,6 +131,9 @@ def _run_one(
     save_image(
         out_path, image, exif=loaded.exif, icc=loaded.icc, quality=args.quality, png_compression=args.png_compression
     )
+    if getattr(args, "alpha_maps", None):
+        box = result.extras.get("box")
+        write_alpha_maps(args.alpha_maps, result.extras.get("alpha_maps", []), box[2] - box[0] if box else None)
     notes = [n for n in (loaded.note, result.note) if n]
     return result.seconds, "; ".join(notes)
 
@@ -255,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--concat", action="store_true", help="write original | mask | result side by side")
     run.add_argument("--json", help="write a per-file report (engine, seconds, output) to this file")
     run.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    run.add_argument(
+        "--alpha-maps",
+        metavar="DIR",
+        help="write the fusion levels' alpha maps (DFNet) as raw 8-bit PNGs alpha-L{level}-{w}x{h}.png "
+        "plus alpha-maps.json with each level's min/mean/max (largest hole region)",
+    )
     _common(run)
     _png_arg(run)
     run.set_defaults(func=cmd_run)

@@ -21,7 +21,8 @@ What a network declares for a variant (all optional; a network declares what it 
   through :meth:`PaperNetwork.widen_input` and the ``masked_input`` seam.
 - ``gates``: paths of the last convolution of each sigmoid gate that blends a prediction with the
   network's input image (DFNet's alpha maps), and ``blend_channels``: channels of the features a
-  network hands to the ``blend_image`` seam.
+  network hands to the ``blend_image`` seam; ``gate_heads``: paths of the ``Sequential(conv, sigmoid)``
+  layers that make the prediction each gate blends in (DFNet's raw completions C_k).
 
 The seams (:class:`PaperVariant`) are called by the networks' forwards; see each method.
 """
@@ -32,6 +33,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -76,6 +78,19 @@ class PaperVariant:
         ``feats`` are the features a variant may read a correction of ``base`` from."""
         return base
 
+    def fusion_images(
+        self, image: torch.Tensor, hole: torch.Tensor, size: tuple[int, int]
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(I_k, B_k) for a gate at ``size`` = (h, w), from the network input ``image`` N×3×H×W and
+        ``hole`` N×1×H×W (1 = hole): I_k is what the gate blends the prediction with (the paper: the
+        input, area-resized); B_k, if not None, the image the prediction is a correction of (the
+        paper: None, the prediction is the network's own)."""
+        return _area(image, size), None
+
+
+def _area(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    return x if tuple(x.shape[-2:]) == tuple(size) else F.interpolate(x, size=size, mode="area")
+
 
 #: The paper itself: every network's default variant.
 PAPER = PaperVariant()
@@ -90,6 +105,8 @@ class PaperNetwork(nn.Module):
     head_sees_input: ClassVar[bool] = False
     reads_hole: ClassVar[bool] = True
     gates: tuple[str, ...] = ()
+    gate_heads: tuple[str, ...] = ()
+    has_gate_heads: ClassVar[bool] = False  # the class builds gate_heads (checked before building)
     blend_channels: int = 0
 
     def rebuild_head(self, name: str, extra_inputs: int, outputs: int) -> None:

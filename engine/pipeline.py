@@ -263,6 +263,13 @@ def _fill_tile(
     padded, padded_mask, pads = pad_to_multiple(small, small_mask, engine.spec.pad_multiple)
     result = engine.fill(padded, padded_mask, engine_options)
     filled = unpad(result.image, pads)
+    if result.extras.get("alpha_maps") and any(pads):
+        # Maps cover the tile, as the image does: crop each level's share of the padding.
+        ph, pw = padded.shape[:2]
+        result.extras["alpha_maps"] = [
+            m[: max(1, round(m.shape[0] * (ph - pads[0]) / ph)), : max(1, round(m.shape[1] * (pw - pads[1]) / pw))]
+            for m in result.extras["alpha_maps"]
+        ]
     if small is tile:
         return filled, result.extras
     if result.base is not None and engine.prefill:

@@ -143,8 +143,14 @@ def apply_correction(prefill: torch.Tensor, raw: torch.Tensor, blur_sigmas: Sequ
 #: would be 1e-4, which all but freezes the gates).
 GATE_BIAS = -4.6
 
+#: Gate bias of ``fusion_base: "holed"`` (weights keep the paper's initialisation): alphas around
+#: sigmoid(0) = 0.5, a fresh gate's value. There the gates
+#: blend a correction of the prefill with the holed input, so they must open in the hole to learn at
+#: all; a gate held near 0 (GATE_BIAS) would start at black holes, one near 1 never sees the photo.
+HOLED_GATE_BIAS = 0.0
+
 #: The weights-config keys of the variant; everything else in a config is the paper network's.
-VARIANT_KEYS = ("prefill", "blur_sigmas", "edge_radii")
+VARIANT_KEYS = ("prefill", "blur_sigmas", "edge_radii", "fusion_base")
 
 
 class PrefillResidual(PaperVariant):
@@ -153,7 +159,19 @@ class PrefillResidual(PaperVariant):
     ``edge_radii`` the edge maps the first head also sees (only with ``blur_sigmas``; ignored
     without, as before). :meth:`apply` installs it on a built network."""
 
-    def __init__(self, method: str, blur_sigmas: Sequence[float] = (), edge_radii: Sequence[int] = ()) -> None:
+    def __init__(
+        self,
+        method: str,
+        blur_sigmas: Sequence[float] = (),
+        edge_radii: Sequence[int] = (),
+        fusion_base: str | None = None,
+    ) -> None:
+        if fusion_base not in (None, "holed"):
+            raise ValueError(f'fusion_base must be "holed" or absent, not {fusion_base!r}')
+        # "holed" (issue #18): each gate blends a zero-initialised correction of the prefill (its raw
+        # completion C_k = B_k + δ_k) with the paper's I_k, the input with its hole zeroed — so alpha
+        # means "hole vs known" as in the paper, while the prediction starts at the prefill.
+        self.fusion_base = fusion_base
         if any(float(s) <= 0 for s in blur_sigmas):
             raise ValueError(f"blur sigmas must be positive, got {list(blur_sigmas)}")
         self.method = method
@@ -182,10 +200,18 @@ class PrefillResidual(PaperVariant):
             for head in network.heads:
                 for p in network.get_submodule(head).parameters():
                     nn.init.zeros_(p)
+        if self.fusion_base and not network.gate_heads:
+            raise ValueError(f"{name}: fusion_base needs gates whose prediction it can correct (gate_heads)")
         for path in network.gates:
             gate = network.get_submodule(path)
-            nn.init.zeros_(gate.weight)
-            nn.init.constant_(gate.bias, GATE_BIAS)
+            if not self.fusion_base:  # "holed" keeps the paper's initialisation: the gradient reaches A at once
+                nn.init.zeros_(gate.weight)
+            nn.init.constant_(gate.bias, HOLED_GATE_BIAS if self.fusion_base else GATE_BIAS)
+        if self.fusion_base:
+            for path in network.gate_heads:
+                head = network.get_submodule(path)  # Sequential(conv, sigmoid) -> a linear correction
+                zero_init(head[0])
+                head[1] = nn.Identity()
         if self.blur_sigmas and not network.heads:
             # Coefficient maps from the features the network hands to blend_image (DFNet: its
             # half-resolution decoder features), so the finest blend mixes in the smoothed prefill.
@@ -229,6 +255,15 @@ class PrefillResidual(PaperVariant):
         # Unbounded, no paper activation: callers clamp.
         return apply_correction(base, raw, self.blur_sigmas if main else ())
 
+    def fusion_images(
+        self, image: torch.Tensor, hole: torch.Tensor, size: tuple[int, int]
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if not self.fusion_base:
+            return super().fusion_images(image, hole, size)
+        holed, _ = super().fusion_images(image * (1.0 - hole), hole, size)
+        prefilled, _ = super().fusion_images(image, hole, size)
+        return holed, prefilled
+
     def blend_image(self, network: nn.Module, base: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
         conv = getattr(network, "blur_coeffs", None)
         if conv is None:
@@ -249,7 +284,9 @@ def build_network(network: type[PaperNetwork], width: float, config: Mapping[str
     paper = {k: v for k, v in config.items() if k not in VARIANT_KEYS}
     net = network(width=width, **paper)
     if config.get("prefill"):
-        PrefillResidual(config["prefill"], config.get("blur_sigmas", ()), config.get("edge_radii", ())).apply(net)
+        PrefillResidual(
+            config["prefill"], config.get("blur_sigmas", ()), config.get("edge_radii", ()), config.get("fusion_base")
+        ).apply(net)
     return net
 
 
@@ -266,15 +303,21 @@ def variant_config(options: Mapping[str, Any], network: type[PaperNetwork]) -> d
         raise ValueError(f"edge_radii must be a list of whole numbers ≥ 1 (px), not {radii!r}")
     if radii and not (edge_heads(network) and sigmas):
         raise ValueError("edge_radii needs blur_sigmas and a network whose head sees its input (glcic, isnet, deepgin)")
+    base = options.get("fusion_base") or None
+    if base not in (None, "holed"):
+        raise ValueError(f'fusion_base must be "holed" or null, not {base!r}')
+    if base and not (method and network.has_gate_heads):
+        raise ValueError("fusion_base needs a prefill and a network with fusion gates (dfnet)")
     if not method:
         return {}
-    if not sigmas:
-        return {"prefill": method}
-    return {
-        "prefill": method,
-        "blur_sigmas": [float(v) for v in sigmas],
-        **({"edge_radii": [int(v) for v in radii]} if radii else {}),
-    }
+    out: dict[str, Any] = {"prefill": method}
+    if sigmas:
+        out["blur_sigmas"] = [float(v) for v in sigmas]
+        if radii:
+            out["edge_radii"] = [int(v) for v in radii]
+    if base:
+        out["fusion_base"] = base
+    return out
 
 
 def prefill_batch(image: torch.Tensor, hole: torch.Tensor, method: str) -> torch.Tensor:

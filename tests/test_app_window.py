@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from app.settings import Settings
 from app.window import MainWindow
 from engine import registry
-from engine.registry import CAP_ALPHA_MAPS, Engine, EngineSpec, FillOutput
+from engine.registry import Engine, EngineSpec, FillOutput
 
 pytestmark = pytest.mark.gui
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -313,42 +313,6 @@ def test_compare_grid_one_cell_per_engine(qtbot, opened: MainWindow, tmp_path: P
     assert np.array_equal(w.doc.image, entries[1].result.image)
     w.doc.undo_stack.undo()
     assert np.array_equal(w.doc.image, before)
-
-
-class _AlphaEngine(Engine):
-    def fill(self, image, mask, options):
-        h, w = mask.shape
-        maps = [np.full((h // s, w // s, 3), 1.0 / s, np.float32) for s in (8, 4, 2)]
-        return FillOutput(np.full_like(image, 128), {"alpha_maps": maps})
-
-
-def test_alpha_dock_receives_maps(qtbot, opened: MainWindow, temp_engine) -> None:
-    temp_engine(
-        EngineSpec(
-            "test-alpha",
-            "Alpha (test)",
-            "-",
-            0,
-            8,
-            lambda s, d, p: _AlphaEngine(s, d),
-            capabilities=frozenset({CAP_ALPHA_MAPS}),
-        )
-    )
-    w = opened
-    w.refresh_engines()
-    assert w.engine_panel.select("test-alpha")
-    w.engine_panel.strategy.setCurrentText("full")
-    w.doc.set_mask(_box_mask(w, 100, 80, 160, 130), "test")
-    with qtbot.waitSignal(w.result_shown, timeout=10000):
-        w.run_engine()
-    view = w.alpha_view
-    assert len(view.maps) == 3 and view.block.count() == 3
-    assert [m.shape for m in view.maps] == [(30, 40, 3), (60, 80, 3), (120, 160, 3)]
-    assert w.alpha_dock.isVisible()
-    rgb = view.current_rgb()
-    assert rgb.shape == (120, 160, 3) and not view.image.pixmap().isNull()
-    view.block.setCurrentIndex(0)
-    assert view.current_rgb().shape == (30, 40, 3)
 
 
 def _exif_jpeg(path: Path) -> None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -80,8 +80,12 @@ class FusionBlock(nn.Module):
             nn.Sigmoid(),
         )
 
-    def forward(self, feat: torch.Tensor, image_k: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def forward(
+        self, feat: torch.Tensor, image_k: torch.Tensor, base_k: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, ...]:
         raw = self.raw(feat)
+        if base_k is not None:  # a variant's raw completion: a correction of base_k (engine.paper)
+            raw = (base_k + raw).clamp(0.0, 1.0)
         alpha = self.alpha(torch.cat([raw, image_k], dim=1))
         blended = alpha * raw + (1.0 - alpha) * image_k  # B(α_k, C_k, I_k)
         return blended, alpha, raw
@@ -112,6 +116,8 @@ class DFNet(PaperNetwork):
     N×1×H×W, 1 = hole; H, W multiples of 256. Returns :class:`DFNetOutput` (final image: ``.image``).
     """
 
+    has_gate_heads: ClassVar[bool] = True
+
     def __init__(self, width: float = 1.0, fusion_blocks: int = 6) -> None:
         super().__init__()
         if not 1 <= fusion_blocks <= len(DECODER):
@@ -134,6 +140,7 @@ class DFNet(PaperNetwork):
         self.fusion = nn.ModuleList(FusionBlock(c, hidden) for c in dec_ch[-fusion_blocks:])
         # engine.paper.PaperNetwork: the alpha gates, and the features the finest blend is handed.
         self.gates = tuple(f"fusion.{k}.alpha.2" for k in range(fusion_blocks))
+        self.gate_heads = tuple(f"fusion.{k}.raw" for k in range(fusion_blocks))
         self.blend_channels = dec_ch[-2]
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> DFNetOutput:
@@ -152,10 +159,12 @@ class DFNet(PaperNetwork):
             x = F.interpolate(x, scale_factor=2.0, mode="nearest")
             x = layer(torch.cat([x, skips[-2 - i]], dim=1))
             if i >= first_fused:
-                image_k = scale_to(image, tuple(x.shape[-2:]))
-                if i == last:
+                image_k, base_k = self.variant.fusion_images(image, hole, tuple(x.shape[-2:]))
+                if i == last and base_k is None:
                     image_k = self.variant.blend_image(self, image_k, half)
-                out, alpha, raw = self.fusion[i - first_fused](x, image_k)
+                elif i == last:
+                    base_k = self.variant.blend_image(self, base_k, half)
+                out, alpha, raw = self.fusion[i - first_fused](x, image_k, base_k)
                 outputs.append(out)
                 alphas.append(alpha)
                 raws.append(raw)

@@ -54,6 +54,9 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "prefill": None,
     "blur_sigmas": [],
     "edge_radii": [],
+    # DFNet with a prefill (issue #18): "holed" makes each fusion block blend a correction of the
+    # prefill with the paper's holed input (engine.residual.PrefillResidual), None the prefill itself.
+    "fusion_base": None,
     # Largest global L2 norm of each optimiser step's gradient (0 = no clipping). A prefill residual
     # trained with a heavy band term can take one outsized step and never come back (measured:
     # DeepGIN at lr 1e-3, band weight 12: 35.66 dB validation at step 500, 12.67 dB at step 600).
@@ -179,6 +182,16 @@ class Recipe:
         + ``band_weight`` × L1 over its 5-px edge band (each over its own pixels, so hole size does not
         rescale the loss)."""
         out = _final(self.G(self.net_input(image, hole), hole))
+        loss, l_hole, l_band = self.reconstruction_loss(out, image, hole)
+        self.update(loss, "G", self.G.parameters())
+        self.step_schedulers()
+        return scalars({"loss": loss, "hole": l_hole, "band": l_band})
+
+    def reconstruction_loss(
+        self, out: torch.Tensor, image: torch.Tensor, hole: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(loss, hole term, band term) of the reconstruction objective for output ``out`` against
+        ``image`` (both N×3×H×W in [0, 1]) with ``hole`` N×1×H×W (1 = hole)."""
         diff = (out - image).abs()
         band = losses.boundary_band(hole)
         count = (3 * hole.sum()).clamp_min(1.0)
@@ -194,9 +207,7 @@ class Recipe:
                 pooled_hole = F.avg_pool2d(hole, k)
                 pooled = F.avg_pool2d(err, k).abs().sum() / (3 * pooled_hole.sum()).clamp_min(1e-6)
                 loss = loss + float(self.opts["lowpass"]) * pooled
-        self.update(loss, "G", self.G.parameters())
-        self.step_schedulers()
-        return scalars({"loss": loss, "hole": l_hole, "band": l_band})
+        return loss, l_hole, l_band
 
     # --- shared ------------------------------------------------------------------------------------
     @property
