@@ -1,6 +1,6 @@
 """End-to-end edit on a 24 MP photo: seconds from "mask ready" to "result composited".
 
-Usage: ``python benchmarks/edit.py [--engines telea,ns,...] [--runs 5] [--strategy crop]``
+Usage: ``python benchmarks/edit.py [--engines telea,ns,...] [--runs 5] [--strategy crop] [--texture S]``
 
 Builds a 6000×4000 synthetic photo (smooth gradients + texture), then per engine (available ones
 by default) times ``engine.pipeline.inpaint`` on (a) one object-like hole covering 5 % of the
@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--engines", help="comma-separated names (default: every available engine)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--strategy", default="crop")
+    parser.add_argument("--texture", type=float, default=None, help="texture strength (default: the engine's; 0 = off)")
     args = parser.parse_args()
     import torch
 
@@ -67,12 +68,15 @@ def main() -> None:
     names = args.engines.split(",") if args.engines else [s.name for s in list_specs() if s.availability()[0]]
     photo = synthetic_photo()
     masks = {"object 5%": object_mask(*photo.shape[:2]), "three holes": three_holes(*photo.shape[:2])}
-    print(f"photo {photo.shape[1]}×{photo.shape[0]}, strategy {args.strategy}, {args.runs} runs after warm-up")
+    texture = "engine default (on for learned engines)" if args.texture is None else args.texture
+    print(
+        f"photo {photo.shape[1]}×{photo.shape[0]}, strategy {args.strategy}, texture {texture}, {args.runs} runs after warm-up"
+    )
     results: dict[tuple[str, str], float] = {}
     for name in names:
         engine = create_engine(name)
         for label, mask in masks.items():
-            opts = InpaintOptions(strategy=args.strategy)
+            opts = InpaintOptions(strategy=args.strategy, texture=args.texture)
             inpaint(photo, mask, engine, opts)  # warm-up
             times = []
             for _ in range(args.runs):
