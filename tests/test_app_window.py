@@ -375,30 +375,3 @@ def test_screenshot_with_result(qtbot, window: MainWindow) -> None:
     path = ARTIFACTS / "main_window.png"
     assert w.grab().save(str(path))
     assert path.stat().st_size > 10000
-
-
-def test_alpha_dock_with_a_real_dfnet(qtbot, opened: MainWindow, tmp_path: Path, monkeypatch) -> None:
-    """A random-weights DFNet through the real worker: the dock shows its 6 fusion blocks."""
-    import torch
-
-    from engine.models.dfnet import DFNetEngine
-    from engine.torch_engine import export_module
-
-    torch.manual_seed(0)
-    folder = tmp_path / "weights"
-    export_module(DFNetEngine.build(0.125, {}), folder / "dfnet.safetensors", "dfnet", 0.125, {}, dtype=None)
-    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(folder))
-    w = opened
-    w.refresh_engines()
-    assert w.engine_panel.select("dfnet")
-    w.engine_panel.strategy.setCurrentText("full")
-    w.doc.set_mask(_box_mask(w, 100, 80, 160, 130), "test")
-    original = w.doc.image.copy()
-    with qtbot.waitSignal(w.result_shown, timeout=30000):
-        w.run_engine()
-    maps = w.alpha_view.maps
-    assert len(maps) == 6 and w.alpha_view.block.count() == 6
-    sides = [m.shape[0] for m in maps]
-    assert sides == sorted(sides) and all(m.min() >= 0 and m.max() <= 1 for m in maps)
-    hole = w.doc.hole() > 0
-    assert np.array_equal(w.pending.image[~hole], original[~hole])
