@@ -40,6 +40,8 @@ def striped(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
 
 
 def _compare(qtbot, w: MainWindow, names: list[str]) -> list:
+    # The grid is shown on the result signal; the worker reports idle on its finished signal, after it.
+    qtbot.waitUntil(lambda: not w.worker.busy, timeout=10000)
     with qtbot.waitSignal(w.compare_shown, timeout=60000) as blocker:
         assert w.compare_engines(names)
     return blocker.args[0]
