@@ -14,17 +14,18 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.recovery import read_session
 from app.window import MainWindow
-from tests.recovery_support import answer as _answer
-from tests.recovery_support import box_mask as _box
-from tests.recovery_support import open_window, save_photo
+from tests.gui_support import answer as _answer
+from tests.gui_support import box_mask as _box
+from tests.gui_support import open_window, save_photo
 
 pytestmark = pytest.mark.gui
+RECOVERY_AUTOSAVE_MS = 150  # short debounce: the tests wait for autosaves
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, tmp_path)
+    yield from open_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
 
 
 @pytest.fixture

@@ -19,18 +19,19 @@ from PySide6.QtWidgets import QMessageBox
 from app.recovery import SESSION_FILE, read_session, recovery_dir
 from app.window import MainWindow
 from engine.pipeline import inpaint
-from tests.recovery_support import answer as _answer
-from tests.recovery_support import box_mask as _box
-from tests.recovery_support import make_window as _make_window
-from tests.recovery_support import open_window, save_photo
+from tests.gui_support import answer as _answer
+from tests.gui_support import box_mask as _box
+from tests.gui_support import make_window as _make_window
+from tests.gui_support import open_window, save_photo
 
 pytestmark = pytest.mark.gui
+RECOVERY_AUTOSAVE_MS = 150  # short debounce: the tests wait for autosaves
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, tmp_path)
+    yield from open_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_damaged_recovery_folder_is_ignored(qtbot, tmp_path: Path) -> None:
     folder = recovery_dir()
     folder.mkdir(parents=True)
     (folder / SESSION_FILE).write_text('{"version": 1, "mask": "missing.png"')
-    w = _make_window(qtbot, tmp_path)
+    w = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
     assert not w.offer_recovery()  # no dialog, no crash
     w.close()
 
@@ -186,7 +187,7 @@ def test_kill_9_then_restore_brings_back_mask_and_applied_edits(
     assert (recovery_dir() / SESSION_FILE).exists()
 
     asked = _answer(monkeypatch, QMessageBox.StandardButton.Yes)
-    w = _make_window(qtbot, tmp_path)
+    w = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
     try:
         assert w.offer_recovery()
         assert "photo.png" in asked[0] and "undo history" in asked[0]
@@ -205,7 +206,7 @@ def test_kill_9_then_restore_brings_back_mask_and_applied_edits(
 def test_restore_without_the_source_file_and_declining(
     qtbot, photo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    w = _make_window(qtbot, tmp_path)
+    w = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
     assert w.open_path(photo_path)
     edited = inpaint(w.doc.image, _box(w.doc.mask.shape, 50, 50, 90, 90), "telea").image
     w.doc.apply_result(edited)
@@ -217,7 +218,7 @@ def test_restore_without_the_source_file_and_declining(
     w.hide()
     photo_path.unlink()
 
-    w2 = _make_window(qtbot, tmp_path)
+    w2 = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
     monkeypatch.setenv("INPAINT_STUDIO_RECOVERY", "restore")
     assert w2.offer_recovery()  # no dialog: answered by the environment
     assert np.array_equal(w2.doc.image, edited) and np.array_equal(w2.doc.mask, mask)
@@ -228,7 +229,7 @@ def test_restore_without_the_source_file_and_declining(
     w2.worker.shutdown()
     w2.hide()
 
-    w3 = _make_window(qtbot, tmp_path)
+    w3 = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
     _answer(monkeypatch, QMessageBox.StandardButton.No)
     monkeypatch.delenv("INPAINT_STUDIO_RECOVERY")
     assert not w3.offer_recovery()

@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QSettings
 
-from app.settings import Settings
 from app.window import MainWindow
 from engine.metrics import texture_distance
+from tests.gui_support import make_window
 
 
 @pytest.fixture
@@ -24,12 +23,7 @@ def striped(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
     photo = np.clip(stripes[..., None] + rng.normal(0, 12, (200, 260, 3)), 0, 255).astype(np.uint8)
     path = tmp_path / "stripes.png"
     Image.fromarray(photo).save(path)
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    w = MainWindow(settings)
-    w.ask_before_close = False
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = make_window(qtbot, tmp_path)
     assert w.open_path(path)
     mask = np.zeros_like(w.doc.mask)
     mask[70:130, 90:170] = 255

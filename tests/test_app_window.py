@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.settings import Settings
 from app.window import MainWindow
 from engine import registry
 from engine.registry import Engine, EngineSpec, FillOutput
+from tests.gui_support import open_window
 
 pytestmark = pytest.mark.gui
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -24,15 +24,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    w = MainWindow(settings)
-    w.ask_before_close = False
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.worker.cancel()
-    w.close()
+    yield from open_window(qtbot, tmp_path)
 
 
 @pytest.fixture

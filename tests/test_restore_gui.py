@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 
 from app import worker as worker_module
-from app.settings import Settings
 from app.window import MainWindow
 from engine.imageio import load_image
 from engine.paths import SAMPLES
+from tests.gui_support import open_window
 
 pytestmark = pytest.mark.gui
 
@@ -24,15 +24,7 @@ pytestmark = pytest.mark.gui
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
     torch.set_num_threads(1)
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    w = MainWindow(settings)
-    w.ask_before_close = False
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.worker.cancel()
-    w.close()
+    yield from open_window(qtbot, tmp_path)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared helpers of the editor's never-lose-work tests (test_app_recovery, test_app_bad_input)."""
+"""Shared helpers of the editor GUI tests: a shown main window on its own settings file, photos, answers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from app.settings import Settings
 from app.window import MainWindow
 
 
-def make_window(qtbot, tmp_path: Path, autosave_ms: int = 150) -> MainWindow:
+def make_window(qtbot, tmp_path: Path, autosave_ms: int = 2000) -> MainWindow:
+    """A shown MainWindow with settings in ``tmp_path`` (2000 ms = the editor's autosave debounce)."""
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     w = MainWindow(settings, autosave_ms=autosave_ms)
     w.ask_before_close = False
@@ -25,9 +26,9 @@ def make_window(qtbot, tmp_path: Path, autosave_ms: int = 150) -> MainWindow:
     return w
 
 
-def open_window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
+def open_window(qtbot, tmp_path: Path, autosave_ms: int = 2000) -> Iterator[MainWindow]:
     """Generator behind the test modules' ``window`` fixture: a shown window, closed afterwards."""
-    w = make_window(qtbot, tmp_path)
+    w = make_window(qtbot, tmp_path, autosave_ms)
     yield w
     w.worker.cancel()
     w.close()
