@@ -12,7 +12,8 @@ names a network):
 
 - the first head (GLCIC, ISNet, DeepGIN's G2, PConv's last layer) becomes a linear,
   zero-initialised correction of the input image (:func:`apply_correction`); further heads
-  (DeepGIN's G1 output and its low-resolution image) correct the input at their resolution;
+  correct an image at their resolution (DeepGIN's G1 output: its input; its low-resolution image
+  Ī_lr: the down-sampled completed image, so back projection starts as the identity);
 - a network that masks the hole out (PConv) gets the filled image as a second, all-valid channel
   group of its first layer, so it can see the fill; from then on its masks are all valid;
 - a network whose output is a gated blend with its input (DFNet) needs no correction layer: its

@@ -221,11 +221,15 @@ class DeepGIN(PaperNetwork):
         # §3: G2 sees I_coarse and M; the known pixels are put back first so G2 refines only the hole.
         merged = coarse * hole + known
         raw, alpha, lr = self.refine(torch.cat([merged, hole], dim=1))
-        raw, lr = v.head_output(raw, merged), v.head_output(lr, lr_target(merged), main=False)
-        lr = unit_range(lr)
+        completed = unit_range(v.head_output(raw, merged)) * hole + known
         # Back projection (§4.1, Fig. 2): compare Ī_lr with the down-sampled completed image and add
-        # the up-sampled residual, weighted per pixel by the learned alpha.
-        completed = unit_range(raw) * hole + known
+        # the up-sampled residual, weighted per pixel by the learned alpha. The prefill variant's Ī_lr
+        # head corrects the down-sampled *completed* image, so the residual is that correction alone
+        # and starts at zero. Correcting G2's input instead (as the shipped weights up to issue #16
+        # did) made the residual undo G2's correction at scales of 4 px and more: with alpha ≈ 1 in
+        # the hole, back projection put the Navier–Stokes fill's low frequencies back (measured: +0.17 dB over
+        # Navier–Stokes with it, +1.09 dB with alpha = 0, same weights; resources/weights/deepgin.md).
+        lr = unit_range(v.head_output(lr, lr_target(completed), main=False))
         residual = lr - lr_target(completed)
         out = completed + alpha * F.interpolate(residual, scale_factor=4, mode="bilinear", align_corners=False)
         return DeepGINOutput(out=unit_range(out), coarse=coarse, lr=lr)
