@@ -76,11 +76,12 @@ class PatchMatchEngine(Engine):
         super().__init__(spec, device)
 
     def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:
-        from engine.texture import TextureOptions, synthesize  # numba loads only when this engine runs
+        from engine.texture import SPLIT_SIGMA, TextureOptions, synthesize  # numba loads only when this engine runs
 
         hole = np.where(mask > 127, 255, 0).astype(np.uint8)
         steer = cv2.inpaint(np.ascontiguousarray(image), hole, 5, cv2.INPAINT_NS)
-        opts = TextureOptions(seed=int(options.get("seed", 0)), follow_guide=False)
+        # split σ 4 at any hole size: the measured setting above (its guide only steers the search).
+        opts = TextureOptions(seed=int(options.get("seed", 0)), follow_guide=False, split_sigma=SPLIT_SIGMA)
         return FillOutput(synthesize(image, hole, steer, opts))
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from engine.errors import Cancelled
 from engine.metrics import structure_psnr, texture_distance
-from engine.texture import TextureOptions, needs_texture, synthesize
+from engine.texture import SPLIT_SIGMA, TextureOptions, needs_texture, split_sigma_for, synthesize
 
 
 def _stripes(size: int = 160) -> np.ndarray:
@@ -65,6 +65,19 @@ def test_texture_stage_brings_back_the_photo_statistics() -> None:
     assert structure_psnr(img, textured) > structure_psnr(img, fill) - 1.0
     unguided = synthesize(img, mask, None)
     assert texture_distance(img, unguided, mask) < 0.6 * texture_distance(img, fill, mask)
+
+
+def test_split_sigma_follows_the_holes_share_of_the_crop() -> None:
+    # Small holes with much photo around copy a wider band; a hole filling the crop keeps σ 4.
+    assert split_sigma_for(0.05) == 16.0 and split_sigma_for(0.2) == 12.0
+    assert split_sigma_for(0.5) == split_sigma_for(1.0) == SPLIT_SIGMA == 4.0
+    shares = np.linspace(0, 1, 41)
+    assert np.all(np.diff([split_sigma_for(x) for x in shares]) <= 0)
+    img, mask = _stripes(), _hole()  # an 11 % hole: the adaptive split is wider than σ 4
+    fill = cv2.inpaint(img, mask, 5, cv2.INPAINT_NS)
+    wide, narrow = synthesize(img, mask, fill), synthesize(img, mask, fill, TextureOptions(split_sigma=4.0))
+    assert not np.array_equal(wide, narrow)
+    assert np.array_equal(wide[mask == 0], narrow[mask == 0])
 
 
 def test_texture_stage_skips_thin_scratches_and_strength_zero() -> None:
