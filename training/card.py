@@ -114,7 +114,7 @@ def texture_section(summary: list[dict[str, Any]], engine: str) -> list[str]:
         TEXTURE_HEADING,
         "",
         "The editor, `inpaint run`, `compare` and `eval` run a texture stage after this engine by default "
-        "(`engine/texture.py`): the engine's fill keeps the hole's low frequencies (σ 4 px) and the photo's own "
+        "(`engine/texture.py`): the engine's fill keeps the hole's low frequencies (below σ 4 px for a hole that fills a third of the crop or more, up to 16 px for a small one) and the photo's own "
         "fine texture is copied in by PatchMatch with voting, guided by that fill, at the crop's full resolution. "
         "It is not part of the paper; it was added because a network trained for reconstruction on a CPU budget "
         "fills with a smooth smudge. Turn it off with `--texture 0` (`--no-texture`) or by unticking *Photo "
