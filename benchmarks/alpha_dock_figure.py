@@ -18,6 +18,7 @@ import sys
 import cv2
 import numpy as np
 import torch
+from PIL import Image
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -66,9 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{view.level_name.text()} | {view.range.text()} | std {std:.3f} hole-out {contrast:.3f}")
     rows = [np.hstack(tiles[r * 3 : r * 3 + 3]) for r in range(2)]
     sheet = np.vstack(rows)
-    if not cv2.imwrite(args.out, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9]):
-        print(f"could not write {args.out}")
-        return 2
+    # A 256-colour palette keeps the PNG small (the dock is flat UI colours plus viridis over the photo).
+    Image.fromarray(sheet).quantize(256, method=Image.Quantize.MEDIANCUT).save(args.out, optimize=True)
     print(f"wrote {args.out} ({sheet.shape[1]}×{sheet.shape[0]}) for box {box}")
     return 0
 
