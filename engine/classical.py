@@ -80,8 +80,13 @@ class PatchMatchEngine(Engine):
 
         hole = np.where(mask > 127, 255, 0).astype(np.uint8)
         steer = cv2.inpaint(np.ascontiguousarray(image), hole, 5, cv2.INPAINT_NS)
-        # split σ 4 at any hole size: the measured setting above (its guide only steers the search).
-        opts = TextureOptions(seed=int(options.get("seed", 0)), follow_guide=False, split_sigma=SPLIT_SIGMA)
+        # Split σ 4 at any hole size: the measured setting above (its guide only steers the search).
+        # Four EM iterations at every level, not two: the whole band is copied, so each finer level
+        # needs more rounds to settle (50-60 % holes, 18 photos: texture 0.71× NS's against 0.77×,
+        # structure +0.24 dB; about 30 % slower).
+        opts = TextureOptions(
+            seed=int(options.get("seed", 0)), follow_guide=False, split_sigma=SPLIT_SIGMA, em_iterations=(4, 4)
+        )
         return FillOutput(synthesize(image, hole, steer, opts))
 
 
