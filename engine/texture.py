@@ -18,8 +18,9 @@ reconstruction loss on a CPU budget learn to blur (README, model cards). The met
    vote the hole's low band is reset to the engine's, so the estimate never drifts from it.
 4. **Full resolution.** The working-resolution field is scaled up and the photo's high band
    (composite minus its low-pass) is voted at full resolution from the 3×3 nearest matched patches:
-   each vote is a shifted copy, so texture is as sharp as the photo's own. The voted band is
-   high-passed once more (seams between copies carry low frequencies), and the result in the hole is
+   each vote is a shifted copy, so texture is as sharp as the photo's own. At a split wider than
+   σ 4 the voted band is high-passed once more (seams between copies carry low frequencies), fully
+   from σ 12 on. The result in the hole is
    ``low-pass(engine composite) + strength × voted high band``. The split σ grows as the hole's share
    of the crop shrinks (:data:`SPLIT_SIGMAS`): with much known photo around, more of the band is copied.
 
@@ -287,6 +288,7 @@ def synthesize(
         big_h / wh, big_w / ww, options.vote_radius, voted,
     )  # fmt: skip
     strength = options.strength if follow else 1.0
+    # 0 at σ 4, 1 from σ 12 (the split of a 20 % hole) on, linear between.
     reseat = float(np.clip((sig - SPLIT_SIGMA) / (SPLIT_SIGMAS[1][1] - SPLIT_SIGMA), 0.0, 1.0))
     if follow and reseat > 0:
         # At a wide split the voted band's own low frequencies go: where copies from different
