@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -38,7 +39,10 @@ from training.data import CropDataset, ImageCache, center_crop, list_images, loa
 from training.errors import TrainingError
 
 ENGINE = "scratch"
-DEFAULTS: dict[str, Any] = {"lr": 2e-3, "dice": 1.0, "depth": 4, "clean": 0.15, "val_size": 384}
+# clean_pick: an undamaged crop is the most line-rich of this many random crops (1 = any crop). Thin
+# picture content (line art, planks, fibres) is what the detector takes for scratches, so the clean
+# crops that teach "this is not damage" are drawn where it is dense.
+DEFAULTS: dict[str, Any] = {"lr": 2e-3, "dice": 1.0, "depth": 4, "clean": 0.15, "clean_pick": 1, "val_size": 384}
 
 
 def _opts(cfg: TrainConfig) -> dict[str, Any]:
@@ -53,13 +57,32 @@ def build(cfg: TrainConfig) -> ScratchUNet:
     return ScratchUNet(width=cfg.width, depth=int(_opts(cfg)["depth"])).to(memory_format=torch.channels_last)
 
 
-def batch(ds: CropDataset, n: int, rng: np.random.Generator, dmg: np.random.Generator, clean: float):
-    """(scans N×3×s×s in [0, 1], targets N×1×s×s in {0, 1}) of freshly damaged crops."""
+def line_density(rgb: np.ndarray) -> float:
+    """Mean thin-line contrast of a uint8 H×W×3 RGB crop: white + black top-hat of its luma with a
+    5×5 ellipse (grey levels), the same response the classical scratch detector thresholds."""
+    luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    tophat = cv2.morphologyEx(luma, cv2.MORPH_TOPHAT, k).astype(np.float32)
+    blackhat = cv2.morphologyEx(luma, cv2.MORPH_BLACKHAT, k).astype(np.float32)
+    return float((tophat + blackhat).mean())
+
+
+def batch(ds: CropDataset, n: int, rng: np.random.Generator, dmg: np.random.Generator, clean: float, pick: int = 1):
+    """(scans N×3×s×s in [0, 1], targets N×1×s×s in {0, 1}) of freshly damaged crops.
+
+    A share ``clean`` of them is aged but undamaged; with ``pick`` > 1 each of those is the most
+    line-rich of ``pick`` random crops (:func:`line_density`).
+    """
     scans, masks = [], []
     for crop in ds.sample(n, rng):
-        aged, damaged, mask = make_old_photo(crop, dmg, "train")
         if dmg.random() < clean:
-            damaged, mask = aged, np.zeros_like(mask)
+            if pick > 1:
+                crop = max([crop, *ds.sample(pick - 1, rng)], key=line_density)
+            aged = make_old_photo(crop, dmg, "train")[0]
+            scans.append(aged)
+            masks.append(np.zeros(aged.shape[:2], np.uint8))
+            continue
+        _, damaged, mask = make_old_photo(crop, dmg, "train")
         scans.append(damaged)
         masks.append(mask)
     return to_tensor(scans), torch.from_numpy(np.stack(masks) > 127).float()[:, None]
@@ -99,6 +122,23 @@ def validate(net: ScratchUNet, val: list[tuple[np.ndarray, np.ndarray, np.ndarra
     return {"precision": p, "recall": r, "f1": 2 * p * r / max(p + r, 1e-9), "false_alarm": float(np.mean(alarms))}
 
 
+def _warm_start(net: ScratchUNet, path: str) -> float:
+    """Load exported detector weights into ``net`` (same width and depth); return their training
+    seconds, so the new run's ``seconds`` counts the whole training time. The step count and the
+    learning-rate schedule start afresh: a warm start is a new run."""
+    from engine.weights import load_weights
+
+    try:
+        tensors, meta = load_weights(path, expected_engine=ENGINE)
+    except Exception as exc:  # InpaintError: missing, corrupt or another engine's file
+        raise TrainingError(f"--init: {exc}") from None
+    try:
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()})
+    except RuntimeError as exc:
+        raise TrainingError(f"--init {path} does not fit this detector: {str(exc).splitlines()[0]}") from None
+    return float(meta.get("training_seconds", 0.0))
+
+
 def _append(path: Path, row: dict[str, Any]) -> None:
     new = not path.exists()
     with path.open("a", newline="") as fh:
@@ -132,6 +172,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         sched.load_state_dict(state["schedulers"]["G"])
         checkpoint.restore_rng(state["rng"], data_rng, dmg_rng)
         step, seconds, metrics = int(state["step"]), float(state.get("seconds", 0.0)), dict(state.get("metrics", {}))
+    elif cfg.init:
+        seconds = _warm_start(net, cfg.init)
     save_json(out / "config.json", {**cfg.to_json(), "recipe_resolved": opts})
     ds = CropDataset(train_paths, cfg.size, ImageCache(cfg.cache_side, cfg.cache_mb << 20))
     val = validation_set(val_paths[: cfg.val_count], int(opts["val_size"]))
@@ -155,7 +197,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc="scratch")
     while step < cfg.steps:
         t0 = time.perf_counter()
-        x, y = batch(ds, cfg.batch, data_rng, dmg_rng, float(opts["clean"]))
+        x, y = batch(ds, cfg.batch, data_rng, dmg_rng, float(opts["clean"]), int(opts["clean_pick"]))
         loss, bce, dice = loss_fn(net(x.contiguous(memory_format=torch.channels_last)), y, float(opts["dice"]))
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -188,6 +230,7 @@ def export(run: str | Path, output: str | Path, dtype: torch.dtype | None = torc
         "width": float(cfg.width),
         "config": {"depth": int(opts["depth"])},
         "steps": int(state["step"]),
+        "init": cfg.init,  # warm start: its training seconds are included, its steps are not
         "training_seconds": round(float(state.get("seconds", 0.0))),
         "data": {"folder": cfg.data, "split": cfg.split, "size": cfg.size},
         "recipe": {

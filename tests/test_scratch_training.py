@@ -1,0 +1,112 @@
+"""The scratch detector's training: the damage generator, line-rich clean crops, train / resume /
+export round trip, and the ``--init`` warm start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from engine.damage import damage_probability
+from engine.weights import load_weights, read_metadata
+from tests.synthetic import gradient_photo
+from training import checkpoint
+from training.config import TrainConfig
+from training.damage import EVAL, draw_damage, make_old_photo
+from training.data import CropDataset, ImageCache
+from training.errors import TrainingError
+from training.recipes.scratch import batch, export, line_density, train
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        cv2.imwrite(str(folder / f"photo{i}.png"), gradient_photo(160, 200, rng, noise=10, shift=10 * i))
+    lines = np.full((160, 200, 3), 128, np.uint8)  # line art: dark strokes 2 px wide every 12 px
+    for x in range(0, 200, 12):
+        lines[:, x : x + 2] = 20
+    cv2.imwrite(str(folder / "lines.png"), lines)
+    return folder
+
+
+def _cfg(data: Path, out: Path, **kw: object) -> TrainConfig:
+    base = dict(
+        engine="scratch", data=str(data), val=str(data), out=str(out), size=64, width=0.25, steps=3, batch=2,
+        val_every=3, ckpt_every=3, val_count=2, threads=1, recipe={"val_size": 64},
+    )  # fmt: skip
+    base.update(kw)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+def test_generator_marks_what_it_changed_and_is_reproducible() -> None:
+    photo = gradient_photo(192, 256, np.random.default_rng(3), noise=6)
+    aged, damaged, mask = make_old_photo(photo, np.random.default_rng(7), "eval")
+    again = make_old_photo(photo, np.random.default_rng(7), "eval")
+    for a, b in zip((aged, damaged, mask), again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 255} and mask.any()
+    change = np.abs(damaged.astype(np.int16) - aged.astype(np.int16)).max(2)
+    assert change[mask > 0].min() >= EVAL.visible  # every marked pixel visibly changed
+    assert np.mean(change[mask == 0] >= 40) < 0.001  # unmarked pixels: at most a faint anti-aliased rim
+    # An empty damage draw leaves the photo as it was.
+    none = draw_damage(aged, np.random.default_rng(0), EVAL.__class__(scratches=(0, 0), dust=(0, 0), hairs=(0, 0),
+                                                                       creases=0.0, tears=0.0))  # fmt: skip
+    np.testing.assert_array_equal(none[0], aged)
+    assert not none[1].any()
+
+
+def test_line_density_ranks_line_art_above_a_smooth_photo_and_clean_crops_pick_it(data_dir: Path) -> None:
+    smooth = gradient_photo(64, 64, np.random.default_rng(1), noise=0)
+    lines = np.full((64, 64, 3), 128, np.uint8)
+    lines[:, ::6] = 20
+    assert line_density(lines) > 10 * max(line_density(smooth), 0.1)
+    ds = CropDataset(sorted(data_dir.glob("*.png")), 64, ImageCache(256))
+    x, y = batch(ds, 8, np.random.default_rng(0), np.random.default_rng(1), clean=1.0, pick=8)
+    assert x.shape == (8, 3, 64, 64) and y.shape == (8, 1, 64, 64)
+    assert not y.any()  # clean crops carry no damage
+    anywhere, _ = batch(ds, 8, np.random.default_rng(0), np.random.default_rng(1), clean=1.0, pick=1)
+
+    def density(t: torch.Tensor) -> float:
+        return float(np.mean([line_density((c.permute(1, 2, 0).numpy() * 255).astype(np.uint8)) for c in t]))
+
+    assert density(x) > 1.5 * density(anywhere)  # of 8 candidates from 4 files the line art wins (measured 1.9×)
+    _, y_dmg = batch(ds, 6, np.random.default_rng(0), np.random.default_rng(1), clean=0.0)
+    assert y_dmg.sum() > 0
+
+
+def test_train_resume_export_and_detect(data_dir: Path, tmp_path: Path) -> None:
+    cfg = _cfg(data_dir, tmp_path / "run", recipe={"val_size": 64, "depth": 5, "clean": 0.5, "clean_pick": 2})
+    metrics = train(cfg, progress=False)
+    assert set(metrics) == {"precision", "recall", "f1", "false_alarm"}
+    longer = _cfg(data_dir, tmp_path / "run", steps=5, recipe=cfg.recipe)
+    train(longer, resume=True, progress=False)
+    rows = (tmp_path / "run" / "train.csv").read_text().splitlines()
+    assert len(rows) == 1 + 5 and rows[-1].startswith("5,")  # continued at step 3
+    out = export(tmp_path / "run", tmp_path / "scratch.safetensors")
+    meta = read_metadata(out)
+    assert meta["engine"] == "scratch" and meta["steps"] == 5 and meta["config"] == {"depth": 5}
+    tensors, _ = load_weights(out, expected_engine="scratch")
+    assert all(t.dtype == torch.float16 for t in tensors.values() if t.is_floating_point())
+    prob = damage_probability(np.full((70, 90, 3), 100, np.uint8), out, tile=32, overlap=16)
+    assert prob.shape == (70, 90) and prob.dtype == np.float32 and 0 <= prob.min() <= prob.max() <= 1
+
+
+def test_init_warm_starts_from_exported_weights_and_rejects_another_shape(data_dir: Path, tmp_path: Path) -> None:
+    train(_cfg(data_dir, tmp_path / "a"), progress=False)
+    first = export(tmp_path / "a", tmp_path / "a.safetensors", dtype=None)
+    init_tensors, _ = load_weights(first, expected_engine="scratch")
+    train(_cfg(data_dir, tmp_path / "b", steps=1, init=str(first), recipe={"val_size": 64, "lr": 0.0}), progress=False)
+    warm = checkpoint.load(tmp_path / "b" / "ckpt.pt")["nets"]["G"]
+    for name, t in init_tensors.items():  # lr 0: one step changes only the BatchNorm running statistics
+        if "running" not in name and "num_batches" not in name:
+            assert torch.equal(warm[name], t), name
+    assert read_metadata(export(tmp_path / "b", tmp_path / "b.safetensors"))["init"] == str(first)
+    with pytest.raises(TrainingError, match="does not fit this detector"):
+        train(_cfg(data_dir, tmp_path / "c", init=str(first), recipe={"val_size": 64, "depth": 5}), progress=False)
+    with pytest.raises(TrainingError, match="--init"):
+        train(_cfg(data_dir, tmp_path / "d", init=str(tmp_path / "missing.safetensors")), progress=False)
