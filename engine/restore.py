@@ -127,7 +127,13 @@ def mask_from_probability(probability: np.ndarray, sensitivity: float, grow: int
     ``grow`` px of dilation cover the soft halo a scratch leaves beside the pixels the network marks,
     so a fill does not leave a faint outline (chosen by the restored-PSNR measurement in the model card).
     """
-    out = (probability >= threshold_for(sensitivity)).astype(np.uint8) * 255
+    return mask_at_threshold(probability, threshold_for(sensitivity), grow)
+
+
+def mask_at_threshold(probability: np.ndarray, threshold: float, grow: int = 1) -> np.ndarray:
+    """uint8 H×W mask (255 = damage) of the pixels of a float32 H×W probability map at or above
+    ``threshold``, grown by ``grow`` px (see :func:`mask_from_probability`)."""
+    out = (probability >= threshold).astype(np.uint8) * 255
     if grow > 0 and out.any():
         out = cv2.dilate(out, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
     return out
