@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from benchmarks.old_photos import CORPUS, SAMPLES, old_photo, sample, val_photos
-from engine.damage import damage_probability, network_weights
+from engine.damage import damage_probability, network_threshold, network_weights
 from engine.imageio import load_image, load_mask
 from engine.metrics import psnr
 from engine.pipeline import InpaintOptions, inpaint
@@ -79,15 +79,16 @@ def measure(photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], weight
     engine = create_engine("ns")
     net = {s: Tally() for s in SENSITIVITIES}
     classical, real, damaged_psnr, oracle_psnr, rows = Tally(), Tally(), [], [], []
+    mid = network_threshold(weights)
     for name, aged, damaged, truth in photos:
         prob = damage_probability(damaged, weights)
         for s, tally in net.items():
-            tally.add(mask_from_probability(prob, s), truth)
-        mask = mask_from_probability(prob, 0.5)
+            tally.add(mask_from_probability(prob, s, midpoint=mid), truth)
+        mask = mask_from_probability(prob, 0.5, midpoint=mid)
         filled = fill(engine, damaged, mask)
         restored = psnr(aged, filled)
         net[0.5].psnr.append(restored)
-        alarm = float(np.mean(mask_from_probability(damage_probability(aged, weights), 0.5) > 0))
+        alarm = float(np.mean(mask_from_probability(damage_probability(aged, weights), 0.5, midpoint=mid) > 0))
         net[0.5].alarm.append(alarm)
         if name in REAL_PHOTOS:
             real.add(mask, truth)

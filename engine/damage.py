@@ -28,7 +28,8 @@ _LOCK = threading.Lock()
 @dataclass
 class DamageResult:
     """mask: uint8 H×W, 255 = suspected damage. probability: float32 H×W in [0, 1] from the network
-    (None for the classical detector). detector: "network" or "classical"; note: a sentence for the UI."""
+    (None for the classical detector). detector: "network" or "classical"; note: a sentence for the UI.
+    midpoint: the network's calibrated threshold, used at sensitivity 0.5 (engine.restore.threshold_for)."""
 
     mask: np.ndarray
     detector: str
@@ -36,12 +37,13 @@ class DamageResult:
     sensitivity: float
     seconds: float
     note: str
+    midpoint: float = 0.5
 
     def rethreshold(self, sensitivity: float) -> np.ndarray:
         """The mask at another sensitivity from the cached probability map (network results only)."""
         if self.probability is None:
             raise InpaintError("the classical detector has no probability map; run detection again")
-        return mask_from_probability(self.probability, sensitivity)
+        return mask_from_probability(self.probability, sensitivity, midpoint=self.midpoint)
 
 
 def network_weights() -> Path | None:
@@ -49,6 +51,14 @@ def network_weights() -> Path | None:
     from engine.detectors import get_detector
 
     return get_detector("scratch").weights_path()
+
+
+def network_threshold(weights: Path) -> float:
+    """The detector's calibrated probability threshold at sensitivity 0.5 (its weights' ``threshold``
+    metadata; 0.5 for files exported before calibration)."""
+    from engine.weights import read_metadata
+
+    return float(read_metadata(weights).get("threshold", 0.5))
 
 
 def _load(path: Path):
@@ -134,9 +144,10 @@ def detect_damage(
         raise InpaintError("no scratch detector weights (scratch.safetensors) found; pass --weights or use classical")
     if path is not None and method != "classical":
         prob = damage_probability(image, path, progress=progress, cancel=cancel)
-        mask = mask_from_probability(prob, sensitivity)
+        midpoint = network_threshold(path)
+        mask = mask_from_probability(prob, sensitivity, midpoint=midpoint)
         note = f"scratch & dust network ({path.name})"
-        return DamageResult(mask, "network", prob, float(sensitivity), time.perf_counter() - t0, note)
+        return DamageResult(mask, "network", prob, float(sensitivity), time.perf_counter() - t0, note, midpoint)
     if progress is not None:
         progress(0.0, "detecting damage (classical)")
     mask = detect_scratches(image, sensitivity)

@@ -114,20 +114,29 @@ def damage_scores(found: np.ndarray, truth: np.ndarray, tolerance: int = 2) -> t
     return precision, recall
 
 
-def threshold_for(sensitivity: float) -> float:
-    """Network probability threshold for a sensitivity in 0..1 (0.5 → 0.5; 1 → 0.05; 0 → 0.95)."""
+def threshold_for(sensitivity: float, midpoint: float = 0.5) -> float:
+    """Network probability threshold for a sensitivity in 0..1: 0 → 0.95, 0.5 → ``midpoint``, 1 → 0.05,
+    linear in between. ``midpoint`` is the detector's calibrated threshold (its weights' ``threshold``
+    metadata, chosen by ``benchmarks/restore_threshold.py`` on the train photos), so the default
+    sensitivity 0.5 means the calibrated threshold whatever the weights."""
     if not 0.0 <= float(sensitivity) <= 1.0:
         raise InpaintError(f"sensitivity {sensitivity} is outside 0..1")
-    return 0.95 - 0.9 * float(sensitivity)
+    if not 0.05 < float(midpoint) < 0.95:
+        raise InpaintError(f"detector threshold {midpoint} is outside (0.05, 0.95)")
+    s = float(sensitivity)
+    return 0.95 + (midpoint - 0.95) * 2 * s if s <= 0.5 else midpoint + (0.05 - midpoint) * (2 * s - 1)
 
 
-def mask_from_probability(probability: np.ndarray, sensitivity: float, grow: int = 1) -> np.ndarray:
+def mask_from_probability(
+    probability: np.ndarray, sensitivity: float, grow: int = 1, midpoint: float = 0.5
+) -> np.ndarray:
     """Threshold a float32 H×W damage probability map -> uint8 H×W mask (255 = damage).
 
     ``grow`` px of dilation cover the soft halo a scratch leaves beside the pixels the network marks,
     so a fill does not leave a faint outline (chosen by the restored-PSNR measurement in the model card).
+    ``midpoint``: the threshold at sensitivity 0.5 (:func:`threshold_for`).
     """
-    return mask_at_threshold(probability, threshold_for(sensitivity), grow)
+    return mask_at_threshold(probability, threshold_for(sensitivity, midpoint), grow)
 
 
 def mask_at_threshold(probability: np.ndarray, threshold: float, grow: int = 1) -> np.ndarray:

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from engine.damage import damage_probability
+from engine.damage import damage_probability, detect_damage
+from engine.restore import mask_at_threshold, threshold_for
 from engine.weights import load_weights, read_metadata
 from tests.synthetic import gradient_photo
 from training import checkpoint
+from training.cli import main
 from training.config import TrainConfig
 from training.damage import EVAL, draw_damage, make_old_photo
 from training.data import CropDataset, ImageCache
@@ -110,3 +112,25 @@ def test_init_warm_starts_from_exported_weights_and_rejects_another_shape(data_d
         train(_cfg(data_dir, tmp_path / "c", init=str(first), recipe={"val_size": 64, "depth": 5}), progress=False)
     with pytest.raises(TrainingError, match="--init"):
         train(_cfg(data_dir, tmp_path / "d", init=str(tmp_path / "missing.safetensors")), progress=False)
+
+
+def test_calibrated_threshold_travels_from_export_to_the_editor(data_dir: Path, tmp_path: Path) -> None:
+    train(_cfg(data_dir, tmp_path / "run"), progress=False)
+    assert read_metadata(export(tmp_path / "run", tmp_path / "plain.safetensors"))["threshold"] == 0.5
+    out = export(tmp_path / "run", tmp_path / "cal.safetensors", threshold=0.7)
+    assert read_metadata(out)["threshold"] == 0.7
+    scan = np.full((48, 48, 3), 120, np.uint8)
+    cv2.line(scan, (5, 5), (40, 44), (10, 10, 10), 2)
+    found = detect_damage(scan, 0.5, method="network", weights=out)
+    assert found.midpoint == 0.7
+    np.testing.assert_array_equal(found.mask, mask_at_threshold(found.probability, 0.7))
+    np.testing.assert_array_equal(found.rethreshold(0.25), mask_at_threshold(found.probability, 0.825))
+    assert threshold_for(0.0, 0.7) == pytest.approx(0.95) and threshold_for(1.0, 0.7) == pytest.approx(0.05)
+    assert threshold_for(0.75, 0.7) == pytest.approx(0.375) and threshold_for(0.5) == 0.5
+    with pytest.raises(TrainingError, match=r"outside \(0\.05, 0\.95\)"):
+        export(tmp_path / "run", tmp_path / "bad.safetensors", threshold=0.99)
+    assert (
+        main(["export", str(tmp_path / "run"), "--output", str(tmp_path / "cli.safetensors"), "--threshold", "0.6"])
+        == 0
+    )
+    assert read_metadata(tmp_path / "cli.safetensors")["threshold"] == 0.6

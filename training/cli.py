@@ -112,8 +112,13 @@ def _export(args: argparse.Namespace) -> int:
     if checkpoint_engine(args.run) == "scratch":
         from training.recipes.scratch import export as export_detector
 
-        print(f"wrote {export_detector(args.run, args.output, dtype=None if args.fp32 else torch.float16)}")
+        dtype = None if args.fp32 else torch.float16
+        print(f"wrote {export_detector(args.run, args.output, dtype=dtype, threshold=args.threshold)}")
         return 0
+    if args.threshold is not None:
+        from training.errors import TrainingError
+
+        raise TrainingError("--threshold is for the scratch detector's runs only")
     path = export_run(args.run, args.output, dtype=None if args.fp32 else torch.float16, native=args.native)
     print(f"wrote {path}")
     return 0
@@ -228,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, type=Path)
     p.add_argument("--fp32", action="store_true", help="keep fp32 (default fp16)")
     p.add_argument("--native", type=int, help="working side for the engine (default: the training crop size)")
+    p.add_argument(
+        "--threshold", type=float,
+        help="scratch detector only: its calibrated probability threshold at sensitivity 0.5 "
+        "(benchmarks/restore_threshold.py; default 0.5)",
+    )  # fmt: skip
     p.set_defaults(func=_export)
 
     p = sub.add_parser("evalset", help="write the held-out photos and bucket masks for `inpaint eval`")

@@ -220,8 +220,17 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     return metrics
 
 
-def export(run: str | Path, output: str | Path, dtype: torch.dtype | None = torch.float16) -> Path:
-    """Write the run's network as detector weights (engine.weights format, fp16 by default)."""
+def export(
+    run: str | Path, output: str | Path, dtype: torch.dtype | None = torch.float16, threshold: float | None = None
+) -> Path:
+    """Write the run's network as detector weights (engine.weights format, fp16 by default).
+
+    ``threshold``: the probability threshold the editor uses at the default sensitivity 0.5
+    (engine.restore.threshold_for), calibrated on the train photos by benchmarks/restore_threshold.py;
+    None writes 0.5.
+    """
+    if threshold is not None and not 0.05 < threshold < 0.95:
+        raise TrainingError(f"--threshold {threshold} is outside (0.05, 0.95)")
     state = checkpoint.load(Path(run) / "ckpt.pt")
     cfg = TrainConfig.from_json(state["config"])
     opts = _opts(cfg)
@@ -230,6 +239,7 @@ def export(run: str | Path, output: str | Path, dtype: torch.dtype | None = torc
         "width": float(cfg.width),
         "config": {"depth": int(opts["depth"])},
         "steps": int(state["step"]),
+        "threshold": 0.5 if threshold is None else float(threshold),
         "init": cfg.init,  # warm start: its training seconds are included, its steps are not
         "training_seconds": round(float(state.get("seconds", 0.0))),
         "data": {"folder": cfg.data, "split": cfg.split, "size": cfg.size},
