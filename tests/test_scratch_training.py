@@ -20,6 +20,7 @@ from training.config import TrainConfig
 from training.damage import EVAL, draw_damage, make_old_photo
 from training.data import CropDataset, ImageCache
 from training.errors import TrainingError
+from training.hard_negatives import HardNegatives
 from training.recipes.scratch import batch, export, line_density, train
 
 
@@ -82,13 +83,14 @@ def test_line_density_ranks_line_art_above_a_smooth_photo_and_clean_crops_pick_i
 
 
 def test_train_resume_export_and_detect(data_dir: Path, tmp_path: Path) -> None:
-    cfg = _cfg(data_dir, tmp_path / "run", recipe={"val_size": 64, "depth": 5, "clean": 0.5, "clean_pick": 2})
+    cfg = _cfg(data_dir, tmp_path / "run", recipe={"val_size": 64, "depth": 5, "clean": 0.5, "clean_pick": 2, "hard": 0.5, "mine_every": 2})
     metrics = train(cfg, progress=False)
     assert set(metrics) == {"precision", "recall", "f1", "false_alarm"}
     longer = _cfg(data_dir, tmp_path / "run", steps=5, recipe=cfg.recipe)
     train(longer, resume=True, progress=False)
     rows = (tmp_path / "run" / "train.csv").read_text().splitlines()
     assert len(rows) == 1 + 5 and rows[-1].startswith("5,")  # continued at step 3
+    assert isinstance(checkpoint.load(tmp_path / "run" / "ckpt.pt")["hard_negatives"], list)  # the pool is saved
     out = export(tmp_path / "run", tmp_path / "scratch.safetensors")
     meta = read_metadata(out)
     assert meta["engine"] == "scratch" and meta["steps"] == 5 and meta["config"] == {"depth": 5}
@@ -134,3 +136,32 @@ def test_calibrated_threshold_travels_from_export_to_the_editor(data_dir: Path, 
         == 0
     )
     assert read_metadata(tmp_path / "cli.safetensors")["threshold"] == 0.6
+
+
+class _DarkLineNet(torch.nn.Module):
+    """Stands in for a detector that takes every dark pixel for damage (logit +6 there, -6 elsewhere)."""
+
+    multiple = 8
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.where(x.mean(1, keepdim=True) < 0.3, 6.0, -6.0)
+
+
+def test_hard_negative_mining_finds_false_alarms_and_crops_around_them(data_dir: Path, tmp_path: Path) -> None:
+    cv2.imwrite(str(tmp_path / "flat.png"), np.full((150, 190, 3), 150, np.uint8))
+    ds = CropDataset([data_dir / "lines.png", tmp_path / "flat.png"], 64, ImageCache(256))
+    hard = HardNegatives(capacity=20, per_photo=4)
+    assert hard.crop(ds, np.random.default_rng(0)) is None  # empty pool: the caller falls back
+    added = hard.mine(_DarkLineNet(), ds, 6, np.random.default_rng(0), np.random.default_rng(1))
+    assert added > 0 and len(hard.pool) == min(added, 20)
+    assert {ds.paths[i].name for i, *_ in hard.pool} == {"lines.png"}  # the flat photo has no dark pixels
+    lines = cv2.imread(str(data_dir / "lines.png"))[..., 0]
+    for _, side, x, y in hard.pool:  # every centre sits on (or within a pixel of) a dark stroke
+        assert 64 <= side <= 160 and lines[int(y), max(0, int(x) - 1) : int(x) + 2].min() < 64
+    crop = hard.crop(ds, np.random.default_rng(2))
+    assert crop.shape == (64, 64, 3) and crop.dtype == np.uint8 and crop.min() < 64
+    again = HardNegatives()
+    again.load(hard.state())
+    assert again.pool == hard.pool  # plain numbers: saved in checkpoints, restored on resume
+    x, y = batch(ds, 4, np.random.default_rng(0), np.random.default_rng(1), 1.0, 1, hard, 1.0)
+    assert not y.any() and x.shape == (4, 3, 64, 64)

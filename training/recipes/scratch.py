@@ -37,12 +37,18 @@ from training.config import TrainConfig, save_json
 from training.damage import EVAL, TRAIN, make_old_photo
 from training.data import CropDataset, ImageCache, center_crop, list_images, load_rgb, to_tensor
 from training.errors import TrainingError
+from training.hard_negatives import HardNegatives
 
 ENGINE = "scratch"
 # clean_pick: an undamaged crop is the most line-rich of this many random crops (1 = any crop). Thin
 # picture content (line art, planks, fibres) is what the detector takes for scratches, so the clean
 # crops that teach "this is not damage" are drawn where it is dense.
-DEFAULTS: dict[str, Any] = {"lr": 2e-3, "dice": 1.0, "depth": 4, "clean": 0.15, "clean_pick": 1, "val_size": 384}
+# hard: the share of clean crops taken around the network's own false alarms on whole undamaged
+# training photos (training.hard_negatives), mined every ``mine_every`` steps from ``mine_photos`` photos.
+DEFAULTS: dict[str, Any] = {
+    "lr": 2e-3, "dice": 1.0, "depth": 4, "clean": 0.15, "clean_pick": 1, "val_size": 384,
+    "hard": 0.0, "mine_every": 50, "mine_photos": 2,
+}  # fmt: skip
 
 
 def _opts(cfg: TrainConfig) -> dict[str, Any]:
@@ -67,16 +73,29 @@ def line_density(rgb: np.ndarray) -> float:
     return float((tophat + blackhat).mean())
 
 
-def batch(ds: CropDataset, n: int, rng: np.random.Generator, dmg: np.random.Generator, clean: float, pick: int = 1):
+def batch(
+    ds: CropDataset,
+    n: int,
+    rng: np.random.Generator,
+    dmg: np.random.Generator,
+    clean: float,
+    pick: int = 1,
+    hard: HardNegatives | None = None,
+    hard_share: float = 0.0,
+):
     """(scans N×3×s×s in [0, 1], targets N×1×s×s in {0, 1}) of freshly damaged crops.
 
-    A share ``clean`` of them is aged but undamaged; with ``pick`` > 1 each of those is the most
-    line-rich of ``pick`` random crops (:func:`line_density`).
+    A share ``clean`` of them is aged but undamaged; of those, a share ``hard_share`` is a crop
+    around a mined false alarm (``hard``, while its pool is not empty), the others, with ``pick`` > 1,
+    the most line-rich of ``pick`` random crops (:func:`line_density`).
     """
     scans, masks = [], []
     for crop in ds.sample(n, rng):
         if dmg.random() < clean:
-            if pick > 1:
+            mined = hard.crop(ds, rng) if hard is not None and hard_share > 0 and rng.random() < hard_share else None
+            if mined is not None:
+                crop = mined
+            elif pick > 1:
                 crop = max([crop, *ds.sample(pick - 1, rng)], key=line_density)
             aged = make_old_photo(crop, dmg, "train")[0]
             scans.append(aged)
@@ -164,6 +183,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     )
     data_rng, dmg_rng = np.random.default_rng(cfg.seed), np.random.default_rng(cfg.seed + 1)
     step, seconds, metrics = 0, 0.0, {}
+    hard = HardNegatives()
     ckpt = out / "ckpt.pt"
     if resume:
         state = checkpoint.load(ckpt)
@@ -172,6 +192,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         sched.load_state_dict(state["schedulers"]["G"])
         checkpoint.restore_rng(state["rng"], data_rng, dmg_rng)
         step, seconds, metrics = int(state["step"]), float(state.get("seconds", 0.0)), dict(state.get("metrics", {}))
+        hard.load(state.get("hard_negatives", []))
     elif cfg.init:
         seconds = _warm_start(net, cfg.init)
     save_json(out / "config.json", {**cfg.to_json(), "recipe_resolved": opts})
@@ -190,6 +211,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                 "rng": checkpoint.capture_rng(data_rng, dmg_rng),
                 "seconds": seconds,
                 "metrics": metrics,
+                "hard_negatives": hard.state(),
             },
         )
 
@@ -197,7 +219,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc="scratch")
     while step < cfg.steps:
         t0 = time.perf_counter()
-        x, y = batch(ds, cfg.batch, data_rng, dmg_rng, float(opts["clean"]), int(opts["clean_pick"]))
+        if float(opts["hard"]) > 0 and step % int(opts["mine_every"]) == 0:
+            hard.mine(net, ds, int(opts["mine_photos"]), data_rng, dmg_rng)
+        x, y = batch(
+            ds, cfg.batch, data_rng, dmg_rng, float(opts["clean"]), int(opts["clean_pick"]), hard, float(opts["hard"])
+        )
         loss, bce, dice = loss_fn(net(x.contiguous(memory_format=torch.channels_last)), y, float(opts["dice"]))
         opt.zero_grad(set_to_none=True)
         loss.backward()
