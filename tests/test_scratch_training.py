@@ -83,7 +83,11 @@ def test_line_density_ranks_line_art_above_a_smooth_photo_and_clean_crops_pick_i
 
 
 def test_train_resume_export_and_detect(data_dir: Path, tmp_path: Path) -> None:
-    cfg = _cfg(data_dir, tmp_path / "run", recipe={"val_size": 64, "depth": 5, "clean": 0.5, "clean_pick": 2, "hard": 0.5, "mine_every": 2})
+    cfg = _cfg(
+        data_dir,
+        tmp_path / "run",
+        recipe={"val_size": 64, "depth": 5, "clean": 0.5, "clean_pick": 2, "hard": 0.5, "mine_every": 2},
+    )
     metrics = train(cfg, progress=False)
     assert set(metrics) == {"precision", "recall", "f1", "false_alarm"}
     longer = _cfg(data_dir, tmp_path / "run", steps=5, recipe=cfg.recipe)
