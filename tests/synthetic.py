@@ -18,6 +18,15 @@ def gradient_photo(
     return np.clip(base + rng.normal(0, noise, base.shape), 0, 255).astype(np.uint8)
 
 
+def gradient_photo_folder(folder: Path, count: int, h: int, w: int, seed: int, noise: float, shift_step: float) -> Path:
+    """Write ``count`` :func:`gradient_photo` PNGs ``photo{i}.png`` (red shifted by ``shift_step`` × i,
+    noise from one generator seeded ``seed``) into the existing ``folder``; returns it."""
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        cv2.imwrite(str(folder / f"photo{i}.png"), gradient_photo(h, w, rng, noise=noise, shift=shift_step * i))
+    return folder
+
+
 def blurred_photo_folder(folder: Path, count: int = 3, seed: int = 0) -> Path:
     """Create ``folder`` with ``count`` 150×120 PNGs of blurred noise (a tiny training corpus); returns it."""
     folder.mkdir(parents=True)

@@ -18,7 +18,7 @@ from engine.registry import create_engine
 from engine.residual import build_network
 from engine.torch_engine import export_module
 from engine.weights import read_metadata
-from tests.synthetic import gradient_photo
+from tests.synthetic import gradient_photo, gradient_photo_folder
 from training import checkpoint, losses
 from training.config import TrainConfig
 from training.errors import TrainingError
@@ -28,11 +28,7 @@ from training.loop import make_recipe, train
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("photos")
-    rng = np.random.default_rng(1)
-    for i in range(3):
-        cv2.imwrite(str(folder / f"photo{i}.png"), gradient_photo(300, 300, rng, noise=6, shift=15 * i))
-    return folder
+    return gradient_photo_folder(tmp_path_factory.mktemp("photos"), 3, 300, 300, seed=1, noise=6, shift_step=15)
 
 
 def _scene(side: int = 256) -> tuple[np.ndarray, np.ndarray]:

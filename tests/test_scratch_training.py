@@ -13,7 +13,7 @@ import torch
 from engine.damage import damage_probability, detect_damage
 from engine.restore import mask_at_threshold, threshold_for
 from engine.weights import load_weights, read_metadata
-from tests.synthetic import gradient_photo
+from tests.synthetic import gradient_photo, gradient_photo_folder
 from training import checkpoint
 from training.cli import main
 from training.config import TrainConfig
@@ -26,10 +26,7 @@ from training.recipes.scratch import batch, export, line_density, train
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("photos")
-    rng = np.random.default_rng(0)
-    for i in range(3):
-        cv2.imwrite(str(folder / f"photo{i}.png"), gradient_photo(160, 200, rng, noise=10, shift=10 * i))
+    folder = gradient_photo_folder(tmp_path_factory.mktemp("photos"), 3, 160, 200, seed=0, noise=10, shift_step=10)
     lines = np.full((160, 200, 3), 128, np.uint8)  # line art: dark strokes 2 px wide every 12 px
     for x in range(0, 200, 12):
         lines[:, x : x + 2] = 20

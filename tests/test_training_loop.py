@@ -15,7 +15,7 @@ import torch
 from engine.registry import create_engine
 from engine.torch_engine import image_to_tensor, mask_to_tensor, tensor_to_image
 from engine.weights import read_metadata
-from tests.synthetic import gradient_photo
+from tests.synthetic import gradient_photo_folder
 from tests.test_training_logs import tb_scalars
 from training import checkpoint
 from training.cli import main
@@ -37,11 +37,7 @@ SHORT = {
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("photos")
-    rng = np.random.default_rng(0)
-    for i in range(4):
-        cv2.imwrite(str(folder / f"photo{i}.png"), gradient_photo(160, 200, rng, noise=10, shift=10 * i))
-    return folder
+    return gradient_photo_folder(tmp_path_factory.mktemp("photos"), 4, 160, 200, seed=0, noise=10, shift_step=10)
 
 
 def _cfg(engine: str, data: Path, out: Path, **kw: object) -> TrainConfig:
