@@ -77,6 +77,10 @@ def test_line_density_ranks_line_art_above_a_smooth_photo_and_clean_crops_pick_i
     assert density(x) > 1.5 * density(anywhere)  # of 8 candidates from 4 files the line art wins (measured 1.9×)
     _, y_dmg = batch(ds, 6, np.random.default_rng(0), np.random.default_rng(1), clean=0.0)
     assert y_dmg.sum() > 0
+    # Picture structure ("structure" recipe option) changes the scans, never the labels.
+    plain, _ = batch(ds, 4, np.random.default_rng(0), np.random.default_rng(1), clean=1.0)
+    drawn, y_drawn = batch(ds, 4, np.random.default_rng(0), np.random.default_rng(1), clean=1.0, structure=1.0)
+    assert not y_drawn.any() and not torch.equal(plain, drawn)
 
 
 def test_train_resume_export_and_detect(data_dir: Path, tmp_path: Path) -> None:

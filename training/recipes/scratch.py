@@ -36,6 +36,7 @@ from training import checkpoint
 from training.config import TrainConfig, save_json
 from training.damage import EVAL, TRAIN, make_old_photo
 from training.data import CropDataset, ImageCache, center_crop, list_images, load_rgb, to_tensor
+from training.distractors import draw_structure
 from training.errors import TrainingError
 from training.hard_negatives import HardNegatives
 
@@ -47,7 +48,7 @@ ENGINE = "scratch"
 # training photos (training.hard_negatives), mined every ``mine_every`` steps from ``mine_photos`` photos.
 DEFAULTS: dict[str, Any] = {
     "lr": 2e-3, "dice": 1.0, "depth": 4, "clean": 0.15, "clean_pick": 1, "val_size": 384,
-    "hard": 0.0, "mine_every": 50, "mine_photos": 2,
+    "hard": 0.0, "mine_every": 50, "mine_photos": 2, "structure": 0.0,
 }  # fmt: skip
 
 
@@ -82,15 +83,19 @@ def batch(
     pick: int = 1,
     hard: HardNegatives | None = None,
     hard_share: float = 0.0,
+    structure: float = 0.0,
 ):
     """(scans N×3×s×s in [0, 1], targets N×1×s×s in {0, 1}) of freshly damaged crops.
 
     A share ``clean`` of them is aged but undamaged; of those, a share ``hard_share`` is a crop
     around a mined false alarm (``hard``, while its pool is not empty), the others, with ``pick`` > 1,
-    the most line-rich of ``pick`` random crops (:func:`line_density`).
+    the most line-rich of ``pick`` random crops (:func:`line_density`). A share ``structure`` of all
+    crops first gets scratch-like picture structure (:func:`training.distractors.draw_structure`).
     """
     scans, masks = [], []
     for crop in ds.sample(n, rng):
+        if structure > 0 and dmg.random() < structure:  # no draw at 0: older runs keep their sequence
+            crop = draw_structure(crop, dmg)
         if dmg.random() < clean:
             mined = hard.crop(ds, rng) if hard is not None and hard_share > 0 and rng.random() < hard_share else None
             if mined is not None:
@@ -222,7 +227,15 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         if float(opts["hard"]) > 0 and step % int(opts["mine_every"]) == 0:
             hard.mine(net, ds, int(opts["mine_photos"]), data_rng, dmg_rng)
         x, y = batch(
-            ds, cfg.batch, data_rng, dmg_rng, float(opts["clean"]), int(opts["clean_pick"]), hard, float(opts["hard"])
+            ds,
+            cfg.batch,
+            data_rng,
+            dmg_rng,
+            float(opts["clean"]),
+            int(opts["clean_pick"]),
+            hard,
+            float(opts["hard"]),
+            float(opts["structure"]),
         )
         loss, bce, dice = loss_fn(net(x.contiguous(memory_format=torch.channels_last)), y, float(opts["dice"]))
         opt.zero_grad(set_to_none=True)

@@ -1,0 +1,126 @@
+"""Picture structure that looks locally like a scratch but is part of the photo.
+
+The detector's remaining false alarms on whole photos are thin picture lines: the gaps between
+deck planks, a ladder's rails, the outlines of a cartoon wallpaper. Locally (a few pixels across)
+they have a scratch's profile; what tells them apart is context — they come in regular families
+(parallel or converging to a vanishing point, evenly spaced), they bound regions of different tone,
+or they are shaded like a round object. :func:`draw_structure` paints such structure into a
+*clean* crop before it is aged and damaged, so it belongs to the undamaged reference and is never
+in the damage mask; damage drawn afterwards crosses it and stays labelled.
+
+Our choice (neither Wan et al. nor the issue prescribe this): three families — planks (a set of
+evenly spaced, optionally converging gaps over bands of slightly different tone, clipped to a
+half-plane so the deck ends somewhere), outlines (flat-filled shapes with a dark 1–3 px contour)
+and rails (shaded tubes 4–12 px wide, a dark rim and a bright highlight). A lone thin line of
+constant tone is deliberately *not* drawn: that is exactly what a scratch looks like.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SS = 4  # supersampling for anti-aliased strokes, as in training.damage
+
+
+def _canvas(h: int, w: int) -> np.ndarray:
+    return np.zeros((h * SS, w * SS), np.uint8)
+
+
+def _down(canvas: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Supersampled uint8 canvas → float32 H×W coverage in [0, 1]."""
+    return cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+
+
+def _line(canvas: np.ndarray, p: np.ndarray, q: np.ndarray, width: float) -> None:
+    a, b = np.round(p * SS).astype(int), np.round(q * SS).astype(int)
+    cv2.line(canvas, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 255, max(1, round(width * SS)), cv2.LINE_AA)
+
+
+def _planks(img: np.ndarray, rng: np.random.Generator) -> None:
+    """Evenly spaced gaps (dark, sometimes bright) across the crop, bands of varying tone between."""
+    h, w = img.shape[:2]
+    theta = rng.uniform(0, np.pi)
+    d = np.array([np.cos(theta), np.sin(theta)])  # along the planks
+    n = np.array([-d[1], d[0]])  # across them
+    spacing = rng.uniform(6, 40)
+    converge = rng.uniform(-0.6, 0.6) if rng.random() < 0.5 else 0.0  # perspective: spacing grows along d
+    width = float(np.exp(rng.uniform(np.log(0.8), np.log(3.5))))
+    contrast = rng.uniform(25, 90) / 255.0 * (1 if rng.random() < 0.2 else -1)
+    centre, reach = np.array([w / 2, h / 2]), float(np.hypot(h, w))
+    gaps, bands = _canvas(h, w), np.zeros((h, w), np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    across = (xx - centre[0]) * n[0] + (yy - centre[1]) * n[1]
+    along = ((xx - centre[0]) * d[0] + (yy - centre[1]) * d[1]) / reach
+    local = across / (1 + converge * along)  # converging families: a line is constant local offset
+    k = np.floor(local / spacing)
+    tones = rng.uniform(-0.06, 0.06, 256).astype(np.float32)
+    bands[:] = tones[(k.astype(int) % 256)]
+    for i in range(-int(reach / spacing) - 2, int(reach / spacing) + 3):
+        off = i * spacing
+        p = centre + off * (1 - converge) * n - reach * d
+        q = centre + off * (1 + converge) * n + reach * d
+        _line(gaps, p, q, width)
+    cover = _down(gaps, h, w)
+    region = np.ones((h, w), np.float32)
+    if rng.random() < 0.6:  # the deck ends at a straight edge somewhere in the crop
+        phi = rng.uniform(0, 2 * np.pi)
+        side = (xx - rng.uniform(0, w)) * np.cos(phi) + (yy - rng.uniform(0, h)) * np.sin(phi)
+        region = (side > 0).astype(np.float32)
+    img += (region * (bands + cover * contrast))[..., None]
+
+
+def _outlines(img: np.ndarray, rng: np.random.Generator) -> None:
+    """1–4 flat-filled shapes (ellipses or polygons) with a dark contour, like a cartoon."""
+    h, w = img.shape[:2]
+    for _ in range(int(rng.integers(1, 5))):
+        fill, edge = _canvas(h, w), _canvas(h, w)
+        c = (int(rng.uniform(0, w) * SS), int(rng.uniform(0, h) * SS))
+        if rng.random() < 0.5:
+            axes = (int(rng.uniform(10, w / 1.5) * SS), int(rng.uniform(10, h / 1.5) * SS))
+            angle = float(rng.uniform(0, 180))
+            cv2.ellipse(fill, c, axes, angle, 0, 360, 255, -1, cv2.LINE_AA)
+            cv2.ellipse(edge, c, axes, angle, 0, 360, 255, max(1, round(rng.uniform(1, 3) * SS)), cv2.LINE_AA)
+        else:
+            k = int(rng.integers(3, 8))
+            ang = np.sort(rng.uniform(0, 2 * np.pi, k))
+            rad = rng.uniform(10, min(h, w) / 1.5, k) * SS
+            pts = np.stack([c[0] + rad * np.cos(ang), c[1] + rad * np.sin(ang)], 1).astype(np.int32)
+            cv2.fillPoly(fill, [pts], 255, cv2.LINE_AA)
+            cv2.polylines(edge, [pts], True, 255, max(1, round(rng.uniform(1, 3) * SS)), cv2.LINE_AA)
+        a, e = _down(fill, h, w)[..., None], _down(edge, h, w)[..., None]
+        colour = rng.uniform(0, 1, 3).astype(np.float32)
+        img *= 1 - a * 0.8
+        img += a * 0.8 * colour
+        img *= 1 - e
+        img += e * rng.uniform(0.0, 0.15)
+
+
+def _rails(img: np.ndarray, rng: np.random.Generator) -> None:
+    """1–3 parallel shaded tubes: a dark rim on both sides and a bright highlight inside."""
+    h, w = img.shape[:2]
+    theta = rng.uniform(0, np.pi)
+    d, n = np.array([np.cos(theta), np.sin(theta)]), np.array([-np.sin(theta), np.cos(theta)])
+    radius, gap = rng.uniform(2, 6), rng.uniform(15, 60)
+    start = np.array([rng.uniform(0, w), rng.uniform(0, h)])
+    length = rng.uniform(0.3, 1.2) * float(np.hypot(h, w))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    for i in range(int(rng.integers(1, 4))):
+        o = start + i * gap * n
+        t = (xx - o[0]) * d[0] + (yy - o[1]) * d[1]
+        s = ((xx - o[0]) * n[0] + (yy - o[1]) * n[1]) / radius  # −1…1 across the tube
+        inside = ((np.abs(s) < 1) & (np.abs(t) < length / 2)).astype(np.float32)
+        shade = np.where(np.abs(s) < 1, np.cos(np.clip(s, -1, 1) * np.pi / 2), 0) - 0.35  # round object's shading
+        img += (inside * shade * rng.uniform(0.25, 0.6))[..., None]
+
+
+FAMILIES = (_planks, _outlines, _rails)
+
+
+def draw_structure(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``rgb`` (uint8 H×W×3 RGB) with one or two families of line-like picture structure painted
+    in; returns a new uint8 H×W×3 RGB array. Seeded by ``rng`` (reproducible)."""
+    img = rgb.astype(np.float32) / 255.0
+    for i in rng.choice(len(FAMILIES), size=int(rng.integers(1, 3)), replace=False):
+        FAMILIES[int(i)](img, rng)
+    return np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)
