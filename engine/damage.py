@@ -86,15 +86,19 @@ def damage_probability(
     image: np.ndarray,
     weights: Path,
     tile: int = 512,
-    overlap: int = 48,
+    overlap: int | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> np.ndarray:
-    """float32 H×W damage probability in [0, 1] of a uint8 H×W×3 RGB scan, tile by tile."""
+    """float32 H×W damage probability in [0, 1] of a uint8 H×W×3 RGB scan, tile by tile.
+
+    ``overlap`` defaults to 6 × the network's size multiple (48 px at depth 4, 96 at depth 5): the
+    context a deeper U-Net's receptive field reaches grows with its depth."""
     import torch
 
     net = _load(weights)
     m = net.multiple
+    overlap = 6 * m if overlap is None else overlap
     h, w = image.shape[:2]
     prob = np.zeros((h, w), np.float32)
     cores = [(y, x) for y in range(0, h, tile) for x in range(0, w, tile)]

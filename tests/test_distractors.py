@@ -8,7 +8,7 @@ import numpy as np
 
 from tests.synthetic import gradient_photo
 from training.damage import make_old_photo
-from training.distractors import _outlines, _planks, _rails, draw_structure
+from training.distractors import _outlines, _planks, draw_structure
 
 
 def _flat(h: int = 128, w: int = 160) -> np.ndarray:
@@ -37,15 +37,11 @@ def test_planks_are_a_family_of_evenly_spaced_lines() -> None:
         assert cv2.connectedComponents(lines)[0] - 1 >= 2
 
 
-def test_outlines_bound_filled_regions_and_rails_are_shaded_tubes() -> None:
+def test_outlines_bound_filled_regions_with_a_dark_contour() -> None:
     img = _flat()
     _outlines(img, np.random.default_rng(2))
     assert np.mean(np.abs(img - 0.5).max(2) > 0.05) > 0.02  # filled areas, not only contours
     assert img.min() < 0.2  # the dark contour
-    img = _flat()
-    _rails(img, np.random.default_rng(3))
-    d = img[..., 0] - 0.5
-    assert d.max() > 0.05 and d.min() < -0.02  # a highlight inside, darker rims beside it
 
 
 def test_structure_drawn_before_ageing_is_never_labelled_damage() -> None:

@@ -8,11 +8,12 @@ or they are shaded like a round object. :func:`draw_structure` paints such struc
 *clean* crop before it is aged and damaged, so it belongs to the undamaged reference and is never
 in the damage mask; damage drawn afterwards crosses it and stays labelled.
 
-Our choice (neither Wan et al. nor the issue prescribe this): three families — planks (a set of
+Our choice (neither Wan et al. nor the issue prescribe this): two families — planks (a set of
 evenly spaced, optionally converging gaps over bands of slightly different tone, clipped to a
-half-plane so the deck ends somewhere), outlines (flat-filled shapes with a dark 1–3 px contour)
-and rails (shaded tubes 4–12 px wide, a dark rim and a bright highlight). A lone thin line of
-constant tone is deliberately *not* drawn: that is exactly what a scratch looks like.
+half-plane so the deck ends somewhere), outlines (shapes filled with a tone ≥ 0.2 away from what
+they cover, with a dark 1–3 px contour on that edge). A lone thin line of constant tone is deliberately *not*
+drawn: that is exactly what a scratch looks like. A first version that also drew lone contours
+and shaded tubes (rails) cost recall (24 whole train photos: R 0.83 → 0.62 after 1400 steps).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _planks(img: np.ndarray, rng: np.random.Generator) -> None:
     theta = rng.uniform(0, np.pi)
     d = np.array([np.cos(theta), np.sin(theta)])  # along the planks
     n = np.array([-d[1], d[0]])  # across them
-    spacing = rng.uniform(6, 40)
+    spacing = rng.uniform(5, 24)  # ≥ 10 lines across a 256 px crop: a family, never a lone line
     converge = rng.uniform(-0.6, 0.6) if rng.random() < 0.5 else 0.0  # perspective: spacing grows along d
     width = float(np.exp(rng.uniform(np.log(0.8), np.log(3.5))))
     contrast = rng.uniform(25, 90) / 255.0 * (1 if rng.random() < 0.2 else -1)
@@ -90,35 +91,22 @@ def _outlines(img: np.ndarray, rng: np.random.Generator) -> None:
             cv2.polylines(edge, [pts], True, 255, max(1, round(rng.uniform(1, 3) * SS)), cv2.LINE_AA)
         a, e = _down(fill, h, w)[..., None], _down(edge, h, w)[..., None]
         colour = rng.uniform(0, 1, 3).astype(np.float32)
+        under = float(np.average(img.mean(2), weights=_down(fill, h, w) + 1e-6))
+        if abs(float(colour.mean()) - under) < 0.2:  # the contour must lie on a tone edge, else it is a lone line
+            colour = np.clip(under + (0.3 if under < 0.5 else -0.3) + rng.uniform(-0.1, 0.1, 3), 0, 1).astype(
+                np.float32
+            )
         img *= 1 - a * 0.8
         img += a * 0.8 * colour
         img *= 1 - e
         img += e * rng.uniform(0.0, 0.15)
 
 
-def _rails(img: np.ndarray, rng: np.random.Generator) -> None:
-    """1–3 parallel shaded tubes: a dark rim on both sides and a bright highlight inside."""
-    h, w = img.shape[:2]
-    theta = rng.uniform(0, np.pi)
-    d, n = np.array([np.cos(theta), np.sin(theta)]), np.array([-np.sin(theta), np.cos(theta)])
-    radius, gap = rng.uniform(2, 6), rng.uniform(15, 60)
-    start = np.array([rng.uniform(0, w), rng.uniform(0, h)])
-    length = rng.uniform(0.3, 1.2) * float(np.hypot(h, w))
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    for i in range(int(rng.integers(1, 4))):
-        o = start + i * gap * n
-        t = (xx - o[0]) * d[0] + (yy - o[1]) * d[1]
-        s = ((xx - o[0]) * n[0] + (yy - o[1]) * n[1]) / radius  # −1…1 across the tube
-        inside = ((np.abs(s) < 1) & (np.abs(t) < length / 2)).astype(np.float32)
-        shade = np.where(np.abs(s) < 1, np.cos(np.clip(s, -1, 1) * np.pi / 2), 0) - 0.35  # round object's shading
-        img += (inside * shade * rng.uniform(0.25, 0.6))[..., None]
-
-
-FAMILIES = (_planks, _outlines, _rails)
+FAMILIES = (_planks, _outlines)
 
 
 def draw_structure(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``rgb`` (uint8 H×W×3 RGB) with one or two families of line-like picture structure painted
+    """``rgb`` (uint8 H×W×3 RGB) with one or both families of line-like picture structure painted
     in; returns a new uint8 H×W×3 RGB array. Seeded by ``rng`` (reproducible)."""
     img = rgb.astype(np.float32) / 255.0
     for i in rng.choice(len(FAMILIES), size=int(rng.integers(1, 3)), replace=False):
