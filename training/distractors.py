@@ -3,10 +3,10 @@
 The detector's remaining false alarms on whole photos are thin picture lines: the gaps between
 deck planks, a ladder's rails, the outlines of a cartoon wallpaper. Locally (a few pixels across)
 they have a scratch's profile; what tells them apart is context — they come in regular families
-(parallel or converging to a vanishing point, evenly spaced), they bound regions of different tone,
-or they are shaded like a round object. :func:`draw_structure` paints such structure into a
-*clean* crop before it is aged and damaged, so it belongs to the undamaged reference and is never
-in the damage mask; damage drawn afterwards crosses it and stays labelled.
+(parallel or converging to a vanishing point, evenly spaced) or they bound regions of different
+tone. :func:`draw_structure` paints such structure into a *clean* crop before it is aged and
+damaged, so it belongs to the undamaged reference and is never in the damage mask; damage drawn
+afterwards crosses it and stays labelled.
 
 Our choice (neither Wan et al. nor the issue prescribe this): two families — planks (a set of
 evenly spaced, optionally converging gaps over bands of slightly different tone, clipped to a
@@ -21,7 +21,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-SS = 4  # supersampling for anti-aliased strokes, as in training.damage
+from training.damage import SS  # the same supersampling for anti-aliased strokes
 
 
 def _canvas(h: int, w: int) -> np.ndarray:
@@ -31,11 +31,6 @@ def _canvas(h: int, w: int) -> np.ndarray:
 def _down(canvas: np.ndarray, h: int, w: int) -> np.ndarray:
     """Supersampled uint8 canvas → float32 H×W coverage in [0, 1]."""
     return cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-
-
-def _line(canvas: np.ndarray, p: np.ndarray, q: np.ndarray, width: float) -> None:
-    a, b = np.round(p * SS).astype(int), np.round(q * SS).astype(int)
-    cv2.line(canvas, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 255, max(1, round(width * SS)), cv2.LINE_AA)
 
 
 def _planks(img: np.ndarray, rng: np.random.Generator) -> None:
@@ -49,19 +44,18 @@ def _planks(img: np.ndarray, rng: np.random.Generator) -> None:
     width = float(np.exp(rng.uniform(np.log(0.8), np.log(3.5))))
     contrast = rng.uniform(25, 90) / 255.0 * (1 if rng.random() < 0.2 else -1)
     centre, reach = np.array([w / 2, h / 2]), float(np.hypot(h, w))
-    gaps, bands = _canvas(h, w), np.zeros((h, w), np.float32)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     across = (xx - centre[0]) * n[0] + (yy - centre[1]) * n[1]
     along = ((xx - centre[0]) * d[0] + (yy - centre[1]) * d[1]) / reach
     local = across / (1 + converge * along)  # converging families: a line is constant local offset
     k = np.floor(local / spacing)
-    tones = rng.uniform(-0.06, 0.06, 256).astype(np.float32)
-    bands[:] = tones[(k.astype(int) % 256)]
-    for i in range(-int(reach / spacing) - 2, int(reach / spacing) + 3):
-        off = i * spacing
-        p = centre + off * (1 - converge) * n - reach * d
-        q = centre + off * (1 + converge) * n + reach * d
-        _line(gaps, p, q, width)
+    bands = rng.uniform(-0.06, 0.06, 256).astype(np.float32)[k.astype(int) % 256]
+    offsets = np.arange(-int(reach / spacing) - 2, int(reach / spacing) + 3)[:, None] * spacing
+    starts = centre + offsets * (1 - converge) * n - reach * d  # one segment per gap, across the whole crop
+    ends = centre + offsets * (1 + converge) * n + reach * d
+    segments = np.round(np.stack([starts, ends], 1) * SS).astype(np.int32)
+    gaps = _canvas(h, w)
+    cv2.polylines(gaps, list(segments), False, 255, max(1, round(width * SS)), cv2.LINE_AA)
     cover = _down(gaps, h, w)
     region = np.ones((h, w), np.float32)
     if rng.random() < 0.6:  # the deck ends at a straight edge somewhere in the crop
