@@ -3,6 +3,7 @@ export round trip, and the ``--init`` warm start."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import cv2
@@ -21,7 +22,7 @@ from training.damage import EVAL, draw_damage, make_old_photo
 from training.data import CropDataset, ImageCache
 from training.errors import TrainingError
 from training.hard_negatives import HardNegatives
-from training.recipes.scratch import batch, export, line_density, train
+from training.recipes.scratch import batch, export, line_density, lr_factor, train
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +171,11 @@ def test_hard_negative_mining_finds_false_alarms_and_crops_around_them(data_dir:
     assert again.pool == hard.pool  # plain numbers: saved in checkpoints, restored on resume
     x, y = batch(ds, 4, np.random.default_rng(0), np.random.default_rng(1), 1.0, 1, hard, 1.0)
     assert not y.any() and x.shape == (4, 3, 64, 64)
+
+
+def test_learning_rate_ramps_up_over_warmup_then_decays_to_five_percent() -> None:
+    ramp = [lr_factor(s, 1000, warmup=100) for s in range(100)]
+    assert ramp[0] < 0.02 and all(b > a for a, b in itertools.pairwise(ramp)) and ramp[-1] < 1.0
+    assert lr_factor(100, 1000, warmup=100) > 0.97  # cosine picks up near its top
+    assert lr_factor(0, 1000) == 1.0  # no warm-up: the schedule of every earlier run
+    assert abs(lr_factor(1000, 1000, warmup=100) - 0.05) < 1e-9

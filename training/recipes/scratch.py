@@ -48,8 +48,11 @@ ENGINE = "scratch"
 # training photos (training.hard_negatives), mined every ``mine_every`` steps from ``mine_photos`` photos.
 DEFAULTS: dict[str, Any] = {
     "lr": 2e-3, "dice": 1.0, "depth": 4, "clean": 0.15, "clean_pick": 1, "val_size": 384,
-    "hard": 0.0, "mine_every": 50, "mine_photos": 2, "structure": 0.0,
+    "hard": 0.0, "mine_every": 50, "mine_photos": 2, "structure": 0.0, "warmup": 0,
 }  # fmt: skip
+# warmup: steps of linear learning-rate ramp from 0 before the cosine decay. A warm start gets a fresh
+# Adam whose first steps move every weight by about the full rate; without a ramp the stage-3 weights
+# fell from precision 0.88 to 0.43 on the validation crops within 600 steps (run scratch-s4b).
 
 
 def _opts(cfg: TrainConfig) -> dict[str, Any]:
@@ -146,6 +149,14 @@ def validate(net: ScratchUNet, val: list[tuple[np.ndarray, np.ndarray, np.ndarra
     return {"precision": p, "recall": r, "f1": 2 * p * r / max(p + r, 1e-9), "false_alarm": float(np.mean(alarms))}
 
 
+def lr_factor(step: int, steps: int, warmup: int = 0) -> float:
+    """Learning-rate multiplier at ``step`` of a run of ``steps``: linear ramp over the first
+    ``warmup`` steps, then cosine decay from 1 to 5 % at the end of the run."""
+    if warmup > 0 and step < warmup:
+        return (step + 1) / (warmup + 1)
+    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, steps))))
+
+
 def _warm_start(net: ScratchUNet, path: str) -> float:
     """Load exported detector weights into ``net`` (same width and depth); return their training
     seconds, so the new run's ``seconds`` counts the whole training time. The step count and the
@@ -182,10 +193,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     val_paths = list_images(cfg.val or cfg.data, cfg.split, "val") if cfg.split else list_images(cfg.val or cfg.data)
     net = build(cfg)
     opt = torch.optim.Adam(net.parameters(), lr=float(opts["lr"]))
-    # Cosine decay to 5 % of the rate over the run's steps.
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / max(1, cfg.steps))))
-    )
+    warmup = int(opts["warmup"])
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg.steps, warmup))
     data_rng, dmg_rng = np.random.default_rng(cfg.seed), np.random.default_rng(cfg.seed + 1)
     step, seconds, metrics = 0, 0.0, {}
     hard = HardNegatives()
