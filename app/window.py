@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
 
-from app import samples
+from app import gui_gc, samples
 from app.actions import Actions
 from app.canvas import Canvas
 from app.document import Document
@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self, settings: Settings | None = None, recovery_folder: Path | None = None, autosave_ms: int = 2000
     ) -> None:
         super().__init__()
+        gui_gc.install()  # before the worker thread starts: no collection may run there (app/gui_gc.py)
         self.settings = settings or Settings()
         self.ask_before_close = True
         self._closed = False  # set on close: late signals during teardown must not touch widgets
