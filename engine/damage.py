@@ -92,13 +92,14 @@ def damage_probability(
 ) -> np.ndarray:
     """float32 H×W damage probability in [0, 1] of a uint8 H×W×3 RGB scan, tile by tile.
 
-    ``overlap`` defaults to 6 × the network's size multiple (48 px at depth 4, 96 at depth 5): the
-    context a deeper U-Net's receptive field reaches grows with its depth."""
+    ``overlap`` defaults to the network's ``context``: 6 × its size multiple (48 px at depth 4, 96 at
+    depth 5: the context a deeper U-Net's receptive field reaches grows with its depth), plus the
+    reach of its line kernels when it has them."""
     import torch
 
     net = _load(weights)
     m = net.multiple
-    overlap = 6 * m if overlap is None else overlap
+    overlap = net.context if overlap is None else overlap
     h, w = image.shape[:2]
     prob = np.zeros((h, w), np.float32)
     cores = [(y, x) for y in range(0, h, tile) for x in range(0, w, tile)]

@@ -68,14 +68,14 @@ def test_edge_maps_mark_pixels_at_least_r_inside_the_hole() -> None:
 
 
 def test_warm_start_widens_a_head_to_new_edge_inputs_without_changing_the_output() -> None:
-    from training.loop import _widen_inputs
+    from training.loop import widen_inputs
 
     torch.manual_seed(0)
     old = build_network(ISNet, 0.125, {"prefill": "ns", "blur_sigmas": SIGMAS}).eval()
     with torch.no_grad():
         old.to_rgb.weight.normal_(0, 0.05)  # a trained head
     new = build_network(ISNet, 0.125, {"prefill": "ns", "blur_sigmas": SIGMAS, "edge_radii": [3, 6]}).eval()
-    new.load_state_dict(_widen_inputs(old.state_dict(), new))
+    new.load_state_dict(widen_inputs(old.state_dict(), new))
     image, hole = torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)
     hole[..., 16:48, 8:40] = 1
     with torch.no_grad():

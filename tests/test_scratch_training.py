@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from engine.damage import damage_probability, detect_damage
+from engine.models.scratch import ScratchUNet
 from engine.restore import mask_at_threshold, threshold_for
 from engine.weights import load_weights, read_metadata
 from tests.synthetic import gradient_photo, gradient_photo_folder
@@ -22,6 +23,7 @@ from training.damage import EVAL, draw_damage, make_old_photo
 from training.data import CropDataset, ImageCache
 from training.errors import TrainingError
 from training.hard_negatives import HardNegatives
+from training.loop import widen_inputs
 from training.recipes.scratch import batch, export, line_density, lr_factor, train
 
 
@@ -179,3 +181,26 @@ def test_learning_rate_ramps_up_over_warmup_then_decays_to_five_percent() -> Non
     assert lr_factor(100, 1000, warmup=100) > 0.97  # cosine picks up near its top
     assert lr_factor(0, 1000) == 1.0  # no warm-up: the schedule of every earlier run
     assert abs(lr_factor(1000, 1000, warmup=100) - 0.05) < 1e-9
+
+
+def test_line_inputs_warm_start_from_a_file_without_them_and_export_their_config(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    train(_cfg(data_dir, tmp_path / "a"), progress=False)
+    plain = export(tmp_path / "a", tmp_path / "a.safetensors", dtype=None)
+    tensors, _ = load_weights(plain, expected_engine="scratch")
+    old, new = ScratchUNet(width=0.25), ScratchUNet(width=0.25, lines=8)
+    old.load_state_dict(tensors)
+    new.load_state_dict(widen_inputs(tensors, new))
+    x = torch.rand(1, 3, 64, 64)
+    x[:, :, 8:56, 30] = 0.05  # a dark line, so the line inputs are far from zero
+    assert new.line_evidence(x.mean(1, keepdim=True)).abs().max() > 0.01
+    with torch.no_grad():  # the new inputs' weights start at zero: the warm start computes what the file did
+        torch.testing.assert_close(new.eval()(x), old.eval()(x))
+    train(_cfg(data_dir, tmp_path / "b", init=str(plain), recipe={"val_size": 64, "lines": 8}), progress=False)
+    lined = export(tmp_path / "b", tmp_path / "b.safetensors")
+    assert read_metadata(lined)["config"] == {"depth": 4, "lines": 8}
+    prob = damage_probability(
+        gradient_photo(70, 90, np.random.default_rng(3), 12), lined, tile=32
+    )  # engine builds it from config
+    assert prob.shape == (70, 90) and 0 <= prob.min() <= prob.max() <= 1

@@ -164,7 +164,7 @@ def _init_metadata(cfg: TrainConfig) -> dict[str, Any]:
     return meta
 
 
-def _widen_inputs(tensors: dict[str, torch.Tensor], net: torch.nn.Module) -> dict[str, torch.Tensor]:
+def widen_inputs(tensors: dict[str, torch.Tensor], net: torch.nn.Module) -> dict[str, torch.Tensor]:
     """Conv weights that lack input channels the network now has (e.g. a head given ``edge_radii``
     maps on top of the init file's inputs) get zero weights for the new inputs, so the warm start
     computes exactly what the init file did. Any other shape difference is left to load_state_dict."""
@@ -190,9 +190,7 @@ def _warm_start(recipe: Recipe, path: str, engine: str) -> tuple[int, float]:
     from engine.weights import load_weights
 
     tensors, meta = load_weights(path, expected_engine=engine)
-    tensors = _widen_inputs(
-        {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}, recipe.nets["G"]
-    )
+    tensors = widen_inputs({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}, recipe.nets["G"])
     try:
         recipe.nets["G"].load_state_dict(tensors)
     except RuntimeError as exc:

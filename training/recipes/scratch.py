@@ -48,8 +48,10 @@ ENGINE = "scratch"
 # training photos (training.hard_negatives), mined every ``mine_every`` steps from ``mine_photos`` photos.
 DEFAULTS: dict[str, Any] = {
     "lr": 2e-3, "dice": 1.0, "depth": 4, "clean": 0.15, "clean_pick": 1, "val_size": 384,
-    "hard": 0.0, "mine_every": 50, "mine_photos": 2, "structure": 0.0, "warmup": 0,
+    "hard": 0.0, "mine_every": 50, "mine_photos": 2, "structure": 0.0, "warmup": 0, "lines": 0,
 }  # fmt: skip
+# lines: orientations of the oriented line-evidence inputs (engine/models/scratch.py; 0 = off, the
+# layout of the files before them). A file without them warm-starts a network with them (zero weights).
 # warmup: steps of linear learning-rate ramp from 0 before the cosine decay. A warm start gets a fresh
 # Adam whose first steps move every weight by about the full rate; without a ramp the stage-3 weights
 # fell from precision 0.88 to 0.43 on the validation crops within 600 steps (run scratch-s4b).
@@ -64,7 +66,9 @@ def _opts(cfg: TrainConfig) -> dict[str, Any]:
 
 def build(cfg: TrainConfig) -> ScratchUNet:
     torch.manual_seed(cfg.seed)
-    return ScratchUNet(width=cfg.width, depth=int(_opts(cfg)["depth"])).to(memory_format=torch.channels_last)
+    return ScratchUNet(width=cfg.width, depth=int(_opts(cfg)["depth"]), lines=int(_opts(cfg)["lines"])).to(
+        memory_format=torch.channels_last
+    )
 
 
 def line_density(rgb: np.ndarray) -> float:
@@ -160,15 +164,20 @@ def lr_factor(step: int, steps: int, warmup: int = 0) -> float:
 def _warm_start(net: ScratchUNet, path: str) -> float:
     """Load exported detector weights into ``net`` (same width and depth); return their training
     seconds, so the new run's ``seconds`` counts the whole training time. The step count and the
-    learning-rate schedule start afresh: a warm start is a new run."""
+    learning-rate schedule start afresh: a warm start is a new run. A file without the line-evidence
+    inputs warm-starts a network with them: their first-layer weights start at zero, so the new
+    network begins by computing exactly what the file did."""
     from engine.weights import load_weights
+    from training.loop import widen_inputs
 
     try:
         tensors, meta = load_weights(path, expected_engine=ENGINE)
     except Exception as exc:  # InpaintError: missing, corrupt or another engine's file
         raise TrainingError(f"--init: {exc}") from None
     try:
-        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()})
+        net.load_state_dict(
+            widen_inputs({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}, net)
+        )
     except RuntimeError as exc:
         raise TrainingError(f"--init {path} does not fit this detector: {str(exc).splitlines()[0]}") from None
     return float(meta.get("training_seconds", 0.0))
@@ -285,7 +294,7 @@ def export(
     meta = {
         "engine": ENGINE,
         "width": float(cfg.width),
-        "config": {"depth": int(opts["depth"])},
+        "config": {"depth": int(opts["depth"]), **({"lines": int(opts["lines"])} if int(opts["lines"]) else {})},
         "steps": int(state["step"]),
         "threshold": 0.5 if threshold is None else float(threshold),
         "init": cfg.init,  # warm start: its training seconds are included, its steps are not
