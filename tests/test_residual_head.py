@@ -68,7 +68,7 @@ def test_edge_maps_mark_pixels_at_least_r_inside_the_hole() -> None:
 
 
 def test_warm_start_widens_a_head_to_new_edge_inputs_without_changing_the_output() -> None:
-    from training.loop import widen_inputs
+    from training.warmstart import widen_inputs
 
     torch.manual_seed(0)
     old = build_network(ISNet, 0.125, {"prefill": "ns", "blur_sigmas": SIGMAS}).eval()

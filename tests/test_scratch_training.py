@@ -23,8 +23,8 @@ from training.damage import EVAL, draw_damage, make_old_photo
 from training.data import CropDataset, ImageCache
 from training.errors import TrainingError
 from training.hard_negatives import HardNegatives
-from training.loop import widen_inputs
 from training.recipes.scratch import batch, export, line_density, lr_factor, train
+from training.warmstart import widen_inputs
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from training.logs import CSVLog, EventWriter, plot_curves, read_csv, save_grid
 from training.masks import MaskMixer
 from training.recipes import get_recipe
 from training.recipes.base import Recipe
+from training.warmstart import widen_inputs
 
 METRIC_KEYS = ("psnr", "ssim", "l1", "bpe", "detail", "structure", "texture")
 
@@ -162,27 +163,6 @@ def _init_metadata(cfg: TrainConfig) -> dict[str, Any]:
     if abs(float(meta.get("width", 1.0)) - cfg.width) > 1e-9:
         raise TrainingError(f"--init {cfg.init} has width {meta.get('width')}; pass --width {meta.get('width')}")
     return meta
-
-
-def widen_inputs(tensors: dict[str, torch.Tensor], net: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """Conv weights that lack input channels the network now has (e.g. a head given ``edge_radii``
-    maps on top of the init file's inputs) get zero weights for the new inputs, so the warm start
-    computes exactly what the init file did. Any other shape difference is left to load_state_dict."""
-    own = net.state_dict()
-    out = dict(tensors)
-    for key, value in tensors.items():
-        target = own.get(key)
-        if (
-            target is not None
-            and value.dim() == 4
-            and target.dim() == 4
-            and value.shape[0] == target.shape[0]
-            and value.shape[2:] == target.shape[2:]
-            and value.shape[1] < target.shape[1]
-        ):
-            pad = value.new_zeros(value.shape[0], target.shape[1] - value.shape[1], *value.shape[2:])
-            out[key] = torch.cat([value, pad], dim=1)
-    return out
 
 
 def _warm_start(recipe: Recipe, path: str, engine: str) -> tuple[int, float]:

@@ -168,7 +168,7 @@ def _warm_start(net: ScratchUNet, path: str) -> float:
     inputs warm-starts a network with them: their first-layer weights start at zero, so the new
     network begins by computing exactly what the file did."""
     from engine.weights import load_weights
-    from training.loop import widen_inputs
+    from training.warmstart import widen_inputs
 
     try:
         tensors, meta = load_weights(path, expected_engine=ENGINE)
