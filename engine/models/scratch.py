@@ -14,15 +14,16 @@ the 2-core CPU budget:
   would dilute), upsampling bilinear + 1×1 conv (no checkerboard artefacts along thin lines).
 - the input is the RGB scan in [0, 1] plus its luma minus a 7×7 box-blurred luma: the local
   contrast a scratch stands out by, which otherwise costs the first layers capacity.
-- optional **oriented line evidence** (``lines`` > 0 orientations; not in the paper, our choice): the
-  luma average-pooled to 1/2 and 1/4 resolution, its local contrast there, averaged along ``lines`` oriented line kernels
-  of 21 px (42 and 84 px of the scan), split into its bright and dark part and reduced to *max minus
-  mean over orientations* (× the pooling factor, so a 1 px line reads alike at both scales): high
-  where contrast keeps one sign along a line (a scratch), near zero in isotropic texture (foliage,
-  fur, grain), whatever the orientation. The
-  small U-Net's receptive field (~100 px) cannot tell a long straight scratch over busy texture from
-  twigs; this prior is the line-integral cue of classical film-scratch detectors, given as 4 extra
-  input maps (bright/dark × 2 scales, upsampled bilinearly) for the network to weigh.
+- optional **oriented line evidence** (``lines`` > 0 orientations; not in the paper, our choice):
+  the luma average-pooled to 1/2 and 1/4 resolution, its local contrast there, averaged along
+  ``lines`` oriented line kernels of 21 px (42 and 84 px of the scan), split into its bright and
+  dark part and reduced to *max minus mean over orientations* (× the pooling factor, so a 1 px line
+  reads alike at both scales): high where contrast keeps one sign along a line (a scratch), near
+  zero in isotropic texture (foliage, fur, grain), whatever the orientation. The small U-Net's
+  receptive field (~100 px) cannot tell a long straight scratch over busy texture from twigs; this
+  prior is the line-integral cue of classical film-scratch detectors, given as 4 extra input maps
+  (bright/dark × 2 scales, upsampled bilinearly) for the network to weigh. Off in the shipped file:
+  it lit up plank gaps as brightly as scratches (model card, "Not shipped").
 
 This module deliberately registers no :class:`~engine.registry.EngineSpec` (``engine.registry``
 imports every module here): it registers a detector with :mod:`engine.detectors` instead, so it
