@@ -91,8 +91,9 @@ class RestoreController(QObject):
     def _describe(self) -> str:
         assert self.found is not None and self.proposal is not None
         share = np.count_nonzero(self.proposal) / self.proposal.size * 100
+        checked = ", picture lines left out" if self.found.verified else ""
         how = (
-            "the scratch & dust network; the slider re-draws it at once"
+            f"the scratch & dust network{checked}; the slider re-draws it at once"
             if self.found.detector == "network"
             else "the classical detector (no network weights installed); Detect again after moving the slider"
         )

@@ -19,28 +19,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.imageio import load_image, save_image
-from training.damage import make_old_photo
+from engine.imageio import save_image
+from training.damage import OLD_PHOTO_SIDE, old_photo, scaled
 
 CORPUS = Path("/work/main/data/corpus")
-LONG_SIDE = 1024  # the validation set's photos are scaled to this long side (detector input scale)
+LONG_SIDE = OLD_PHOTO_SIDE  # the validation set's photos are scaled to this long side (detector input scale)
+__all__ = ["CORPUS", "LONG_SIDE", "old_photo", "sample", "scaled", "val_photos"]
 SAMPLE_SOURCE = "plasma_workspace_wallpapers_coldripple.jpg"  # split "val"
 SAMPLE_SIDE, SAMPLE_SEED = 1600, 19
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
-
-
-def scaled(rgb: np.ndarray, side: int) -> np.ndarray:
-    """uint8 H×W×3 RGB with its long side scaled to ``side`` (area filter when shrinking)."""
-    h, w = rgb.shape[:2]
-    f = side / max(h, w)
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
-
-
-def old_photo(path: Path, seed: int, side: int = LONG_SIDE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(aged, damaged, mask) of the photo at ``path``: uint8 RGB ×2 and uint8 H×W (255 = damage)."""
-    rgb = scaled(load_image(path).rgb, side)
-    return make_old_photo(rgb, np.random.default_rng(seed), "eval")
 
 
 def sample(corpus: Path = CORPUS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -13,6 +13,9 @@ benchmarks.old_photos / training.damage "eval" profile) and for the bundled samp
   ceiling a perfect detector reaches);
 - false alarms: fraction of pixels marked on the undamaged aged photo;
 - the same for the classical top-hat detector (engine.restore.detect_scratches), for comparison.
+
+The network's map goes through its component verifier (engine/damage_verify.py) when one was
+trained for the weights, as in the editor; ``--no-verify`` measures the network alone.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 import torch
 
 from benchmarks.old_photos import CORPUS, SAMPLES, old_photo, sample, val_photos
-from engine.damage import damage_probability, network_threshold, network_weights
+from engine.damage import checked_probability, network_threshold, network_weights
 from engine.imageio import load_image, load_mask
 from engine.metrics import psnr
 from engine.pipeline import InpaintOptions, inpaint
@@ -75,20 +78,24 @@ def fill(engine, damaged: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return inpaint(damaged, mask, engine, InpaintOptions()).image if mask.any() else damaged
 
 
-def measure(photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], weights: Path) -> dict[str, object]:
+def measure(
+    photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], weights: Path, verify: bool = True
+) -> dict[str, object]:
     engine = create_engine("ns")
     net = {s: Tally() for s in SENSITIVITIES}
     classical, real, damaged_psnr, oracle_psnr, rows = Tally(), Tally(), [], [], []
     mid = network_threshold(weights)
     for name, aged, damaged, truth in photos:
-        prob = damage_probability(damaged, weights)
+        prob, verified = checked_probability(damaged, weights, verify)
         for s, tally in net.items():
             tally.add(mask_from_probability(prob, s, midpoint=mid), truth)
         mask = mask_from_probability(prob, 0.5, midpoint=mid)
         filled = fill(engine, damaged, mask)
         restored = psnr(aged, filled)
         net[0.5].psnr.append(restored)
-        alarm = float(np.mean(mask_from_probability(damage_probability(aged, weights), 0.5, midpoint=mid) > 0))
+        alarm = float(
+            np.mean(mask_from_probability(checked_probability(aged, weights, verify)[0], 0.5, midpoint=mid) > 0)
+        )
         net[0.5].alarm.append(alarm)
         if name in REAL_PHOTOS:
             real.add(mask, truth)
@@ -106,6 +113,7 @@ def measure(photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], weight
               f"true mask {oracle_psnr[-1]:6.2f}) false alarm {alarm:.4%}", flush=True)  # fmt: skip
     return {
         "photos": len(photos),
+        "verified": verified,
         "network": {f"{s}": t.scores() for s, t in net.items()},
         "classical": classical.scores(),
         "network_photographs": real.scores() if real.psnr else {},
@@ -119,7 +127,7 @@ def measure(photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], weight
 def report(title: str, res: dict[str, object]) -> None:
     n = res["network"]["0.5"]  # type: ignore[index]
     c = res["classical"]
-    print(f"{title} ({res['photos']} photos)")
+    print(f"{title} ({res['photos']} photos{', with the component verifier' if res['verified'] else ''})")
     for s, sc in res["network"].items():  # type: ignore[union-attr]
         print(f"  network  sensitivity {s}: P {sc['precision']:.3f} R {sc['recall']:.3f} F1 {sc['f1']:.3f}")
     print(f"  network  restored PSNR mean {n['psnr_mean']:.2f} dB (min {n['psnr_min']:.2f}); "
@@ -139,6 +147,7 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, help="detector weights (default: the installed scratch.safetensors)")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--split", type=Path, default=Path("resources/corpus/split.txt"))
+    ap.add_argument("--no-verify", action="store_true", help="the network alone, without its component verifier")
     ap.add_argument("--limit", type=int, default=0, help="first N validation photos only")
     ap.add_argument("--json", type=Path, help="write all figures to this file")
     ap.add_argument("--figure", type=Path, help="write scan | detected mask | restored of a crop of the sample")
@@ -150,11 +159,11 @@ def main() -> None:
     paths = val_photos(args.corpus, args.split)[: args.limit or None]
     photos = [(p.name, *old_photo(p, 1000 + i)) for i, p in enumerate(paths)]
     print(f"weights {weights}")
-    val = measure(photos, weights)
+    val = measure(photos, weights, not args.no_verify)
     aged, _, _ = sample(args.corpus)
     shipped = load_image(SAMPLES / "old_pier.jpg").rgb
     truth = load_mask(SAMPLES / "old_pier_damage.png")
-    smp = measure([("old_pier.jpg", aged, shipped, truth)], weights)
+    smp = measure([("old_pier.jpg", aged, shipped, truth)], weights, not args.no_verify)
     report("validation split, synthetic old photos", val)
     report("sample old_pier.jpg", smp)
     damaged, mask, filled = smp.pop("_last")

@@ -1,5 +1,8 @@
 """``detect_damage``: the trained scratch-and-dust detector when its weights are present, the
 classical top-hat detector of :mod:`engine.restore` otherwise; the result says which one ran.
+The network's map then gets a second look from its component verifier (engine/damage_verify.py)
+when one was trained for exactly these weights: it drops detected components that are picture
+lines rather than damage.
 
 The network (engine/models/scratch.py) runs tile by tile with overlap so scans of any size fit in
 memory: each ``tile``² core is run with ``overlap`` px of real context on every side (more than the
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.damage_verify import verifier_for
 from engine.errors import Cancelled, InpaintError
 from engine.restore import detect_scratches, mask_from_probability
 
@@ -38,6 +42,7 @@ class DamageResult:
     seconds: float
     note: str
     midpoint: float = 0.5
+    verified: bool = False  # the component verifier filtered ``probability``
 
     def rethreshold(self, sensitivity: float) -> np.ndarray:
         """The mask at another sensitivity from the cached probability map (network results only)."""
@@ -122,6 +127,27 @@ def damage_probability(
     return prob
 
 
+def checked_probability(
+    image: np.ndarray,
+    weights: Path,
+    verify: bool = True,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> tuple[np.ndarray, bool]:
+    """(probability, verified): :func:`damage_probability` of the uint8 H×W×3 RGB scan, then — when
+    ``verify`` and a verifier trained for ``weights`` lies beside them — that verifier's filtered map
+    (float32 H×W in [0, 1], components judged to be picture set to 0)."""
+    prob = damage_probability(image, weights, progress=progress, cancel=cancel)
+    verifier = verifier_for(weights) if verify else None
+    if verifier is None:
+        return prob, False
+    if cancel is not None and cancel():
+        raise Cancelled()
+    if progress is not None:
+        progress(1.0, "checking the detected damage")
+    return verifier.apply(image, prob), True
+
+
 def detect_damage(
     image: np.ndarray,
     sensitivity: float = 0.5,
@@ -129,12 +155,14 @@ def detect_damage(
     weights: str | Path | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    verify: bool = True,
 ) -> DamageResult:
     """Propose a damage mask for an old photo.
 
     image: uint8 H×W×3 RGB. sensitivity: 0 (only obvious damage) … 1 (faint damage, more false alarms).
     method: "auto" (network when its weights are found, else classical), "network" or "classical".
-    weights: a detector weights file overriding the search path. Raises :class:`InpaintError` for bad
+    weights: a detector weights file overriding the search path. verify: let the weights' component
+    verifier drop detected picture lines (when it has one). Raises :class:`InpaintError` for bad
     input or a missing/invalid weights file when ``method="network"``; :class:`Cancelled` on cancel.
     """
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
@@ -148,11 +176,12 @@ def detect_damage(
     if method == "network" and path is None:
         raise InpaintError("no scratch detector weights (scratch.safetensors) found; pass --weights or use classical")
     if path is not None and method != "classical":
-        prob = damage_probability(image, path, progress=progress, cancel=cancel)
+        prob, verified = checked_probability(image, path, verify, progress=progress, cancel=cancel)
         midpoint = network_threshold(path)
         mask = mask_from_probability(prob, sensitivity, midpoint=midpoint)
-        note = f"scratch & dust network ({path.name})"
-        return DamageResult(mask, "network", prob, float(sensitivity), time.perf_counter() - t0, note, midpoint)
+        note = f"scratch & dust network ({path.name}{', picture lines checked' if verified else ''})"
+        seconds = time.perf_counter() - t0
+        return DamageResult(mask, "network", prob, float(sensitivity), seconds, note, midpoint, verified)
     if progress is not None:
         progress(0.0, "detecting damage (classical)")
     mask = detect_scratches(image, sensitivity)

@@ -41,6 +41,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--detector-weights", help="scratch detector weights file instead of the installed one")
     p.add_argument(
+        "--no-line-check", dest="line_check", action="store_false",
+        help="keep every detection: skip the detector's check that drops picture lines (plank gaps, outlines)",
+    )  # fmt: skip
+    p.add_argument(
         "--texture", type=float, default=0.0, metavar="STRENGTH",
         help="texture stage on large holes (tears); thin scratches skip it (0 = off, default)",
     )  # fmt: skip
@@ -81,7 +85,9 @@ def restore_one(
 ) -> dict[str, Any]:
     """Detect, fill and write one photo; returns its report entry."""
     loaded = load_image(src)
-    found = detect_damage(loaded.rgb, args.sensitivity, method=args.detector, weights=args.detector_weights)
+    found = detect_damage(
+        loaded.rgb, args.sensitivity, method=args.detector, weights=args.detector_weights, verify=args.line_check
+    )
     share = float(np.count_nonzero(found.mask)) / found.mask.size
     if share > 0:
         filled = inpaint(loaded.rgb, found.mask, engine, InpaintOptions(texture=args.texture))
@@ -97,6 +103,7 @@ def restore_one(
         "status": "ok",
         "detector": found.detector,
         "detector_note": found.note,
+        "line_check": found.verified,
         "damage_fraction": round(share, 6),
         "detect_seconds": round(found.seconds, 4),
         "fill_seconds": round(fill_seconds, 4),

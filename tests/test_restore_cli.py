@@ -96,3 +96,29 @@ def test_unreadable_photo_in_a_folder_fails_that_photo_only(old, tmp_path, capsy
     assert main(["restore", "--image", str(folder), "--output", str(tmp_path / "out"), "-q"]) == 2
     assert (tmp_path / "out" / "good.png").is_file() and not (tmp_path / "out" / "broken.png").exists()
     assert "inpaint: error: broken.jpg" in capsys.readouterr().err
+
+
+def test_line_check_is_on_by_default_and_no_line_check_keeps_every_detection(old, tmp_path) -> None:
+    import json
+
+    path, _ = old
+    reports, masks = {}, {}
+    for flag in ("", "--no-line-check"):
+        out, mask_out, rep = tmp_path / f"r{flag}.png", tmp_path / f"m{flag}.png", tmp_path / f"j{flag}.json"
+        argv = [
+            "restore",
+            "--image",
+            str(path),
+            "--output",
+            str(out),
+            "--mask-output",
+            str(mask_out),
+            "--json",
+            str(rep),
+        ]
+        assert main([*argv, *([flag] if flag else [])]) == 0
+        reports[flag], masks[flag] = json.loads(rep.read_text()), load_mask(mask_out) > 0
+    checked, unchecked = reports[""][0], reports["--no-line-check"][0]
+    assert checked["line_check"] is True and "picture lines checked" in checked["detector_note"]
+    assert unchecked["line_check"] is False and "checked" not in unchecked["detector_note"]
+    assert not np.any(masks[""] & ~masks["--no-line-check"])  # the check only ever removes detections

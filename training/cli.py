@@ -1,4 +1,4 @@
-"""Command line: ``python -m training corpus|train|resume|eval|export``.
+"""Command line: ``python -m training corpus|train|resume|eval|export|verifier``.
 
   python -m training corpus --out data/corpus --split resources/corpus/split.txt
   python -m training train --engine pconv --data DIR --val DIR --size 256 --width 0.5 --steps N --batch B --out runs/NAME
@@ -7,6 +7,8 @@
   python -m training resume runs/NAME [--steps M]       # continue, optionally to a larger step count
   python -m training eval runs/NAME --images DIR [--masks DIR] [--size 512]
   python -m training export runs/NAME --output resources/weights/pconv.safetensors
+  python -m training verifier --detector resources/weights/scratch.safetensors --data data/corpus \
+      --split resources/corpus/split.txt    # the detector's component verifier (training/verifier.py)
 Distributed: ``torchrun --nproc_per_node K -m training train ...`` (gloo on CPU).
 """
 
@@ -164,6 +166,31 @@ def checkpoint_engine(run: Path) -> str:
         return ""
 
 
+def _verifier(args: argparse.Namespace) -> int:
+    import torch
+
+    from engine.damage_verify import verifier_path
+    from training.verifier import train_verifier
+
+    torch.set_num_threads(args.threads)
+    out = args.out or verifier_path(args.detector)
+    rep = train_verifier(
+        args.detector, args.data, args.split, out, calibration=args.calibration, seeds=args.seeds,
+        photos=args.photos, side=args.side, progress=not args.quiet,
+    )  # fmt: skip
+    base = rep["without"]
+    print(f"{rep['components']} components from {rep['fit_photos']} photos × {rep['seeds']} seeds; "
+          f"calibration on {rep['calibration_photos']} photos at threshold {rep['detector_threshold']:.2f}")  # fmt: skip
+    print(f"  without verifier: P {base['precision']:.3f} R {base['recall']:.3f} "
+          f"false alarms {base['false_alarm_mean']:.3%}")  # fmt: skip
+    for r in rep["rows"]:
+        mark = "  <- cutoff" if r["cutoff"] == rep["cutoff"] else ""
+        print(f"  cutoff {r['cutoff']:.2f}: P {r['precision']:.3f} R {r['recall']:.3f} "
+              f"false alarms {r['false_alarm_mean']:.3%}{mark}")  # fmt: skip
+    print(f"wrote {out} (cutoff {rep['cutoff']:.2f}, {rep['seconds']:.0f} s)")
+    return 0
+
+
 def _report_detector(metrics: dict[str, float]) -> None:
     if metrics:
         print("validation: " + "  ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
@@ -239,6 +266,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(benchmarks/restore_threshold.py; default 0.5)",
     )  # fmt: skip
     p.set_defaults(func=_export)
+
+    p = sub.add_parser("verifier", help="fit the scratch detector's component verifier (drops detected picture lines)")
+    p.add_argument("--detector", required=True, type=Path, help="scratch detector weights (.safetensors)")
+    p.add_argument("--data", required=True, type=Path, help="corpus folder")
+    p.add_argument("--split", required=True, type=Path, help="split list; only its train part is used")
+    p.add_argument("--out", type=Path, help="output file (default: <detector stem>_verify.safetensors beside it)")
+    p.add_argument("--calibration", type=int, default=24, help="first N train photos choose the cutoff")
+    p.add_argument("--seeds", type=int, default=3, help="damage draws per fitting photo")
+    p.add_argument("--photos", type=int, help="use only the first N train photos")
+    p.add_argument("--side", type=int, default=1024, help="long side of the synthetic old photos")
+    p.add_argument("--threads", type=int, default=2, help="torch threads")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_verifier)
 
     p = sub.add_parser("evalset", help="write the held-out photos and bucket masks for `inpaint eval`")
     p.add_argument("--data", required=True, type=Path, help="corpus folder")

@@ -21,9 +21,12 @@ All drawing is seeded by the caller's numpy Generator (reproducible).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
+
+from engine.imageio import load_image
 
 SS = 4  # supersampling factor for anti-aliased, sub-pixel-accurate strokes
 
@@ -235,3 +238,21 @@ def make_old_photo(
         if ok:
             damaged = np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1])
     return aged, damaged, mask
+
+
+OLD_PHOTO_SIDE = 1024  # long side of the synthetic old photos the detector is measured and calibrated on
+
+
+def scaled(rgb: np.ndarray, side: int) -> np.ndarray:
+    """uint8 H×W×3 RGB with its long side scaled to ``side`` (area filter when shrinking)."""
+    h, w = rgb.shape[:2]
+    f = side / max(h, w)
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+
+
+def old_photo(path: Path, seed: int, side: int = OLD_PHOTO_SIDE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(aged, damaged, mask) of the photo at ``path`` scaled to long side ``side``, profile "eval":
+    uint8 RGB ×2 and uint8 H×W (255 = damage)."""
+    rgb = scaled(load_image(path).rgb, side)
+    return make_old_photo(rgb, np.random.default_rng(seed), "eval")
