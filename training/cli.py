@@ -176,10 +176,11 @@ def _verifier(args: argparse.Namespace) -> int:
     out = args.out or verifier_path(args.detector)
     rep = train_verifier(
         args.detector, args.data, args.split, out, calibration=args.calibration, seeds=args.seeds,
-        photos=args.photos, side=args.side, progress=not args.quiet,
+        structure=args.structure, photos=args.photos, side=args.side, progress=not args.quiet,
     )  # fmt: skip
     base = rep["without"]
-    print(f"{rep['components']} components from {rep['fit_photos']} photos × {rep['seeds']} seeds; "
+    print(f"{rep['components']} components from {rep['fit_photos']} photos × ({rep['seeds']} + {rep['structure']} "
+          "with picture structure) seeds; "
           f"calibration on {rep['calibration_photos']} photos at threshold {rep['detector_threshold']:.2f}")  # fmt: skip
     print(f"  without verifier: P {base['precision']:.3f} R {base['recall']:.3f} "
           f"false alarms {base['false_alarm_mean']:.3%}")  # fmt: skip
@@ -274,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output file (default: <detector stem>_verify.safetensors beside it)")
     p.add_argument("--calibration", type=int, default=24, help="first N train photos choose the cutoff")
     p.add_argument("--seeds", type=int, default=3, help="damage draws per fitting photo")
+    p.add_argument(
+        "--structure", type=int, default=1, help="more draws per fitting photo with plank/outline picture structure"
+    )
     p.add_argument("--photos", type=int, help="use only the first N train photos")
     p.add_argument("--side", type=int, default=1024, help="long side of the synthetic old photos")
     p.add_argument("--threads", type=int, default=2, help="torch threads")
