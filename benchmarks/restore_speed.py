@@ -4,7 +4,8 @@
 
 Runs :func:`engine.damage.detect_damage` (tiles 512 + 48 px context, BatchNorm folded,
 channels_last) on the bundled old-photo sample scaled to ``--side`` px long side, after one warm-up
-run; prints the median over ``--runs`` and seconds per megapixel. Threads default to all cores, as
+run, without and with the component verifier (engine/damage_verify.py); prints the medians over
+``--runs``, seconds per megapixel and what the verifier adds. Threads default to all cores, as
 in the editor. On a shared machine the figure is only an upper bound: pause other jobs for a clean one.
 """
 
@@ -36,17 +37,25 @@ def main() -> None:
         raise SystemExit("no scratch detector weights found; pass --weights")
     image = scaled(load_image(SAMPLES / "old_pier.jpg").rgb, args.side)
     mp = image.shape[0] * image.shape[1] / 1e6
-    detect_damage(image, 0.5, method="network", weights=weights)  # warm-up: load, fold, first-call costs
-    times = []
-    for _ in range(args.runs):
-        t0 = time.perf_counter()
-        detect_damage(image, 0.5, method="network", weights=weights)
-        times.append(time.perf_counter() - t0)
-    med = statistics.median(times)
-    print(
-        f"{image.shape[1]}×{image.shape[0]} ({mp:.2f} MP), {torch.get_num_threads()} threads: "
-        f"median {med:.3f} s over {args.runs} runs = {med / mp:.3f} s/MP (min {min(times) / mp:.3f})"
-    )
+    medians = {}
+    for verify in (False, True):
+        found = detect_damage(image, 0.5, method="network", weights=weights, verify=verify)  # warm-up: load, fold
+        if verify and not found.verified:
+            print("  (no component verifier beside these weights)")
+            break
+        times = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            detect_damage(image, 0.5, method="network", weights=weights, verify=verify)
+            times.append(time.perf_counter() - t0)
+        med = medians[verify] = statistics.median(times)
+        print(
+            f"{image.shape[1]}×{image.shape[0]} ({mp:.2f} MP), {torch.get_num_threads()} threads, "
+            f"{'network + verifier' if verify else 'network alone'}: median {med:.3f} s over {args.runs} runs "
+            f"= {med / mp:.3f} s/MP (min {min(times) / mp:.3f})"
+        )
+    if len(medians) == 2:
+        print(f"verifier adds {medians[True] / medians[False] - 1:.1%}")
 
 
 if __name__ == "__main__":

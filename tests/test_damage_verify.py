@@ -170,7 +170,7 @@ def test_training_command_fits_exports_and_obeys_the_recall_budget(tmp_path, cap
     corpus, split = _tiny_corpus(tmp_path / "corpus")
     out = tmp_path / "v.safetensors"
     argv = ["verifier", "--detector", str(SHIPPED), "--data", str(corpus), "--split", str(split), "--out", str(out),
-            "--calibration", "2", "--seeds", "1", "--side", "256", "--threads", "1", "--quiet"]  # fmt: skip
+            "--calibration", "2", "--seeds", "1", "--structure", "1", "--side", "256", "--threads", "1", "--quiet"]  # fmt: skip
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "<- cutoff" in printed or "cutoff 0.00" in printed
@@ -180,6 +180,7 @@ def test_training_command_fits_exports_and_obeys_the_recall_budget(tmp_path, cap
     assert meta["config"]["features"] == list(FEATURES) and out.stat().st_size < 20_000
     rep = meta["metrics"]
     assert rep["fit_photos"] == 3 and rep["calibration_photos"] == 2 and rep["components"] >= 10
+    assert rep["seeds"] == 1 and rep["structure"] == 1  # 3 plain + 3 painted draws were fitted
     assert v.cutoff == rep["cutoff"] and (v.cutoff in CUTOFFS or v.cutoff == 0.0)
     chosen = [r for r in rep["rows"] if r["cutoff"] == v.cutoff]
     assert not chosen or chosen[0]["recall"] >= rep["without"]["recall"] - RECALL_BUDGET

@@ -276,7 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--calibration", type=int, default=24, help="first N train photos choose the cutoff")
     p.add_argument("--seeds", type=int, default=3, help="damage draws per fitting photo")
     p.add_argument(
-        "--structure", type=int, default=1, help="more draws per fitting photo with plank/outline picture structure"
+        "--structure",
+        type=int,
+        default=0,
+        help="more draws per fitting photo with plank/outline picture structure (0: the shipped file; see its card)",
     )
     p.add_argument("--photos", type=int, help="use only the first N train photos")
     p.add_argument("--side", type=int, default=1024, help="long side of the synthetic old photos")

@@ -166,7 +166,7 @@ def structured_old_photo(
 
 def train_verifier(
     detector: Path, corpus: Path, split: Path, out: Path, *, calibration: int = 24, seeds: int = 3,
-    structure: int = 1, photos: int | None = None, side: int = 1024, hidden: int = 16, progress: bool = True,
+    structure: int = 0, photos: int | None = None, side: int = 1024, hidden: int = 16, progress: bool = True,
 ) -> dict[str, object]:  # fmt: skip
     """Collect, fit, choose the cutoff, export ``out``; returns the report (also in the file's metadata)."""
     t0 = time.perf_counter()
