@@ -8,7 +8,9 @@ Flow (issue #19):
    overlay and the brush and eraser edit it like any mask.
 3. Moving the sensitivity slider re-thresholds the cached probability map
    (:meth:`engine.damage.DamageResult.rethreshold`) without running the network again; the user's
-   brush and eraser edits since the proposal are carried over to the new proposal.
+   brush and eraser edits since the proposal are carried over to the new proposal. The
+   *Leave out picture lines* box does the same between the detector's verified map and its map
+   before the verifier (engine/damage_verify.py): both come back from one detection.
 4. *Restore* fills the mask with the panel's engine on the worker and applies the result directly
    as ONE undo step (:meth:`app.document.Document.apply_result`): Ctrl+Z brings back the original
    pixels and the proposal.
@@ -46,6 +48,7 @@ class RestoreController(QObject):
         self.proposal: np.ndarray | None = None  # the proposal now in the mask (bool H×W)
         self.panel.detect_requested.connect(self.detect)
         self.panel.sensitivity_changed.connect(self.rethreshold)
+        self.panel.line_check_changed.connect(lambda _on: self.rethreshold(self.panel.value))
         self.panel.restore_requested.connect(self.restore)
         self.panel.discard_requested.connect(self.discard)
         window.worker.started.connect(lambda _job: self.panel.set_busy(True))
@@ -81,7 +84,11 @@ class RestoreController(QObject):
             self.discard()
         self.found = found
         self.base = self.doc.mask > 127
-        self.proposal = found.mask > 127
+        self.proposal = (
+            found.rethreshold(found.sensitivity, self.panel.line_check) > 127
+            if found.probability is not None
+            else found.mask > 127
+        )
         self.doc.set_mask(self._mask(self.base | self.proposal), f"Damage proposal ({found.detector})")
         self.panel.set_has_proposal(True, self._describe())
         self.window.acts.show_mask.setChecked(True)
@@ -91,7 +98,7 @@ class RestoreController(QObject):
     def _describe(self) -> str:
         assert self.found is not None and self.proposal is not None
         share = np.count_nonzero(self.proposal) / self.proposal.size * 100
-        checked = ", picture lines left out" if self.found.verified else ""
+        checked = ", picture lines left out" if self.found.verified and self.panel.line_check else ""
         how = (
             f"the scratch & dust network{checked}; the slider re-draws it at once"
             if self.found.detector == "network"
@@ -111,7 +118,7 @@ class RestoreController(QObject):
         current = self.doc.mask > 127
         before = self.base | self.proposal
         added, erased = current & ~before, before & ~current  # brush and eraser edits since the proposal
-        proposal = self.found.rethreshold(sensitivity) > 127
+        proposal = self.found.rethreshold(sensitivity, line_check=self.panel.line_check) > 127
         new = ((self.base | proposal) | added) & ~erased
         self.proposal = proposal
         self.doc.set_mask(self._mask(new), f"Damage proposal at {round(sensitivity * 100)} %")

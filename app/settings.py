@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "save/jpeg_quality": 92,
     "save/png_compression": 1,  # engine.imageio: 1 = fast, 2-9 = smaller and slower files
     "restore/sensitivity": 50,
+    "restore/line_check": True,  # the detector's verifier leaves picture lines out of the proposal
     "recent/files": [],
 }
 MAX_RECENT = 10

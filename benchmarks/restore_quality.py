@@ -86,7 +86,8 @@ def measure(
     classical, real, damaged_psnr, oracle_psnr, rows = Tally(), Tally(), [], [], []
     mid = network_threshold(weights)
     for name, aged, damaged, truth in photos:
-        prob, verified = checked_probability(damaged, weights, verify)
+        prob, unchecked = checked_probability(damaged, weights, verify)
+        verified = unchecked is not None
         for s, tally in net.items():
             tally.add(mask_from_probability(prob, s, midpoint=mid), truth)
         mask = mask_from_probability(prob, 0.5, midpoint=mid)

@@ -43,12 +43,15 @@ class DamageResult:
     note: str
     midpoint: float = 0.5
     verified: bool = False  # the component verifier filtered ``probability``
+    unchecked: np.ndarray | None = None  # float32 H×W: the network's map before the verifier (when it ran)
 
-    def rethreshold(self, sensitivity: float) -> np.ndarray:
-        """The mask at another sensitivity from the cached probability map (network results only)."""
+    def rethreshold(self, sensitivity: float, line_check: bool = True) -> np.ndarray:
+        """The mask at another sensitivity from the cached probability map (network results only);
+        ``line_check=False``: from the map before the verifier, i.e. every detection (no-op without one)."""
         if self.probability is None:
             raise InpaintError("the classical detector has no probability map; run detection again")
-        return mask_from_probability(self.probability, sensitivity, midpoint=self.midpoint)
+        prob = self.probability if line_check or self.unchecked is None else self.unchecked
+        return mask_from_probability(prob, sensitivity, midpoint=self.midpoint)
 
 
 def network_weights() -> Path | None:
@@ -133,19 +136,20 @@ def checked_probability(
     verify: bool = True,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
-) -> tuple[np.ndarray, bool]:
-    """(probability, verified): :func:`damage_probability` of the uint8 H×W×3 RGB scan, then — when
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(probability, unchecked): :func:`damage_probability` of the uint8 H×W×3 RGB scan, then — when
     ``verify`` and a verifier trained for ``weights`` lies beside them — that verifier's filtered map
-    (float32 H×W in [0, 1], components judged to be picture set to 0)."""
+    (float32 H×W in [0, 1], components judged to be picture set to 0) and the map before it;
+    ``unchecked`` is None when no verifier ran."""
     prob = damage_probability(image, weights, progress=progress, cancel=cancel)
     verifier = verifier_for(weights) if verify else None
     if verifier is None:
-        return prob, False
+        return prob, None
     if cancel is not None and cancel():
         raise Cancelled()
     if progress is not None:
         progress(1.0, "checking the detected damage")
-    return verifier.apply(image, prob), True
+    return verifier.apply(image, prob), prob
 
 
 def detect_damage(
@@ -176,12 +180,13 @@ def detect_damage(
     if method == "network" and path is None:
         raise InpaintError("no scratch detector weights (scratch.safetensors) found; pass --weights or use classical")
     if path is not None and method != "classical":
-        prob, verified = checked_probability(image, path, verify, progress=progress, cancel=cancel)
+        prob, unchecked = checked_probability(image, path, verify, progress=progress, cancel=cancel)
+        verified = unchecked is not None
         midpoint = network_threshold(path)
         mask = mask_from_probability(prob, sensitivity, midpoint=midpoint)
         note = f"scratch & dust network ({path.name}{', picture lines checked' if verified else ''})"
         seconds = time.perf_counter() - t0
-        return DamageResult(mask, "network", prob, float(sensitivity), seconds, note, midpoint, verified)
+        return DamageResult(mask, "network", prob, float(sensitivity), seconds, note, midpoint, verified, unchecked)
     if progress is not None:
         progress(0.0, "detecting damage (classical)")
     mask = detect_scratches(image, sensitivity)

@@ -146,8 +146,12 @@ def test_detect_damage_runs_the_verifier_and_says_so(tmp_path) -> None:
     expected = replace(verifier_for(detector)).apply(img, raw.probability)
     np.testing.assert_array_equal(found.probability, expected)
     assert not detect_damage(img, 0.5, weights=detector, verify=False).verified
-    prob, verified = checked_probability(img, detector, verify=False)
-    assert not verified
+    np.testing.assert_array_equal(found.unchecked, raw.probability)  # kept for the editor's line-check toggle
+    for s in (0.2, 0.5, 0.9):  # without the check, the result re-draws exactly what the network alone gives
+        np.testing.assert_array_equal(found.rethreshold(s, line_check=False), raw.rethreshold(s))
+        assert not np.any((found.rethreshold(s) > 0) & (raw.rethreshold(s) == 0))
+    prob, unchecked = checked_probability(img, detector, verify=False)
+    assert unchecked is None
     np.testing.assert_array_equal(prob, raw.probability)
 
 
