@@ -29,7 +29,7 @@ few hundred parameters, so the whole fit takes seconds — collecting the maps i
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -138,8 +138,6 @@ def pooled_scores(
 ) -> dict[str, float]:  # fmt: skip
     """Pooled precision / recall at 2 px and mean false alarms of (scan, scan map, truth, undamaged
     photo, undamaged map) tuples at ``threshold``, with ``verifier`` at ``cutoff`` (None: without)."""
-    from dataclasses import replace
-
     v = replace(verifier, cutoff=cutoff) if verifier is not None else None
     marked = ok = true = found = 0.0
     alarms = []
