@@ -48,8 +48,11 @@ ENGINE = "scratch"
 # training photos (training.hard_negatives), mined every ``mine_every`` steps from ``mine_photos`` photos.
 DEFAULTS: dict[str, Any] = {
     "lr": 2e-3, "dice": 1.0, "depth": 4, "clean": 0.15, "clean_pick": 1, "val_size": 384,
-    "hard": 0.0, "mine_every": 50, "mine_photos": 2, "structure": 0.0, "warmup": 0, "lines": 0,
+    "hard": 0.0, "mine_every": 50, "mine_photos": 2, "structure": 0.0, "warmup": 0, "lines": 0, "turn": 0.0,
 }  # fmt: skip
+# turn: the share of crops turned by 90° *before* damage is drawn. Picture lines then come in every
+# direction while scratches keep the generator's near-vertical prior, so "horizontal line = picture"
+# stops being a shortcut (the shipped weights took it: benchmarks/restore_orientation, model card).
 # lines: orientations of the oriented line-evidence inputs (engine/models/scratch.py; 0 = off, the
 # layout of the files before them). A file without them warm-starts a network with them (zero weights).
 # warmup: steps of linear learning-rate ramp from 0 before the cosine decay. A warm start gets a fresh
@@ -91,18 +94,22 @@ def batch(
     hard: HardNegatives | None = None,
     hard_share: float = 0.0,
     structure: float = 0.0,
+    turn: float = 0.0,
 ):
     """(scans N×3×s×s in [0, 1], targets N×1×s×s in {0, 1}) of freshly damaged crops.
 
     A share ``clean`` of them is aged but undamaged; of those, a share ``hard_share`` is a crop
     around a mined false alarm (``hard``, while its pool is not empty), the others, with ``pick`` > 1,
     the most line-rich of ``pick`` random crops (:func:`line_density`). A share ``structure`` of all
-    crops first gets scratch-like picture structure (:func:`training.distractors.draw_structure`).
+    crops first gets scratch-like picture structure (:func:`training.distractors.draw_structure`), and a
+    share ``turn`` is turned by 90° before it is aged and damaged.
     """
     scans, masks = [], []
     for crop in ds.sample(n, rng):
         if structure > 0 and dmg.random() < structure:  # no draw at 0: older runs keep their sequence
             crop = draw_structure(crop, dmg)
+        if turn > 0 and dmg.random() < turn:  # no draw at 0, as above
+            crop = np.ascontiguousarray(np.rot90(crop, 1 if dmg.random() < 0.5 else -1))
         if dmg.random() < clean:
             mined = hard.crop(ds, rng) if hard is not None and hard_share > 0 and rng.random() < hard_share else None
             if mined is not None:
@@ -254,6 +261,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             hard,
             float(opts["hard"]),
             float(opts["structure"]),
+            float(opts["turn"]),
         )
         loss, bce, dice = loss_fn(net(x.contiguous(memory_format=torch.channels_last)), y, float(opts["dice"]))
         opt.zero_grad(set_to_none=True)
