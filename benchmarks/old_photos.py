@@ -19,12 +19,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from engine.damage import network_weights
 from engine.imageio import save_image
 from training.damage import OLD_PHOTO_SIDE, old_photo, scaled
 
 CORPUS = Path("/work/main/data/corpus")
 LONG_SIDE = OLD_PHOTO_SIDE  # the validation set's photos are scaled to this long side (detector input scale)
-__all__ = ["CORPUS", "LONG_SIDE", "old_photo", "sample", "scaled", "val_photos"]
+__all__ = ["CORPUS", "LONG_SIDE", "detector_weights", "old_photo", "sample", "scaled", "val_photos"]
 SAMPLE_SOURCE = "plasma_workspace_wallpapers_coldripple.jpg"  # split "val"
 SAMPLE_SIDE, SAMPLE_SEED = 1600, 19
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
@@ -33,6 +34,14 @@ SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
 def sample(corpus: Path = CORPUS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The bundled sample's (aged, damaged, mask), regenerated from the corpus."""
     return old_photo(corpus / SAMPLE_SOURCE, SAMPLE_SEED, SAMPLE_SIDE)
+
+
+def detector_weights(path: Path | None) -> Path:
+    """The scratch detector weights a benchmark measures: ``path`` (its ``--weights``) or the installed file."""
+    weights = path or network_weights()
+    if weights is None:
+        raise SystemExit("no scratch detector weights found; pass --weights")
+    return weights
 
 
 def val_photos(corpus: Path, split: Path) -> list[Path]:

@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 import torch
 
-from engine.damage import damage_probability, network_threshold, network_weights
+from benchmarks.old_photos import detector_weights
+from engine.damage import damage_probability, network_threshold
 
 SIZE = 256
 ANGLES = (0, 15, 30, 45, 60, 75, 90)
@@ -48,9 +49,7 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, help="detector weights (default: the installed scratch.safetensors)")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    weights = args.weights or network_weights()
-    if weights is None:
-        raise SystemExit("no scratch detector weights found; pass --weights")
+    weights = detector_weights(args.weights)
     t = network_threshold(weights)
     print(f"weights {weights}; threshold {t:.2f}; cells: median probability / share >= threshold")
     print("contrast " + "".join(f"{a:>14}°" for a in ANGLES))

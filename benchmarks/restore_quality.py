@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmarks.old_photos import CORPUS, SAMPLES, old_photo, sample, val_photos
-from engine.damage import checked_probability, network_threshold, network_weights
+from benchmarks.old_photos import CORPUS, SAMPLES, detector_weights, old_photo, sample, val_photos
+from engine.damage import checked_probability, network_threshold
 from engine.imageio import load_image, load_mask
 from engine.metrics import psnr
 from engine.pipeline import InpaintOptions, inpaint
@@ -154,9 +154,7 @@ def main() -> None:
     ap.add_argument("--figure", type=Path, help="write scan | detected mask | restored of a crop of the sample")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    weights = args.weights or network_weights()
-    if weights is None:
-        raise SystemExit("no scratch detector weights found; pass --weights")
+    weights = detector_weights(args.weights)
     paths = val_photos(args.corpus, args.split)[: args.limit or None]
     photos = [(p.name, *old_photo(p, 1000 + i)) for i, p in enumerate(paths)]
     print(f"weights {weights}")

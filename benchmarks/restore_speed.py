@@ -18,8 +18,8 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.old_photos import SAMPLES, scaled
-from engine.damage import detect_damage, network_weights
+from benchmarks.old_photos import SAMPLES, detector_weights, scaled
+from engine.damage import detect_damage
 from engine.imageio import load_image
 
 
@@ -32,9 +32,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    weights = args.weights or network_weights()
-    if weights is None:
-        raise SystemExit("no scratch detector weights found; pass --weights")
+    weights = detector_weights(args.weights)
     image = scaled(load_image(SAMPLES / "old_pier.jpg").rgb, args.side)
     mp = image.shape[0] * image.shape[1] / 1e6
     medians = {}

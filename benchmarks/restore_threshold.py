@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmarks.old_photos import CORPUS, old_photo
-from engine.damage import damage_probability, network_weights
+from benchmarks.old_photos import CORPUS, detector_weights, old_photo
+from engine.damage import damage_probability
 from engine.restore import damage_scores, mask_at_threshold
 
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -64,9 +64,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    weights = args.weights or network_weights()
-    if weights is None:
-        raise SystemExit("no scratch detector weights found; pass --weights")
+    weights = detector_weights(args.weights)
     paths = split_photos(args.corpus, args.split, args.part)[: args.count]
     if not paths:
         raise SystemExit(f"no {args.part} photos of {args.split} in {args.corpus}")
