@@ -86,20 +86,24 @@ def test_line_density_ranks_line_art_above_a_smooth_photo_and_clean_crops_pick_i
     assert not y_drawn.any() and not torch.equal(plain, drawn)
 
 
-def test_turn_option_turns_photo_crops_before_damage(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # With ageing and damage switched off (identity), a turned batch is the plain batch turned by ±90°.
+@pytest.mark.parametrize("clean", [0.0, 1.0])
+def test_turn_option_turns_photo_crops_before_damage(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, clean: float
+) -> None:
+    # With ageing and damage switched off (identity), a turned batch is the plain batch turned by ±90°;
+    # clean=1 with pick=3: the undamaged line-rich crop chosen is turned too, not just damaged crops.
     import training.recipes.scratch as recipe
 
     monkeypatch.setattr(
         recipe, "make_old_photo", lambda crop, rng, profile: (crop, crop, np.zeros(crop.shape[:2], np.uint8))
     )
     ds = CropDataset(sorted(data_dir.glob("*.png")), 64, ImageCache(256))
-    plain, _ = batch(ds, 6, np.random.default_rng(0), np.random.default_rng(1), clean=0.0)
-    turned, _ = batch(ds, 6, np.random.default_rng(0), np.random.default_rng(1), clean=0.0, turn=1.0)
+    plain, _ = batch(ds, 6, np.random.default_rng(0), np.random.default_rng(1), clean=clean, pick=3)
+    turned, _ = batch(ds, 6, np.random.default_rng(0), np.random.default_rng(1), clean=clean, pick=3, turn=1.0)
     for a, b in zip(plain, turned, strict=True):
         assert not torch.equal(a, b)
         assert torch.equal(torch.rot90(a, 1, (1, 2)), b) or torch.equal(torch.rot90(a, -1, (1, 2)), b)
-    same, _ = batch(ds, 6, np.random.default_rng(0), np.random.default_rng(1), clean=0.0, turn=0.0)
+    same, _ = batch(ds, 6, np.random.default_rng(0), np.random.default_rng(1), clean=clean, pick=3, turn=0.0)
     assert torch.equal(plain, same)  # off by default: no extra draw, earlier runs keep their sequence
 
 

@@ -108,14 +108,18 @@ def batch(
     for crop in ds.sample(n, rng):
         if structure > 0 and dmg.random() < structure:  # no draw at 0: older runs keep their sequence
             crop = draw_structure(crop, dmg)
-        if turn > 0 and dmg.random() < turn:  # no draw at 0, as above
-            crop = np.ascontiguousarray(np.rot90(crop, 1 if dmg.random() < 0.5 else -1))
-        if dmg.random() < clean:
+        undamaged = dmg.random() < clean
+        if undamaged:
             mined = hard.crop(ds, rng) if hard is not None and hard_share > 0 and rng.random() < hard_share else None
             if mined is not None:
                 crop = mined
             elif pick > 1:
                 crop = max([crop, *ds.sample(pick - 1, rng)], key=line_density)
+        # after the choice of crop: the mined and line-rich undamaged crops are the picture lines the
+        # network must stop telling from scratches by direction, so they are turned too
+        if turn > 0 and dmg.random() < turn:  # no draw at 0, as above
+            crop = np.ascontiguousarray(np.rot90(crop, 1 if dmg.random() < 0.5 else -1))
+        if undamaged:
             aged = make_old_photo(crop, dmg, "train")[0]
             scans.append(aged)
             masks.append(np.zeros(aged.shape[:2], np.uint8))
