@@ -2,7 +2,8 @@
 classical top-hat detector of :mod:`engine.restore` otherwise; the result says which one ran.
 The network's map then gets a second look from its component verifier (engine/damage_verify.py)
 when one was trained for exactly these weights: it drops detected components that are picture
-lines rather than damage.
+lines rather than damage, and the long scratches it is sure of are followed along their curve
+where the network lost them (engine/damage_trace.py).
 
 The network (engine/models/scratch.py) runs tile by tile with overlap so scans of any size fit in
 memory: each ``tile``² core is run with ``overlap`` px of real context on every side (more than the
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.damage_trace import extend_scratches
 from engine.damage_verify import verifier_for
 from engine.errors import Cancelled, InpaintError
 from engine.restore import detect_scratches, mask_from_probability
@@ -136,11 +138,13 @@ def checked_probability(
     verify: bool = True,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    follow: bool = True,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(probability, unchecked): :func:`damage_probability` of the uint8 H×W×3 RGB scan, then — when
     ``verify`` and a verifier trained for ``weights`` lies beside them — that verifier's filtered map
-    (float32 H×W in [0, 1], components judged to be picture set to 0) and the map before it;
-    ``unchecked`` is None when no verifier ran."""
+    (float32 H×W in [0, 1], components judged to be picture set to 0; with ``follow``, the long
+    scratches it is sure of are extended along their curve, engine/damage_trace.py) and the map
+    before it; ``unchecked`` is None when no verifier ran."""
     prob = damage_probability(image, weights, progress=progress, cancel=cancel)
     verifier = verifier_for(weights) if verify else None
     if verifier is None:
@@ -149,7 +153,11 @@ def checked_probability(
         raise Cancelled()
     if progress is not None:
         progress(1.0, "checking the detected damage")
-    return verifier.apply(image, prob), prob
+    comps, scores = verifier.judge(image, prob)
+    checked = verifier.drop(prob, comps, scores)
+    if follow:
+        checked = extend_scratches(image, checked, comps, scores, network_threshold(weights))[0]
+    return checked, prob
 
 
 def detect_damage(
@@ -160,13 +168,15 @@ def detect_damage(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     verify: bool = True,
+    follow: bool = True,
 ) -> DamageResult:
     """Propose a damage mask for an old photo.
 
     image: uint8 H×W×3 RGB. sensitivity: 0 (only obvious damage) … 1 (faint damage, more false alarms).
     method: "auto" (network when its weights are found, else classical), "network" or "classical".
     weights: a detector weights file overriding the search path. verify: let the weights' component
-    verifier drop detected picture lines (when it has one). Raises :class:`InpaintError` for bad
+    verifier drop detected picture lines (when it has one); follow: let it also extend the long
+    scratches it is sure of along their curve (engine/damage_trace.py). Raises :class:`InpaintError` for bad
     input or a missing/invalid weights file when ``method="network"``; :class:`Cancelled` on cancel.
     """
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
@@ -180,7 +190,7 @@ def detect_damage(
     if method == "network" and path is None:
         raise InpaintError("no scratch detector weights (scratch.safetensors) found; pass --weights or use classical")
     if path is not None and method != "classical":
-        prob, unchecked = checked_probability(image, path, verify, progress=progress, cancel=cancel)
+        prob, unchecked = checked_probability(image, path, verify, progress=progress, cancel=cancel, follow=follow)
         verified = unchecked is not None
         midpoint = network_threshold(path)
         mask = mask_from_probability(prob, sensitivity, midpoint=midpoint)

@@ -192,13 +192,23 @@ class Verifier:
         logit = np.tanh(x @ self.w1.T + self.b1) @ self.w2 + self.b2
         return (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
 
-    def apply(self, image: np.ndarray, probability: np.ndarray) -> np.ndarray:
-        """float32 H×W probability with the components scoring below ``cutoff`` set to 0."""
+    def judge(self, image: np.ndarray, probability: np.ndarray) -> tuple[Components, np.ndarray]:
+        """The components of a float32 H×W probability map on the uint8 H×W×3 RGB scan ``image``
+        and their scores (float32 count)."""
         comps = components(probability)
+        scores = self.score(component_features(image, probability, comps)) if comps.count else np.zeros(0, np.float32)
+        return comps, scores
+
+    def drop(self, probability: np.ndarray, comps: Components, scores: np.ndarray) -> np.ndarray:
+        """float32 H×W probability with the components scoring below ``cutoff`` set to 0."""
         if comps.count == 0:
             return probability
-        keep = np.concatenate([[False], self.score(component_features(image, probability, comps)) >= self.cutoff])
+        keep = np.concatenate([[False], scores >= self.cutoff])
         return np.where(keep[comps.labels], probability, 0.0).astype(np.float32)
+
+    def apply(self, image: np.ndarray, probability: np.ndarray) -> np.ndarray:
+        """:meth:`drop` of :meth:`judge`: the map with the components judged to be picture set to 0."""
+        return self.drop(probability, *self.judge(image, probability))
 
 
 def load_verifier(path: str | Path) -> Verifier:

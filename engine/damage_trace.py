@@ -1,0 +1,198 @@
+"""Follow a confident scratch beyond the network's detection, along its own curve.
+
+Why: the U-Net (engine/models/scratch.py) answers from ~100 px around a pixel. Along one long
+scratch its answer fades in and out where the ground under the scratch changes — the sample's long
+dark scratch is found over open fog, lost for 100 px where the fog meets a line-rich deck, found
+again — although the line itself carries on, plainly visible, at the same contrast. A scratch is
+one stroke: where the network is sure of a long piece of it and the component verifier
+(engine/damage_verify.py) calls that piece damage, the rest of the stroke lies where its smooth
+curve continues, at the same polarity. So each such piece is extended from both ends, step by
+step along its fitted curve, for as long as the photo shows a line of that polarity there.
+Classical film-scratch restoration tracks line scratches the same way; it is not in Wan et al.
+(2020): our choice, measured in the model card (resources/weights/scratch.md, "Scratch
+continuation").
+
+Method, per seed (a verified component, score ≥ ``MIN_SCORE``, whose pixels ≥ the network's
+threshold form a line ≥ ``MIN_LENGTH`` px long, ≥ ``ELONGATION`` times longer than wide):
+- ``x(s)``, ``y(s)``: quadratics fitted along the seed's principal axis; from each end the walk
+  starts with the fit's direction and curvature (curvature capped: scratches bend gently).
+- Each ``STEP`` px the walk predicts the next point, looks ``SEARCH`` px either side of it across
+  the path for the strongest same-polarity *line evidence* (:func:`line_evidence`: contrast against
+  an 11×11 median, in units of the local grain), moves half way towards it (damping: a stroke does not
+  zig-zag), and turns its direction to the step it made.
+- It stops where the mean evidence of the last ``WINDOW`` steps falls below ``Z_MIN``, at the
+  border, or after ``MAX_EXTENSION`` seed lengths (at most ``MAX_STEPS`` steps); the weak tail is
+  dropped.
+- The path is drawn as wide as the seed, with the seed's median probability, so every sensitivity
+  that keeps the seed keeps its extension and every one that drops the seed drops it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from engine.damage_verify import Components
+
+MIN_SCORE = 0.5  # verifier score a seed needs: more sure than the cutoff that merely keeps a component
+MIN_LENGTH = 40.0  # px: shorter pieces give no reliable direction or curvature to extrapolate
+ELONGATION = 9.0  # σ_major² / σ_minor² ≥ this: a line, not a blot
+Z_MIN = 1.5  # mean line evidence (grain units) the walk needs over its last WINDOW steps
+WINDOW = 8
+STEP = 1.5  # px per step
+SEARCH = 1.5  # px either side of the predicted point, in 0.5 px steps
+MAX_EXTENSION = 3.0  # seed lengths per end
+MAX_STEPS = 400  # per end (600 px)
+MAX_CURVATURE = 0.01  # 1/px: a radius of at least 100 px
+_OFFSETS = np.arange(-SEARCH, SEARCH + 0.01, 0.5)
+
+
+def line_evidence(image: np.ndarray) -> np.ndarray:
+    """float32 H×W signed line evidence of a uint8 H×W×3 RGB scan: luma minus its 11×11 median
+    (positive = brighter than the surroundings), divided by the local grain (1.25 × the mean
+    absolute contrast over 41×41 px ≈ its standard deviation, + 0.5 so flat digital ground does not
+    divide by 0). The 11 px median still sees past a line up to 5 px wide (the eval profile's
+    scratches are 1–3 px, drawn with soft edges); the wide grain window keeps a line's own contrast
+    from counting as grain."""
+    luma = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+    contrast = luma.astype(np.float32) - cv2.medianBlur(luma, 11).astype(np.float32)
+    grain = cv2.blur(np.abs(contrast), (41, 41))
+    return contrast / (1.25 * grain + 0.5)
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A verified line piece to extend: ``cx``, ``cy`` quadratic coefficients (np.polyfit order) of
+    x and y along the principal-axis coordinate ``s`` in [``s0``, ``s1``]; ``polarity`` +1 bright /
+    −1 dark; ``width`` px; ``value``: the probability its extension gets."""
+
+    cx: np.ndarray
+    cy: np.ndarray
+    s0: float
+    s1: float
+    polarity: float
+    width: float
+    value: float
+
+    @property
+    def length(self) -> float:
+        return self.s1 - self.s0
+
+
+def seed_from_pixels(xs: np.ndarray, ys: np.ndarray, evidence: np.ndarray, values: np.ndarray) -> Seed | None:
+    """The :class:`Seed` of a component's confident pixels (int x, y arrays; ``values`` their
+    probabilities), or None when they are too short or not a line."""
+    if len(xs) < 10:
+        return None
+    pts = np.stack([xs, ys], 1).astype(np.float64)
+    centre = pts.mean(0)
+    var, vec = np.linalg.eigh(np.cov(pts.T))
+    if var[1] < ELONGATION * max(var[0], 1e-6):
+        return None
+    s = (pts - centre) @ vec[:, 1]
+    length = float(s.max() - s.min())
+    if length < MIN_LENGTH:
+        return None
+    polarity = float(np.sign(np.mean(evidence[ys, xs]))) or 1.0
+    return Seed(
+        np.polyfit(s, pts[:, 0], 2), np.polyfit(s, pts[:, 1], 2), float(s.min()), float(s.max()),
+        polarity, max(1.0, len(xs) / length), float(np.median(values)),
+    )  # fmt: skip
+
+
+def _sample(evidence: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Bilinear samples of ``evidence`` at float positions (inside the image)."""
+    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    fx, fy = x - x0, y - y0
+    return (
+        evidence[y0, x0] * (1 - fx) * (1 - fy) + evidence[y0, x0 + 1] * fx * (1 - fy)
+        + evidence[y0 + 1, x0] * (1 - fx) * fy + evidence[y0 + 1, x0 + 1] * fx * fy
+    )  # fmt: skip
+
+
+def follow(evidence: np.ndarray, seed: Seed, forward: bool, z_min: float = Z_MIN) -> np.ndarray:
+    """float64 N×2 (x, y) path continuing ``seed`` beyond its end (``forward``: past ``s1``, else
+    past ``s0``) while the same-polarity evidence holds (mean ≥ ``z_min`` over ``WINDOW`` steps);
+    empty when it does not continue."""
+    h, w = evidence.shape
+    end, sign = (seed.s1, 1.0) if forward else (seed.s0, -1.0)
+    point = np.array([np.polyval(seed.cx, end), np.polyval(seed.cy, end)])
+    d1 = np.array([np.polyval(np.polyder(seed.cx), end), np.polyval(np.polyder(seed.cy), end)])
+    d2 = np.array([np.polyval(np.polyder(seed.cx, 2), end), np.polyval(np.polyder(seed.cy, 2), end)])
+    direction = sign * d1 / (np.linalg.norm(d1) + 1e-9)
+    # signed curvature of the fitted curve; walking towards s0 turns the other way round
+    kappa = sign * (d1[0] * d2[1] - d1[1] * d2[0]) / (np.linalg.norm(d1) ** 3 + 1e-9)
+    turn = float(np.clip(kappa, -MAX_CURVATURE, MAX_CURVATURE)) * STEP
+    cos, sin = np.cos(turn), np.sin(turn)
+    path, values = [], []
+    for _ in range(int(min(MAX_STEPS, MAX_EXTENSION * seed.length / STEP))):
+        direction = np.array([cos * direction[0] - sin * direction[1], sin * direction[0] + cos * direction[1]])
+        ahead = point + STEP * direction
+        across = np.array([-direction[1], direction[0]])
+        cand = ahead[None] + _OFFSETS[:, None] * across[None]
+        if cand[:, 0].min() < 0 or cand[:, 1].min() < 0 or cand[:, 0].max() >= w - 1 or cand[:, 1].max() >= h - 1:
+            break
+        v = seed.polarity * _sample(evidence, cand[:, 0], cand[:, 1])
+        best = int(np.argmax(v))
+        moved = ahead + 0.5 * _OFFSETS[best] * across - point
+        direction = moved / (np.linalg.norm(moved) + 1e-9)
+        point = point + moved
+        path.append(point)
+        values.append(float(v[best]))
+        if len(values) >= WINDOW and np.mean(values[-WINDOW:]) < z_min:
+            break
+    # keep the path up to the last window that still held, less its own weak last steps
+    means = np.convolve(values, np.ones(WINDOW) / WINDOW, mode="valid") if len(values) >= WINDOW else []
+    held = np.nonzero(np.asarray(means) >= z_min)[0]
+    if len(held) == 0:
+        return np.zeros((0, 2))
+    end = held[-1] + WINDOW
+    # past a scratch's end the best of the 7 offsets in grain alone still scores ≈ 1.3: a step counts
+    # only when it and the 3 before it hold on average
+    while end > 0 and (values[end - 1] < z_min or np.mean(values[max(0, end - 4) : end]) < z_min):
+        end -= 1
+    return np.array(path[:end])
+
+
+def extend_scratches(
+    image: np.ndarray,
+    probability: np.ndarray,
+    comps: Components,
+    scores: np.ndarray,
+    threshold: float,
+    z_min: float = Z_MIN,
+    min_score: float = MIN_SCORE,
+) -> tuple[np.ndarray, int]:
+    """(probability, extended): the float32 H×W map with the continuations of every seed drawn in,
+    and how many seed ends were extended.
+
+    image: uint8 H×W×3 RGB scan; probability: float32 H×W in [0, 1] after the verifier; comps,
+    scores: the verifier's components of the map *before* it and their scores (float32 count);
+    threshold: the network's calibrated threshold (its confident pixels form the seed lines);
+    z_min, min_score: :data:`Z_MIN`, :data:`MIN_SCORE` (benchmarks/restore_follow.py sweeps them).
+    Pixels the paths do not touch keep their probability; touched ones get at least the seed's."""
+    out = probability.copy()
+    chosen = np.nonzero(scores >= min_score)[0]
+    if len(chosen) == 0:
+        return out, 0
+    evidence = line_evidence(image)
+    extended = 0
+    for i in chosen:
+        x0, y0, bw, bh = (int(v) for v in comps.stats[i + 1, :4])
+        win = probability[y0 : y0 + bh, x0 : x0 + bw]
+        ys, xs = np.nonzero((comps.labels[y0 : y0 + bh, x0 : x0 + bw] == i + 1) & (win >= threshold))
+        seed = seed_from_pixels(xs + x0, ys + y0, evidence, win[ys, xs])
+        if seed is None:
+            continue
+        for forward in (False, True):
+            path = follow(evidence, seed, forward, z_min)
+            if len(path) < 4:
+                continue
+            canvas = np.zeros(out.shape, np.uint8)
+            # shift=2: quarter-pixel vertices, so the drawn line follows the sub-pixel path
+            cv2.polylines(canvas, [np.round(path * 4).astype(np.int32)], False, 1, max(1, round(seed.width)), shift=2)
+            out = np.where(canvas > 0, np.maximum(out, seed.value), out)
+            extended += 1
+    return out.astype(np.float32), extended

@@ -1,0 +1,121 @@
+"""Scratch continuation (engine/damage_trace.py): a verified long scratch is followed where the network lost it."""
+
+from __future__ import annotations
+
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from engine.damage import checked_probability
+from engine.damage_trace import extend_scratches, line_evidence
+from engine.damage_verify import FEATURES, VERIFIER_ENGINE, components, verifier_for, verifier_path
+from engine.paths import BUNDLED_WEIGHTS
+from engine.weights import read_metadata, save_weights
+
+SHIPPED = BUNDLED_WEIGHTS / "scratch.safetensors"
+
+
+def _grain(h: int = 320, w: int = 640, seed: int = 3) -> np.ndarray:
+    """uint8 H×W×3 grey film grain: σ ≈ 5 grey levels around 150."""
+    rng = np.random.default_rng(seed)
+    grey = np.clip(150 + 5 * rng.normal(0, 1, (h, w)), 0, 255).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)
+
+
+def _arc(x0: int, x1: int) -> np.ndarray:
+    """int32 N×2 points of a gentle arc (radius ≈ 1000 px) from x0 to x1 across the middle of the image."""
+    xs = np.arange(x0, x1 + 1)
+    ys = 160 + (xs - 320) ** 2 / 2000.0 - 20
+    return np.stack([xs, np.round(ys)], 1).astype(np.int32)
+
+
+def _scene(contrast: int = -18) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(image, probability, truth): a faint 2 px scratch from x = 80 to 560 over grain (``contrast``
+    grey levels, negative = dark); the "network" found only its middle, x = 260..380."""
+    img = _grain()
+    line = np.zeros(img.shape[:2], np.uint8)
+    cv2.polylines(line, [_arc(80, 560)], False, 1, 2)
+    img = np.clip(img.astype(np.int16) + contrast * line[..., None].astype(np.int16), 0, 255).astype(np.uint8)
+    prob = np.zeros(img.shape[:2], np.float32)
+    cv2.polylines(prob, [_arc(260, 380)], False, 0.9, 2)
+    return img, prob, line > 0
+
+
+def _near(mask: np.ndarray, px: int = 2) -> np.ndarray:
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * px + 1, 2 * px + 1))
+    return cv2.dilate(mask.astype(np.uint8), k) > 0
+
+
+def _extend(img: np.ndarray, prob: np.ndarray, score: float = 0.9) -> tuple[np.ndarray, int]:
+    comps = components(prob)
+    return extend_scratches(img, prob, comps, np.full(comps.count, score, np.float32), 0.2)
+
+
+@pytest.mark.parametrize("contrast", [-18, 18])
+def test_a_found_piece_is_followed_to_the_ends_of_the_scratch_and_no_further(contrast: int) -> None:
+    img, prob, truth = _scene(contrast)
+    out, extended = _extend(img, prob)
+    assert extended == 2  # both ends
+    found = out >= 0.2
+    recall = np.count_nonzero(truth & _near(found)) / np.count_nonzero(truth)
+    assert recall > 0.95, recall  # network alone: a quarter of it
+    assert np.count_nonzero(truth & _near(prob >= 0.2)) / np.count_nonzero(truth) < 0.3
+    assert not np.any(found & ~_near(truth, 3))  # nothing beyond the scratch's ends or beside it
+    changed = out != prob
+    assert np.all(out[changed] == pytest.approx(0.9))  # drawn at the seed's probability
+    assert np.array_equal(out[~_near(truth, 3)], prob[~_near(truth, 3)])
+
+
+def test_the_walk_stops_where_the_line_stops_or_changes_polarity() -> None:
+    img, prob, truth = _scene(-18)
+    # from x = 420 on, the scratch is bright instead of dark: another line, not this one's continuation
+    flip = truth.copy()
+    flip[:, :420] = False
+    img[flip] = np.clip(img[flip].astype(np.int16) + 36, 0, 255).astype(np.uint8)
+    out, _ = _extend(img, prob)
+    found = out >= 0.2
+    assert not np.any(found[:, 440:])
+    assert np.any(found[:, 100:110])  # the dark side is still followed to its end
+
+
+def test_unsure_short_or_blob_seeds_are_not_followed() -> None:
+    img, prob, _ = _scene()
+    out, extended = _extend(img, prob, score=0.3)  # the verifier is not sure it is damage
+    assert extended == 0 and np.array_equal(out, prob)
+    short = np.zeros_like(prob)
+    cv2.polylines(short, [_arc(300, 325)], False, 0.9, 2)  # 25 px: too short to extrapolate
+    cv2.circle(short, (500, 60), 6, 0.9, -1)  # a dust speck
+    out, extended = _extend(img, short)
+    assert extended == 0 and np.array_equal(out, short)
+
+
+def test_grain_alone_gives_no_line_evidence() -> None:
+    ev = line_evidence(_grain())
+    assert abs(float(np.median(ev))) < 0.2
+    assert 0.7 < float(np.mean(np.abs(ev))) < 1.1  # in units of the grain
+    img, _, truth = _scene(-18)
+    assert float(np.median(line_evidence(img)[truth])) < -1.5  # the faint scratch stands out, dark
+
+
+def test_checked_probability_follows_only_with_a_verifier_and_when_asked(tmp_path) -> None:
+    torch.set_num_threads(1)
+    img, _, _ = _scene(-40)
+    detector = tmp_path / "scratch.safetensors"
+    shutil.copy(SHIPPED, detector)
+    # a verifier that accepts every component with score sigmoid(4) ≈ 0.98
+    n = len(FEATURES)
+    tensors = {"mean": torch.zeros(n), "scale": torch.ones(n), "w1": torch.zeros(1, n), "b1": torch.zeros(1),
+               "w2": torch.zeros(1), "b2": torch.full((1,), 4.0)}  # fmt: skip
+    config = {"features": list(FEATURES), "cutoff": 0.2, "hidden": 1, "detector_sha256": read_metadata(detector)["sha256"]}
+    save_weights(verifier_path(detector), tensors, {"engine": VERIFIER_ENGINE, "config": config})
+    followed, raw = checked_probability(img, detector)
+    plain, raw2 = checked_probability(img, detector, follow=False)
+    np.testing.assert_array_equal(raw, raw2)
+    np.testing.assert_array_equal(plain, verifier_for(detector).apply(img, raw))
+    assert np.all(followed >= plain)  # following only adds
+    unverified, none = checked_probability(img, detector, verify=False)
+    assert none is None
+    np.testing.assert_array_equal(unverified, raw)
