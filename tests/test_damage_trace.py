@@ -109,7 +109,12 @@ def test_checked_probability_follows_only_with_a_verifier_and_when_asked(tmp_pat
     n = len(FEATURES)
     tensors = {"mean": torch.zeros(n), "scale": torch.ones(n), "w1": torch.zeros(1, n), "b1": torch.zeros(1),
                "w2": torch.zeros(1), "b2": torch.full((1,), 4.0)}  # fmt: skip
-    config = {"features": list(FEATURES), "cutoff": 0.2, "hidden": 1, "detector_sha256": read_metadata(detector)["sha256"]}
+    config = {
+        "features": list(FEATURES),
+        "cutoff": 0.2,
+        "hidden": 1,
+        "detector_sha256": read_metadata(detector)["sha256"],
+    }
     save_weights(verifier_path(detector), tensors, {"engine": VERIFIER_ENGINE, "config": config})
     followed, raw = checked_probability(img, detector)
     plain, raw2 = checked_probability(img, detector, follow=False)
