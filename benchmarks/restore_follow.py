@@ -8,7 +8,7 @@ once per photo (scan and undamaged photo). Then, at the network's calibrated thr
 0.5), it prints pooled precision / recall at 2 px tolerance and the false alarms (share of the
 undamaged photos' pixels marked) for the verified map alone and for every (``z_min``,
 ``min_score``) of the grid, and recommends the setting with the highest min(precision, recall)
-whose false alarms stay within issue #19's 0.2 %.
+whose false alarms stay within issue #19's 0.2 % (settings within 0.005 of it: the higher F1).
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ from engine.damage_trace import extend_scratches
 from engine.damage_verify import verifier_for
 from engine.restore import damage_scores, mask_at_threshold
 
-Z_GRID = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
-SCORE_GRID = (0.3, 0.5, 0.7)
+# Not below 1.5: in open grain (the sample's fog) the walk's best-of-7 evidence averages 0.68 (sd 0.62)
+# and an 8-step mean reaches 1.25 at 0.7 % of random places, 1.5 at none; lower settings would let
+# walks run on coarser grain than the calibration photos have.
+Z_GRID = (1.5, 1.75, 2.0, 2.5, 3.0)
+SCORE_GRID = (0.5, 0.7, 0.9)
+TIE = 0.005  # min(P, R) differences below this are more than 24 photos resolve: the higher F1 decides
 
 
 def pooled(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], threshold: float) -> dict[str, float]:
@@ -44,6 +48,15 @@ def pooled(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], threshold: flo
         alarms.append(float(np.mean(mask_at_threshold(p_clean, threshold) > 0)))
     return {"precision": ok / marked if marked else 1.0, "recall": found / true if true else 1.0,
             "false_alarm_mean": float(np.mean(alarms)), "false_alarm_max": float(np.max(alarms))}  # fmt: skip
+
+
+def recommend(rows: list[dict[str, float]], tie: float = TIE) -> dict[str, float]:
+    """The row with the highest min(precision, recall) among those within the false-alarm bar; rows
+    within ``tie`` of that min go to the highest F1."""
+    within = [r for r in rows if r["false_alarm_mean"] <= ALARM_BAR] or rows
+    best = max(min(r["precision"], r["recall"]) for r in within)
+    close = [r for r in within if min(r["precision"], r["recall"]) >= best - tie]
+    return max(close, key=lambda r: 2 * r["precision"] * r["recall"] / max(r["precision"] + r["recall"], 1e-9))
 
 
 def main() -> None:
@@ -91,9 +104,8 @@ def main() -> None:
         rows.append(r)
         print(f"  z_min {z_min:.2f} min_score {min_score:.1f}: P {r['precision']:.3f} R {r['recall']:.3f} "
               f"false alarms {r['false_alarm_mean']:.3%} (max {r['false_alarm_max']:.3%})", flush=True)  # fmt: skip
-    within = [r for r in rows if r["false_alarm_mean"] <= ALARM_BAR] or rows
-    pick = max(within, key=lambda r: min(r["precision"], r["recall"]))
-    print(f"recommended (max of min(P, R), false alarms <= {ALARM_BAR:.1%}): "
+    pick = recommend(rows)
+    print(f"recommended (max of min(P, R), false alarms <= {ALARM_BAR:.1%}, near-ties to the higher F1): "
           f"z_min {pick['z_min']:.2f} min_score {pick['min_score']:.1f}")  # fmt: skip
     if args.json:
         args.json.write_text(

@@ -15,7 +15,9 @@ benchmarks.old_photos / training.damage "eval" profile) and for the bundled samp
 - the same for the classical top-hat detector (engine.restore.detect_scratches), for comparison.
 
 The network's map goes through its component verifier (engine/damage_verify.py) when one was
-trained for the weights, as in the editor; ``--no-verify`` measures the network alone.
+trained for the weights, and its long verified scratches are followed where the network lost them
+(engine/damage_trace.py), as in the editor; ``--no-verify`` measures the network alone,
+``--no-follow`` the network and its verifier without the following.
 """
 
 from __future__ import annotations
@@ -79,14 +81,17 @@ def fill(engine, damaged: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def measure(
-    photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], weights: Path, verify: bool = True
+    photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
+    weights: Path,
+    verify: bool = True,
+    follow: bool = True,
 ) -> dict[str, object]:
     engine = create_engine("ns")
     net = {s: Tally() for s in SENSITIVITIES}
     classical, real, damaged_psnr, oracle_psnr, rows = Tally(), Tally(), [], [], []
     mid = network_threshold(weights)
     for name, aged, damaged, truth in photos:
-        prob, unchecked = checked_probability(damaged, weights, verify)
+        prob, unchecked = checked_probability(damaged, weights, verify, follow=follow)
         verified = unchecked is not None
         for s, tally in net.items():
             tally.add(mask_from_probability(prob, s, midpoint=mid), truth)
@@ -95,7 +100,10 @@ def measure(
         restored = psnr(aged, filled)
         net[0.5].psnr.append(restored)
         alarm = float(
-            np.mean(mask_from_probability(checked_probability(aged, weights, verify)[0], 0.5, midpoint=mid) > 0)
+            np.mean(
+                mask_from_probability(checked_probability(aged, weights, verify, follow=follow)[0], 0.5, midpoint=mid)
+                > 0
+            )
         )
         net[0.5].alarm.append(alarm)
         if name in REAL_PHOTOS:
@@ -149,6 +157,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--split", type=Path, default=Path("resources/corpus/split.txt"))
     ap.add_argument("--no-verify", action="store_true", help="the network alone, without its component verifier")
+    ap.add_argument("--no-follow", action="store_true", help="verifier without the scratch following")
     ap.add_argument("--limit", type=int, default=0, help="first N validation photos only")
     ap.add_argument("--json", type=Path, help="write all figures to this file")
     ap.add_argument("--figure", type=Path, help="write scan | detected mask | restored of a crop of the sample")
@@ -158,11 +167,11 @@ def main() -> None:
     paths = val_photos(args.corpus, args.split)[: args.limit or None]
     photos = [(p.name, *old_photo(p, 1000 + i)) for i, p in enumerate(paths)]
     print(f"weights {weights}")
-    val = measure(photos, weights, not args.no_verify)
+    val = measure(photos, weights, not args.no_verify, not args.no_follow)
     aged, _, _ = sample(args.corpus)
     shipped = load_image(SAMPLES / "old_pier.jpg").rgb
     truth = load_mask(SAMPLES / "old_pier_damage.png")
-    smp = measure([("old_pier.jpg", aged, shipped, truth)], weights, not args.no_verify)
+    smp = measure([("old_pier.jpg", aged, shipped, truth)], weights, not args.no_verify, not args.no_follow)
     report("validation split, synthetic old photos", val)
     report("sample old_pier.jpg", smp)
     damaged, mask, filled = smp.pop("_last")

@@ -4,14 +4,16 @@
 
 Runs :func:`engine.damage.detect_damage` (tiles 512 + 48 px context, BatchNorm folded,
 channels_last) on the bundled old-photo sample scaled to ``--side`` px long side, after one warm-up
-run, without and with the component verifier (engine/damage_verify.py); prints the medians over
-``--runs``, seconds per megapixel and what the verifier adds. Threads default to all cores, as
+run, without the component verifier (engine/damage_verify.py), with it, and with it and the
+scratch following (engine/damage_trace.py, the editor's default); prints the medians over
+``--runs``, seconds per megapixel and what each step adds. Threads default to all cores, as
 in the editor. On a shared machine the figure is only an upper bound: pause other jobs for a clean one.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 from pathlib import Path
@@ -35,25 +37,26 @@ def main() -> None:
     weights = detector_weights(args.weights)
     image = scaled(load_image(SAMPLES / "old_pier.jpg").rgb, args.side)
     mp = image.shape[0] * image.shape[1] / 1e6
-    medians = {}
-    for verify in (False, True):
-        found = detect_damage(image, 0.5, method="network", weights=weights, verify=verify)  # warm-up: load, fold
+    medians: dict[str, float] = {}
+    for step, verify, follow in (("network alone", False, False), ("network + verifier", True, False),
+                                 ("network + verifier + following", True, True)):  # fmt: skip
+        found = detect_damage(image, 0.5, method="network", weights=weights, verify=verify, follow=follow)  # warm-up
         if verify and not found.verified:
             print("  (no component verifier beside these weights)")
             break
         times = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            detect_damage(image, 0.5, method="network", weights=weights, verify=verify)
+            detect_damage(image, 0.5, method="network", weights=weights, verify=verify, follow=follow)
             times.append(time.perf_counter() - t0)
-        med = medians[verify] = statistics.median(times)
+        med = medians[step] = statistics.median(times)
         print(
             f"{image.shape[1]}×{image.shape[0]} ({mp:.2f} MP), {torch.get_num_threads()} threads, "
-            f"{'network + verifier' if verify else 'network alone'}: median {med:.3f} s over {args.runs} runs "
-            f"= {med / mp:.3f} s/MP (min {min(times) / mp:.3f})"
+            f"{step}: median {med:.3f} s over {args.runs} runs = {med / mp:.3f} s/MP (min {min(times) / mp:.3f})"
         )
-    if len(medians) == 2:
-        print(f"verifier adds {medians[True] / medians[False] - 1:.1%}")
+    steps = list(medians)
+    for before, after in itertools.pairwise(steps):
+        print(f"{after.rsplit(' + ', 1)[1]} adds {medians[after] / medians[before] - 1:.1%}")
 
 
 if __name__ == "__main__":

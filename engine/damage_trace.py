@@ -36,10 +36,10 @@ import numpy as np
 
 from engine.damage_verify import Components
 
-MIN_SCORE = 0.5  # verifier score a seed needs: more sure than the cutoff that merely keeps a component
+MIN_SCORE = 0.7  # verifier score a seed needs: more sure than the cutoff that merely keeps a component
 MIN_LENGTH = 40.0  # px: shorter pieces give no reliable direction or curvature to extrapolate
 ELONGATION = 9.0  # σ_major² / σ_minor² ≥ this: a line, not a blot
-Z_MIN = 1.5  # mean line evidence (grain units) the walk needs over its last WINDOW steps
+Z_MIN = 1.5  # mean line evidence (grain units) the walk needs over its last WINDOW steps (see the card)
 WINDOW = 8
 STEP = 1.5  # px per step
 SEARCH = 1.5  # px either side of the predicted point, in 0.5 px steps
@@ -173,7 +173,7 @@ def extend_scratches(
     threshold: the network's calibrated threshold (its confident pixels form the seed lines);
     z_min, min_score: :data:`Z_MIN`, :data:`MIN_SCORE` (benchmarks/restore_follow.py sweeps them).
     Pixels the paths do not touch keep their probability; touched ones get at least the seed's."""
-    out = probability.copy()
+    out = probability.astype(np.float32, copy=True)
     chosen = np.nonzero(scores >= min_score)[0]
     if len(chosen) == 0:
         return out, 0
@@ -190,9 +190,13 @@ def extend_scratches(
             path = follow(evidence, seed, forward, z_min)
             if len(path) < 4:
                 continue
-            canvas = np.zeros(out.shape, np.uint8)
+            thick = max(1, round(seed.width))
+            lo = np.maximum(0, np.floor(path.min(0)).astype(int) - thick - 1)
+            hi = np.minimum([out.shape[1], out.shape[0]], np.ceil(path.max(0)).astype(int) + thick + 2)
+            canvas = np.zeros((hi[1] - lo[1], hi[0] - lo[0]), np.uint8)  # the path's box only: cheap on 24 MP
             # shift=2: quarter-pixel vertices, so the drawn line follows the sub-pixel path
-            cv2.polylines(canvas, [np.round(path * 4).astype(np.int32)], False, 1, max(1, round(seed.width)), shift=2)
-            out = np.where(canvas > 0, np.maximum(out, seed.value), out)
+            cv2.polylines(canvas, [np.round((path - lo) * 4).astype(np.int32)], False, 1, thick, shift=2)
+            box = out[lo[1] : hi[1], lo[0] : hi[0]]
+            box[canvas > 0] = np.maximum(box[canvas > 0], seed.value)
             extended += 1
-    return out.astype(np.float32), extended
+    return out, extended

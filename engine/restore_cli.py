@@ -42,7 +42,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--detector-weights", help="scratch detector weights file instead of the installed one")
     p.add_argument(
         "--no-line-check", dest="line_check", action="store_false",
-        help="keep every detection: skip the detector's check that drops picture lines (plank gaps, outlines)",
+        help="the network's detections as they are: skip the detector's check that drops picture lines "
+        "(plank gaps, outlines) and follows the long scratches it is sure of",
     )  # fmt: skip
     p.add_argument(
         "--texture", type=float, default=0.0, metavar="STRENGTH",

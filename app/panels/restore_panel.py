@@ -49,7 +49,8 @@ class RestorePanel(QWidget):
         self.lines.setChecked(bool(settings.get("restore/line_check")))
         self.lines.setToolTip(
             "A second check drops detections that look like part of the picture — plank gaps, drawn outlines — "
-            "rather than damage; untick to see every detection (re-drawn at once, without detecting again)"
+            "rather than damage, and follows the long scratches it is sure of where the detector lost them; "
+            "untick to see the detector's own proposal (re-drawn at once, without detecting again)"
         )
         self.detect = QPushButton(icon("mdi6.auto-fix"), "Detect scratches && dust")
         self.detect.setToolTip("Propose a mask of scratches and specks; edit it with the brush/eraser — Ctrl+D")
