@@ -19,10 +19,13 @@ threshold form a line ≥ ``MIN_LENGTH`` px long, ≥ ``ELONGATION`` times longe
 - Each ``STEP`` px the walk predicts the next point, looks ``SEARCH`` px either side of it across
   the path for the strongest same-polarity *line evidence* (:func:`line_evidence`: contrast against
   an 11×11 median, in units of the local grain), moves half way towards it (damping: a stroke does not
-  zig-zag), and turns its direction to the step it made.
+  zig-zag), and turns its direction towards the step it made by at most ``MAX_TURN``.
 - It stops where the mean evidence of the last ``WINDOW`` steps falls below ``Z_MIN``, at the
   border, or after ``MAX_EXTENSION`` seed lengths (at most ``MAX_STEPS`` steps); the weak tail is
-  dropped.
+  dropped. It also stops, giving back that window, where a line of the same polarity runs
+  alongside, 5–40 px away, with at least ``PARALLEL_SHARE`` of its own evidence over the window:
+  plank gaps, rails and stripes come in families, a scratch comes alone — without this check a
+  plank-gap dash the verifier let through was walked right across a deck.
 - The path is drawn as wide as the seed, with the seed's median probability, so every sensitivity
   that keeps the seed keeps its extension and every one that drops the seed drops it too.
 """
@@ -46,6 +49,12 @@ SEARCH = 1.5  # px either side of the predicted point, in 0.5 px steps
 MAX_EXTENSION = 3.0  # seed lengths per end
 MAX_STEPS = 400  # per end (600 px)
 MAX_CURVATURE = 0.01  # 1/px: a radius of at least 100 px
+# rad per step: training.damage bends a stroke by ≈ 0.01 rad and wobbles it by ≤ 0.03 rad (sd) per 4 px
+MAX_TURN = 0.035
+# px across the path where a parallel line of a picture family would run (beyond the scratch's own
+# width and halo); PARALLEL_SHARE of the walk's own evidence there, held over a window, stops it
+_PARALLEL = np.concatenate([np.arange(-40.0, -4.0), np.arange(5.0, 41.0)])
+PARALLEL_SHARE = 0.5
 _OFFSETS = np.arange(-SEARCH, SEARCH + 0.01, 0.5)
 
 
@@ -113,12 +122,12 @@ def _sample(evidence: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def follow(evidence: np.ndarray, seed: Seed, forward: bool, z_min: float = Z_MIN) -> np.ndarray:
-    """float64 N×2 (x, y) path continuing ``seed`` beyond its end (``forward``: past ``s1``, else
-    past ``s0``) while the same-polarity evidence holds (mean ≥ ``z_min`` over ``WINDOW`` steps);
+    """float64 N×2 (x, y) path continuing ``seed`` from its end (``forward``: ``s1``, else ``s0``;
+    the first point) while the same-polarity evidence holds (mean ≥ ``z_min`` over ``WINDOW`` steps);
     empty when it does not continue."""
     h, w = evidence.shape
     end, sign = (seed.s1, 1.0) if forward else (seed.s0, -1.0)
-    point = np.array([np.polyval(seed.cx, end), np.polyval(seed.cy, end)])
+    point = start = np.array([np.polyval(seed.cx, end), np.polyval(seed.cy, end)])
     d1 = np.array([np.polyval(np.polyder(seed.cx), end), np.polyval(np.polyder(seed.cy), end)])
     d2 = np.array([np.polyval(np.polyder(seed.cx, 2), end), np.polyval(np.polyder(seed.cy, 2), end)])
     direction = sign * d1 / (np.linalg.norm(d1) + 1e-9)
@@ -126,7 +135,7 @@ def follow(evidence: np.ndarray, seed: Seed, forward: bool, z_min: float = Z_MIN
     kappa = sign * (d1[0] * d2[1] - d1[1] * d2[0]) / (np.linalg.norm(d1) ** 3 + 1e-9)
     turn = float(np.clip(kappa, -MAX_CURVATURE, MAX_CURVATURE)) * STEP
     cos, sin = np.cos(turn), np.sin(turn)
-    path, values = [], []
+    path, values, beside = [], [], []
     for _ in range(int(min(MAX_STEPS, MAX_EXTENSION * seed.length / STEP))):
         direction = np.array([cos * direction[0] - sin * direction[1], sin * direction[0] + cos * direction[1]])
         ahead = point + STEP * direction
@@ -137,23 +146,37 @@ def follow(evidence: np.ndarray, seed: Seed, forward: bool, z_min: float = Z_MIN
         v = seed.polarity * _sample(evidence, cand[:, 0], cand[:, 1])
         best = int(np.argmax(v))
         moved = ahead + 0.5 * _OFFSETS[best] * across - point
-        direction = moved / (np.linalg.norm(moved) + 1e-9)
+        # turn towards the step made, but at most MAX_TURN: a scratch bends gently, so where it crosses
+        # a tightly curved picture line of the same polarity the walk cannot swing onto that line
+        bend = float(np.clip(np.arctan2(moved @ across, moved @ direction), -MAX_TURN, MAX_TURN))
+        direction = np.cos(bend) * direction + np.sin(bend) * across
         point = point + moved
         path.append(point)
         values.append(float(v[best]))
-        if len(values) >= WINDOW and np.mean(values[-WINDOW:]) < z_min:
-            break
+        side = point[None] + _PARALLEL[:, None] * across[None]
+        side = np.clip(side, 0, [w - 1.001, h - 1.001])
+        beside.append(seed.polarity * _sample(evidence, side[:, 0], side[:, 1]))
+        if len(values) >= WINDOW:
+            own = float(np.mean(values[-WINDOW:]))
+            if own < z_min:
+                break
+            # a line of the same polarity running alongside at a steady offset: one of a family of
+            # picture lines (plank gaps, rails, stripes), which a lone scratch is not; the walk has
+            # left the scratch or never was on one, so the last window goes too
+            if float(np.max(np.mean(beside[-WINDOW:], axis=0))) >= max(z_min, PARALLEL_SHARE * own):
+                del path[-WINDOW:], values[-WINDOW:]
+                break
     # keep the path up to the last window that still held, less its own weak last steps
     means = np.convolve(values, np.ones(WINDOW) / WINDOW, mode="valid") if len(values) >= WINDOW else []
     held = np.nonzero(np.asarray(means) >= z_min)[0]
     if len(held) == 0:
         return np.zeros((0, 2))
     end = held[-1] + WINDOW
-    # past a scratch's end the best of the 7 offsets in grain alone still scores ≈ 1.3: a step counts
-    # only when it and the 3 before it hold on average
+    # grain alone can hold for a step past a scratch's end: a step counts only when it and the 3
+    # before it hold on average
     while end > 0 and (values[end - 1] < z_min or np.mean(values[max(0, end - 4) : end]) < z_min):
         end -= 1
-    return np.array(path[:end])
+    return np.array([start, *path[:end]]) if end else np.zeros((0, 2))
 
 
 def extend_scratches(
@@ -188,7 +211,7 @@ def extend_scratches(
             continue
         for forward in (False, True):
             path = follow(evidence, seed, forward, z_min)
-            if len(path) < 4:
+            if len(path) < 5:  # the seed's end and at least 4 steps
                 continue
             thick = max(1, round(seed.width))
             lo = np.maximum(0, np.floor(path.min(0)).astype(int) - thick - 1)

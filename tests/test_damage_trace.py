@@ -63,10 +63,12 @@ def test_a_found_piece_is_followed_to_the_ends_of_the_scratch_and_no_further(con
     recall = np.count_nonzero(truth & _near(found)) / np.count_nonzero(truth)
     assert recall > 0.95, recall  # network alone: a quarter of it
     assert np.count_nonzero(truth & _near(prob >= 0.2)) / np.count_nonzero(truth) < 0.3
-    assert not np.any(found & ~_near(truth, 3))  # nothing beyond the scratch's ends or beside it
+    # nothing beside the scratch, and past its ends at most a few steps (grain can hold for one window)
+    assert not np.any(found & ~_near(truth, 10))
+    assert np.count_nonzero(found & ~_near(truth, 3)) <= 30
     changed = out != prob
     assert np.all(out[changed] == pytest.approx(0.9))  # drawn at the seed's probability
-    assert np.array_equal(out[~_near(truth, 3)], prob[~_near(truth, 3)])
+    assert np.array_equal(out[~_near(truth, 10)], prob[~_near(truth, 10)])
 
 
 def test_the_walk_stops_where_the_line_stops_or_changes_polarity() -> None:
@@ -79,6 +81,20 @@ def test_the_walk_stops_where_the_line_stops_or_changes_polarity() -> None:
     found = out >= 0.2
     assert not np.any(found[:, 440:])
     assert np.any(found[:, 100:110])  # the dark side is still followed to its end
+
+
+def test_a_detected_piece_of_one_plank_gap_among_many_is_not_followed() -> None:
+    img = _grain()
+    for y in range(40, 300, 24):  # evenly spaced dark plank gaps right across the photo
+        img[y : y + 2] = np.clip(img[y : y + 2].astype(np.int16) - 30, 0, 255).astype(np.uint8)
+    prob = np.zeros(img.shape[:2], np.float32)
+    prob[136:138, 250:350] = 0.9  # the "network" took a dash of one gap for a scratch
+    out, _ = _extend(img, prob)
+    assert np.count_nonzero(out >= 0.2) <= np.count_nonzero(prob >= 0.2) + 30  # no walk along the gap
+    lone = _grain()  # the same gap on its own is a straight scratch and is followed to both ends
+    lone[136:138] = np.clip(lone[136:138].astype(np.int16) - 30, 0, 255).astype(np.uint8)
+    out, extended = _extend(lone, prob)
+    assert extended == 2 and np.all(out[136:138, 10:630] >= 0.2)
 
 
 def test_unsure_short_or_blob_seeds_are_not_followed() -> None:
