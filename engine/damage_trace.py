@@ -22,8 +22,9 @@ threshold form a line ≥ ``MIN_LENGTH`` px long, ≥ ``ELONGATION`` times longe
   zig-zag), and turns its direction towards the step it made by at most ``MAX_TURN``.
 - It stops where the mean evidence of the last ``WINDOW`` steps falls below ``Z_MIN``, at the
   border, or after ``MAX_EXTENSION`` seed lengths (at most ``MAX_STEPS`` steps); the weak tail is
-  dropped. It also stops, giving back that window, where a line of the same polarity runs
-  alongside, 5–40 px away, with at least ``PARALLEL_SHARE`` of its own evidence over the window:
+  dropped. It also stops, giving back those steps, where a line of the same polarity runs
+  alongside, 5–40 px away, with at least ``PARALLEL_SHARE`` of its own evidence over the last
+  ``PARALLEL_WINDOW`` steps (36 px; over 12 px the edges of a busy pattern pass for one):
   plank gaps, rails and stripes come in families, a scratch comes alone — without this check a
   plank-gap dash the verifier let through was walked right across a deck.
 - The path is drawn as wide as the seed, with the seed's median probability, so every sensitivity
@@ -55,6 +56,7 @@ MAX_TURN = 0.035
 # width and halo); PARALLEL_SHARE of the walk's own evidence there, held over a window, stops it
 _PARALLEL = np.concatenate([np.arange(-40.0, -4.0), np.arange(5.0, 41.0)])
 PARALLEL_SHARE = 0.5
+PARALLEL_WINDOW = 24  # steps (36 px): plank gaps run alongside for long, a busy pattern's edges do not
 _OFFSETS = np.arange(-SEARCH, SEARCH + 0.01, 0.5)
 
 
@@ -163,9 +165,11 @@ def follow(evidence: np.ndarray, seed: Seed, forward: bool, z_min: float = Z_MIN
             # a line of the same polarity running alongside at a steady offset: one of a family of
             # picture lines (plank gaps, rails, stripes), which a lone scratch is not; the walk has
             # left the scratch or never was on one, so the last window goes too
-            if float(np.max(np.mean(beside[-WINDOW:], axis=0))) >= max(z_min, PARALLEL_SHARE * own):
-                del path[-WINDOW:], values[-WINDOW:]
-                break
+            if len(values) >= PARALLEL_WINDOW:
+                near = float(np.max(np.mean(beside[-PARALLEL_WINDOW:], axis=0)))
+                if near >= max(z_min, PARALLEL_SHARE * float(np.mean(values[-PARALLEL_WINDOW:]))):
+                    del path[-PARALLEL_WINDOW:], values[-PARALLEL_WINDOW:]
+                    break
     # keep the path up to the last window that still held, less its own weak last steps
     means = np.convolve(values, np.ones(WINDOW) / WINDOW, mode="valid") if len(values) >= WINDOW else []
     held = np.nonzero(np.asarray(means) >= z_min)[0]
