@@ -43,7 +43,7 @@ from engine.damage_verify import Components
 MIN_SCORE = 0.7  # verifier score a seed needs: more sure than the cutoff that merely keeps a component
 MIN_LENGTH = 40.0  # px: shorter pieces give no reliable direction or curvature to extrapolate
 ELONGATION = 9.0  # σ_major² / σ_minor² ≥ this: a line, not a blot
-Z_MIN = 1.5  # mean line evidence (grain units) the walk needs over its last WINDOW steps (see the card)
+Z_MIN = 1.75  # mean line evidence (grain units) the walk needs over its last WINDOW steps (see the card)
 WINDOW = 8
 STEP = 1.5  # px per step
 SEARCH = 1.5  # px either side of the predicted point, in 0.5 px steps
