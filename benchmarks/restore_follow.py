@@ -28,9 +28,9 @@ from engine.damage_trace import extend_scratches
 from engine.damage_verify import verifier_for
 from engine.restore import damage_scores, mask_at_threshold
 
-# Not below 1.5: in open grain (the sample's fog) the walk's best-of-7 evidence averages 0.68 (sd 0.62)
-# and an 8-step mean reaches 1.25 at 0.7 % of random places, 1.5 at none; lower settings would let
-# walks run on coarser grain than the calibration photos have.
+# Not below 1.5: in open grain (the sample's fog) the walk's best-of-7 evidence averages 0.67 (sd 0.61)
+# and an 8-step mean of independent places reaches 1.25 at 0.6 %, 1.5 at 0.07 %; lower settings would
+# let walks run on coarser grain than the calibration photos have.
 Z_GRID = (1.5, 1.75, 2.0, 2.5, 3.0)
 SCORE_GRID = (0.5, 0.7, 0.9)
 TIE = 0.005  # min(P, R) differences below this are more than 24 photos resolve: the higher F1 decides
