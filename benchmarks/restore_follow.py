@@ -22,11 +22,10 @@ import numpy as np
 import torch
 
 from benchmarks.old_photos import CORPUS, detector_weights, old_photo
-from benchmarks.restore_threshold import ALARM_BAR, split_photos
+from benchmarks.restore_threshold import ALARM_BAR, split_photos, sweep
 from engine.damage import damage_probability, network_threshold
 from engine.damage_trace import extend_scratches
 from engine.damage_verify import verifier_for
-from engine.restore import damage_scores, mask_at_threshold
 
 # Not below 1.5: in open grain (the sample's fog) the walk's best-of-7 evidence averages 0.67 (sd 0.61)
 # and an 8-step mean of independent places reaches 1.25 at 0.6 %, 1.5 at 0.07 %; lower settings would
@@ -36,18 +35,9 @@ SCORE_GRID = (0.5, 0.7, 0.9)
 TIE = 0.005  # min(P, R) differences below this are more than 24 photos resolve: the higher F1 decides
 
 
-def pooled(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], threshold: float) -> dict[str, float]:
-    """Pooled precision / recall and mean / max false alarms of (scan map, undamaged map, truth) triples."""
-    marked = ok = true = found = 0.0
-    alarms = []
-    for p_scan, p_clean, truth in rows:
-        mask = mask_at_threshold(p_scan, threshold)
-        prec, rec = damage_scores(mask, truth)
-        n_mask, n_true = float(np.count_nonzero(mask)), float(np.count_nonzero(truth))
-        marked, ok, true, found = marked + n_mask, ok + prec * n_mask, true + n_true, found + rec * n_true
-        alarms.append(float(np.mean(mask_at_threshold(p_clean, threshold) > 0)))
-    return {"precision": ok / marked if marked else 1.0, "recall": found / true if true else 1.0,
-            "false_alarm_mean": float(np.mean(alarms)), "false_alarm_max": float(np.max(alarms))}  # fmt: skip
+def pooled(maps: list[tuple[np.ndarray, np.ndarray, np.ndarray]], threshold: float) -> dict[str, float]:
+    """Pooled precision / recall / F1 and false alarms of (scan map, undamaged map, truth) triples at one threshold."""
+    return sweep(maps, (threshold,))[0]
 
 
 def recommend(rows: list[dict[str, float]], tie: float = TIE) -> dict[str, float]:
@@ -56,7 +46,7 @@ def recommend(rows: list[dict[str, float]], tie: float = TIE) -> dict[str, float
     within = [r for r in rows if r["false_alarm_mean"] <= ALARM_BAR] or rows
     best = max(min(r["precision"], r["recall"]) for r in within)
     close = [r for r in within if min(r["precision"], r["recall"]) >= best - tie]
-    return max(close, key=lambda r: 2 * r["precision"] * r["recall"] / max(r["precision"] + r["recall"], 1e-9))
+    return max(close, key=lambda r: r["f1"])
 
 
 def main() -> None:
