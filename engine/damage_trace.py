@@ -13,7 +13,8 @@ Classical film-scratch restoration tracks line scratches the same way; it is not
 continuation").
 
 Method, per seed (a verified component, score ≥ ``MIN_SCORE``, whose pixels ≥ the network's
-threshold form a line ≥ ``MIN_LENGTH`` px long, ≥ ``ELONGATION`` times longer than wide):
+threshold form a line ≥ ``MIN_LENGTH`` px long whose principal variances differ ``ELONGATION``-fold,
+i.e. ≥ 3 times longer than wide):
 - ``x(s)``, ``y(s)``: quadratics fitted along the seed's principal axis; from each end the walk
   starts with the fit's direction and curvature (curvature capped: scratches bend gently).
 - Each ``STEP`` px the walk predicts the next point, looks ``SEARCH`` px either side of it across
@@ -42,7 +43,7 @@ from engine.damage_verify import Components
 
 MIN_SCORE = 0.7  # verifier score a seed needs: more sure than the cutoff that merely keeps a component
 MIN_LENGTH = 40.0  # px: shorter pieces give no reliable direction or curvature to extrapolate
-ELONGATION = 9.0  # σ_major² / σ_minor² ≥ this: a line, not a blot
+ELONGATION = 9.0  # σ_major² / σ_minor² ≥ this (σ ratio 3): a line, not a blot
 Z_MIN = 1.75  # mean line evidence (grain units) the walk needs over its last WINDOW steps (see the card)
 WINDOW = 8
 STEP = 1.5  # px per step
