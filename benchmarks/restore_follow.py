@@ -66,7 +66,7 @@ def main() -> None:
     paths = split_photos(args.corpus, args.split, "train")[: args.count]
     if not paths:
         raise SystemExit(f"no train photos of {args.split} in {args.corpus}")
-    judged = []  # per photo: (scan, its verifier judgement, aged, its judgement, truth)
+    judged = []  # per photo: scan, its map, its verifier judgement; the same for the aged photo; truth
     for i, path in enumerate(paths):
         aged, scan, truth = old_photo(path, 5000 + i)
         p_scan, p_aged = damage_probability(scan, weights), damage_probability(aged, weights)
