@@ -16,8 +16,10 @@ benchmarks.old_photos / training.damage "eval" profile) and for the bundled samp
 
 The network's map goes through its component verifier (engine/damage_verify.py) when one was
 trained for the weights, and its long verified scratches are followed where the network lost them
-(engine/damage_trace.py), as in the editor; ``--no-verify`` measures the network alone,
-``--no-follow`` the network and its verifier without the following.
+(engine/damage_trace.py), after lines with an as strong parallel neighbour were left out
+(engine/damage_family.py), as in the editor; ``--no-verify`` measures the network alone,
+``--no-follow`` the network and its verifier without the following, ``--no-family`` without the
+family check.
 """
 
 from __future__ import annotations
@@ -85,13 +87,14 @@ def measure(
     weights: Path,
     verify: bool = True,
     follow: bool = True,
+    family: bool = True,
 ) -> dict[str, object]:
     engine = create_engine("ns")
     net = {s: Tally() for s in SENSITIVITIES}
     classical, real, damaged_psnr, oracle_psnr, rows = Tally(), Tally(), [], [], []
     mid = network_threshold(weights)
     for name, aged, damaged, truth in photos:
-        prob, unchecked = checked_probability(damaged, weights, verify, follow=follow)
+        prob, unchecked = checked_probability(damaged, weights, verify, follow=follow, family=family)
         verified = unchecked is not None
         for s, tally in net.items():
             tally.add(mask_from_probability(prob, s, midpoint=mid), truth)
@@ -101,7 +104,9 @@ def measure(
         net[0.5].psnr.append(restored)
         alarm = float(
             np.mean(
-                mask_from_probability(checked_probability(aged, weights, verify, follow=follow)[0], 0.5, midpoint=mid)
+                mask_from_probability(
+                    checked_probability(aged, weights, verify, follow=follow, family=family)[0], 0.5, midpoint=mid
+                )
                 > 0
             )
         )
@@ -158,6 +163,7 @@ def main() -> None:
     ap.add_argument("--split", type=Path, default=Path("resources/corpus/split.txt"))
     ap.add_argument("--no-verify", action="store_true", help="the network alone, without its component verifier")
     ap.add_argument("--no-follow", action="store_true", help="verifier without the scratch following")
+    ap.add_argument("--no-family", action="store_true", help="verifier without the family check")
     ap.add_argument("--limit", type=int, default=0, help="first N validation photos only")
     ap.add_argument("--json", type=Path, help="write all figures to this file")
     ap.add_argument("--figure", type=Path, help="write scan | detected mask | restored of a crop of the sample")
@@ -167,11 +173,12 @@ def main() -> None:
     paths = val_photos(args.corpus, args.split)[: args.limit or None]
     photos = [(p.name, *old_photo(p, 1000 + i)) for i, p in enumerate(paths)]
     print(f"weights {weights}")
-    val = measure(photos, weights, not args.no_verify, not args.no_follow)
+    checks = (not args.no_verify, not args.no_follow, not args.no_family)
+    val = measure(photos, weights, *checks)
     aged, _, _ = sample(args.corpus)
     shipped = load_image(SAMPLES / "old_pier.jpg").rgb
     truth = load_mask(SAMPLES / "old_pier_damage.png")
-    smp = measure([("old_pier.jpg", aged, shipped, truth)], weights, not args.no_verify, not args.no_follow)
+    smp = measure([("old_pier.jpg", aged, shipped, truth)], weights, *checks)
     report("validation split, synthetic old photos", val)
     report("sample old_pier.jpg", smp)
     damaged, mask, filled = smp.pop("_last")

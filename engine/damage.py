@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.damage_trace import extend_scratches
+from engine.damage_family import family_scores
+from engine.damage_trace import extend_scratches, line_evidence
 from engine.damage_verify import verifier_for
 from engine.errors import Cancelled, InpaintError
 from engine.restore import detect_scratches, mask_from_probability
@@ -139,12 +140,14 @@ def checked_probability(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     follow: bool = True,
+    family: bool = True,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(probability, unchecked): :func:`damage_probability` of the uint8 H×W×3 RGB scan, then — when
     ``verify`` and a verifier trained for ``weights`` lies beside them — that verifier's filtered map
     (float32 H×W in [0, 1], components judged to be picture set to 0; with ``follow``, the long
-    scratches it is sure of are extended along their curve, engine/damage_trace.py) and the map
-    before it; ``unchecked`` is None when no verifier ran."""
+    scratches it is sure of are extended along their curve, engine/damage_trace.py; with ``family``,
+    kept lines with an as strong parallel neighbour are dropped first, engine/damage_family.py) and
+    the map before it; ``unchecked`` is None when no verifier ran."""
     prob = damage_probability(image, weights, progress=progress, cancel=cancel)
     verifier = verifier_for(weights) if verify else None
     if verifier is None:
@@ -154,9 +157,13 @@ def checked_probability(
     if progress is not None:
         progress(1.0, "checking the detected damage")
     comps, scores = verifier.judge(image, prob)
+    threshold = network_threshold(weights)
+    evidence = line_evidence(image) if family or follow else None
+    if family:
+        scores = family_scores(evidence, prob, comps, scores, verifier.cutoff, threshold)[0]
     checked = verifier.drop(prob, comps, scores)
     if follow:
-        checked = extend_scratches(image, checked, comps, scores, network_threshold(weights))[0]
+        checked = extend_scratches(image, checked, comps, scores, threshold, evidence=evidence)[0]
     return checked, prob
 
 

@@ -192,6 +192,7 @@ def extend_scratches(
     threshold: float,
     z_min: float = Z_MIN,
     min_score: float = MIN_SCORE,
+    evidence: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """(probability, extended): the float32 H×W map with the continuations of every seed drawn in,
     and how many seed ends were extended.
@@ -199,13 +200,14 @@ def extend_scratches(
     image: uint8 H×W×3 RGB scan; probability: float32 H×W in [0, 1] after the verifier; comps,
     scores: the verifier's components of the map *before* it and their scores (float32 count);
     threshold: the network's calibrated threshold (its confident pixels form the seed lines);
-    z_min, min_score: :data:`Z_MIN`, :data:`MIN_SCORE` (benchmarks/restore_follow.py sweeps them).
+    z_min, min_score: :data:`Z_MIN`, :data:`MIN_SCORE` (benchmarks/restore_follow.py sweeps them);
+    evidence: the scan's :func:`line_evidence` when the caller has it already.
     Pixels the paths do not touch keep their probability; touched ones get at least the seed's."""
     out = probability.astype(np.float32, copy=True)
     chosen = np.nonzero(scores >= min_score)[0]
     if len(chosen) == 0:
         return out, 0
-    evidence = line_evidence(image)
+    evidence = line_evidence(image) if evidence is None else evidence
     extended = 0
     for i in chosen:
         x0, y0, bw, bh = (int(v) for v in comps.stats[i + 1, :4])

@@ -43,7 +43,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--no-line-check", dest="line_check", action="store_false",
         help="the network's detections as they are: skip the detector's check that drops picture lines "
-        "(plank gaps, outlines) and follows the long scratches it is sure of",
+        "(plank gaps, outlines, lines with an as strong parallel twin) and follows the long scratches it is sure of",
     )  # fmt: skip
     p.add_argument(
         "--texture", type=float, default=0.0, metavar="STRENGTH",

@@ -133,7 +133,7 @@ def test_checked_probability_follows_only_with_a_verifier_and_when_asked(tmp_pat
     }
     save_weights(verifier_path(detector), tensors, {"engine": VERIFIER_ENGINE, "config": config})
     followed, raw = checked_probability(img, detector)
-    plain, raw2 = checked_probability(img, detector, follow=False)
+    plain, raw2 = checked_probability(img, detector, follow=False, family=False)
     np.testing.assert_array_equal(raw, raw2)
     np.testing.assert_array_equal(plain, verifier_for(detector).apply(img, raw))
     assert np.all(followed >= plain)  # following only adds

@@ -48,7 +48,8 @@ class RestorePanel(QWidget):
         self.lines = QCheckBox("Leave out picture lines")
         self.lines.setChecked(bool(settings.get("restore/line_check")))
         self.lines.setToolTip(
-            "A second check drops detections that look like part of the picture — plank gaps, drawn outlines — "
+            "A second check drops detections that look like part of the picture — plank gaps, drawn outlines, "
+            "lines with an as strong parallel line beside them — "
             "rather than damage, and follows the long scratches it is sure of where the detector lost them; "
             "untick to see the detector's own proposal (re-drawn at once, without detecting again)"
         )

@@ -1,0 +1,110 @@
+"""Family check (engine/damage_family.py): its two settings, chosen away from the evaluation photos.
+
+``python -m benchmarks.restore_family [--weights W] [--count 24] [--json OUT]``
+
+The calibration photos of ``benchmarks.restore_threshold`` / ``restore_follow`` (the first ``--count``
+**train** photos, long side 1024 px, "eval" damage profile, seeds 5000 + index): the network and its
+verifier run once per scan and undamaged photo; then, as the editor runs it (verifier, family
+check, scratch continuation) at the network's calibrated threshold, it prints pooled precision /
+recall at 2 px tolerance and false alarms without the check and for every (``min_own``, ``ratio``)
+of the grid. The rule, as for the verifier's cutoff (a filter cannot give recall back): among the
+settings losing at most ``RECALL_LOSS`` of the recall without the check, the highest precision;
+ties within 0.001 go to the higher recall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.old_photos import CORPUS, detector_weights, old_photo
+from benchmarks.restore_follow import pooled
+from benchmarks.restore_threshold import ALARM_BAR, split_photos
+from engine.damage import damage_probability, network_threshold
+from engine.damage_family import family_scores
+from engine.damage_trace import extend_scratches, line_evidence
+from engine.damage_verify import verifier_for
+
+MIN_OWN_GRID = (1.75, 2.0, 2.5, 3.0)
+RATIO_GRID = (0.6, 0.7, 0.8, 0.9, 1.0)
+RECALL_LOSS = 0.01
+TIE = 0.001
+
+
+def recommend(rows: list[dict[str, float]], base_recall: float) -> dict[str, float] | None:
+    """The row with the highest precision among those within the false-alarm bar that lose at most
+    ``RECALL_LOSS`` of ``base_recall``; near-ties to the higher recall; None when no row qualifies."""
+    ok = [r for r in rows if r["recall"] >= base_recall - RECALL_LOSS and r["false_alarm_mean"] <= ALARM_BAR]
+    if not ok:
+        return None
+    best = max(r["precision"] for r in ok)
+    return max((r for r in ok if r["precision"] >= best - TIE), key=lambda r: r["recall"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--weights", type=Path, help="detector weights (default: the installed scratch.safetensors)")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--split", type=Path, default=Path("resources/corpus/split.txt"))
+    ap.add_argument("--count", type=int, default=24, help="first N train photos")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    weights = detector_weights(args.weights)
+    verifier = verifier_for(weights)
+    if verifier is None:
+        raise SystemExit(f"no verifier trained for {weights} beside it; the family check works on its components")
+    threshold = network_threshold(weights)
+    paths = split_photos(args.corpus, args.split, "train")[: args.count]
+    if not paths:
+        raise SystemExit(f"no train photos of {args.split} in {args.corpus}")
+    judged = []  # per photo: (image, map, components, scores, evidence) of scan and undamaged photo; truth
+    for i, path in enumerate(paths):
+        aged, scan, truth = old_photo(path, 5000 + i)
+        pair = []
+        for image in (scan, aged):
+            prob = damage_probability(image, weights)
+            pair.append((image, prob, *verifier.judge(image, prob), line_evidence(image)))
+        judged.append((pair, truth))
+
+    def maps(min_own: float | None, ratio: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        out = []
+        for pair, truth in judged:
+            checked = []
+            for image, prob, comps, scores, evidence in pair:
+                if min_own is not None:
+                    scores = family_scores(evidence, prob, comps, scores, verifier.cutoff, threshold, ratio, min_own)[0]
+                kept = verifier.drop(prob, comps, scores)
+                checked.append(extend_scratches(image, kept, comps, scores, threshold, evidence=evidence)[0])
+            out.append((checked[0], checked[1], truth))
+        return out
+
+    base = pooled(maps(None, 1.0), threshold)
+    print(f"weights {weights}; {len(paths)} train photos, seeds 5000+, threshold {threshold:.2f}")
+    print(f"  no family check: P {base['precision']:.3f} R {base['recall']:.3f} "
+          f"false alarms {base['false_alarm_mean']:.3%} (max {base['false_alarm_max']:.3%})", flush=True)  # fmt: skip
+    rows = []
+    for min_own, ratio in itertools.product(MIN_OWN_GRID, RATIO_GRID):
+        r = {"min_own": min_own, "ratio": ratio, **pooled(maps(min_own, ratio), threshold)}
+        rows.append(r)
+        print(f"  min_own {min_own:.2f} ratio {ratio:.1f}: P {r['precision']:.3f} R {r['recall']:.3f} "
+              f"false alarms {r['false_alarm_mean']:.3%} (max {r['false_alarm_max']:.3%})", flush=True)  # fmt: skip
+    pick = recommend(rows, base["recall"])
+    if pick is None:
+        print(f"no setting keeps recall within {RECALL_LOSS} of {base['recall']:.3f}: leave the check off")
+    else:
+        print(f"recommended (highest precision losing <= {RECALL_LOSS} recall, false alarms <= {ALARM_BAR:.1%}): "
+              f"min_own {pick['min_own']:.2f} ratio {pick['ratio']:.1f}")  # fmt: skip
+    if args.json:
+        args.json.write_text(
+            json.dumps({"weights": str(weights), "photos": len(paths), "base": base, "rows": rows}, indent=2)
+        )
+
+
+if __name__ == "__main__":
+    main()
