@@ -14,7 +14,8 @@ continuation").
 
 Method, per seed (a verified component, score ≥ ``MIN_SCORE``, whose pixels ≥ the network's
 threshold form a line ≥ ``MIN_LENGTH`` px long whose principal variances differ ``ELONGATION``-fold,
-i.e. ≥ 3 times longer than wide):
+i.e. ≥ 3 times longer than wide; a component that is no line because two scratches cross in it
+gives one seed per arm of its skeleton, :func:`line_pieces`):
 - ``x(s)``, ``y(s)``: quadratics fitted along the seed's principal axis; from each end the walk
   starts with the fit's direction and curvature (curvature capped: scratches bend gently).
 - Each ``STEP`` px the walk predicts the next point, looks ``SEARCH`` px either side of it across
@@ -34,10 +35,12 @@ i.e. ≥ 3 times longer than wide):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from skimage.morphology import skeletonize
 
 from engine.damage_verify import Components
 
@@ -112,6 +115,32 @@ def seed_from_pixels(xs: np.ndarray, ys: np.ndarray, evidence: np.ndarray, value
         np.polyfit(s, pts[:, 0], 2), np.polyfit(s, pts[:, 1], 2), float(s.min()), float(s.max()),
         polarity, max(1.0, len(xs) / length), float(np.median(values)),
     )  # fmt: skip
+
+
+def line_pieces(xs: np.ndarray, ys: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (x, y) pixel subsets of a component's confident pixels (int arrays) that each follow one
+    branch of its skeleton, cut apart where branches meet: two scratches that cross form one
+    component shaped like an X, which is no line, but its four arms are. Pieces under
+    ``MIN_LENGTH`` px of skeleton are left out."""
+    x0, y0 = int(xs.min()) - 3, int(ys.min()) - 3
+    grid = np.zeros((int(ys.max()) - y0 + 4, int(xs.max()) - x0 + 4), bool)
+    grid[ys - y0, xs - x0] = True
+    skeleton = skeletonize(grid)
+    neighbours = cv2.filter2D(
+        skeleton.astype(np.uint8), -1, np.ones((3, 3), np.float32), borderType=cv2.BORDER_CONSTANT
+    )
+    junction = skeleton & (neighbours >= 4)  # itself and ≥ 3 skeleton neighbours: where branches meet
+    cut = cv2.dilate(junction.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))) > 0
+    n, branches = cv2.connectedComponents((skeleton & ~cut).astype(np.uint8), connectivity=8)
+    pieces = []
+    for b in range(1, n):
+        arm = branches == b
+        if np.count_nonzero(arm) < MIN_LENGTH:
+            continue
+        near = cv2.dilate(arm.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))) > 0
+        py, px = np.nonzero(grid & near & ~cut)
+        pieces.append((px + x0, py + y0))
+    return pieces
 
 
 def _sample(evidence: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -214,9 +243,12 @@ def extend_scratches(
         win = probability[y0 : y0 + bh, x0 : x0 + bw]
         ys, xs = np.nonzero((comps.labels[y0 : y0 + bh, x0 : x0 + bw] == i + 1) & (win >= threshold))
         seed = seed_from_pixels(xs + x0, ys + y0, evidence, win[ys, xs])
-        if seed is None:
-            continue
-        for forward in (False, True):
+        seeds = [seed] if seed is not None else []
+        if seed is None and len(xs) >= 2 * MIN_LENGTH:  # crossing scratches: follow each arm
+            for px, py in line_pieces(xs + x0, ys + y0):
+                piece = seed_from_pixels(px, py, evidence, probability[py, px])
+                seeds += [piece] if piece is not None else []
+        for seed, forward in itertools.product(seeds, (False, True)):
             path = follow(evidence, seed, forward, z_min)
             if len(path) < 5:  # the seed's end and at least 4 steps
                 continue

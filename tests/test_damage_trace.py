@@ -140,3 +140,21 @@ def test_checked_probability_follows_only_with_a_verifier_and_when_asked(tmp_pat
     unverified, none = checked_probability(img, detector, verify=False)
     assert none is None
     np.testing.assert_array_equal(unverified, raw)
+
+
+def test_two_crossing_scratches_found_as_one_x_are_followed_along_both() -> None:
+    img = _grain()
+    lines = np.zeros(img.shape[:2], np.uint8)
+    cv2.line(lines, (40, 40), (600, 280), 1, 2)  # two faint dark scratches crossing at (320, 160)
+    cv2.line(lines, (40, 280), (600, 40), 1, 2)
+    img = np.clip(img.astype(np.int16) - 18 * lines[..., None].astype(np.int16), 0, 255).astype(np.uint8)
+    prob = np.zeros(img.shape[:2], np.float32)
+    prob[(lines > 0) & (np.abs(np.arange(640) - 320)[None, :] < 70)] = 0.9  # the "network" found only the X
+    comps = components(prob)
+    assert comps.count == 1  # one component, no line on its own
+    out, extended = extend_scratches(img, prob, comps, np.ones(1, np.float32), 0.2)
+    assert extended >= 4  # each of the four arms outwards
+    truth = lines > 0
+    recall = np.count_nonzero(truth & _near(out >= 0.2)) / np.count_nonzero(truth)
+    assert recall > 0.9, recall
+    assert not np.any((out >= 0.2) & ~_near(truth, 6))
