@@ -4,8 +4,9 @@
 
 Runs :func:`engine.damage.detect_damage` (tiles 512 + 48 px context, BatchNorm folded,
 channels_last) on the bundled old-photo sample scaled to ``--side`` px long side, after one warm-up
-run, without the component verifier (engine/damage_verify.py), with it, and with it and the
-scratch following (engine/damage_trace.py, the editor's default); prints the medians over
+run, without the component verifier (engine/damage_verify.py), with it, with it and the family
+check (engine/damage_family.py), and with those and the scratch following (engine/damage_trace.py,
+the editor's default); prints the medians over
 ``--runs``, seconds per megapixel and what each step adds. Threads default to all cores, as
 in the editor. On a shared machine the figure is only an upper bound: pause other jobs for a clean one.
 """
@@ -38,16 +39,21 @@ def main() -> None:
     image = scaled(load_image(SAMPLES / "old_pier.jpg").rgb, args.side)
     mp = image.shape[0] * image.shape[1] / 1e6
     medians: dict[str, float] = {}
-    for step, verify, follow in (("network alone", False, False), ("network + verifier", True, False),
-                                 ("network + verifier + following", True, True)):  # fmt: skip
-        found = detect_damage(image, 0.5, method="network", weights=weights, verify=verify, follow=follow)  # warm-up
+    for step, verify, family, follow in (
+        ("network alone", False, False, False),
+        ("network + verifier", True, False, False),
+        ("network + verifier + family check", True, True, False),
+        ("network + verifier + family check + following", True, True, True),
+    ):
+        checks = {"verify": verify, "family": family, "follow": follow}
+        found = detect_damage(image, 0.5, method="network", weights=weights, **checks)  # warm-up
         if verify and not found.verified:
             print("  (no component verifier beside these weights)")
             break
         times = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            detect_damage(image, 0.5, method="network", weights=weights, verify=verify, follow=follow)
+            detect_damage(image, 0.5, method="network", weights=weights, **checks)
             times.append(time.perf_counter() - t0)
         med = medians[step] = statistics.median(times)
         print(

@@ -176,6 +176,7 @@ def detect_damage(
     cancel: Callable[[], bool] | None = None,
     verify: bool = True,
     follow: bool = True,
+    family: bool = True,
 ) -> DamageResult:
     """Propose a damage mask for an old photo.
 
@@ -183,7 +184,8 @@ def detect_damage(
     method: "auto" (network when its weights are found, else classical), "network" or "classical".
     weights: a detector weights file overriding the search path. verify: let the weights' component
     verifier drop detected picture lines (when it has one); follow: let it also extend the long
-    scratches it is sure of along their curve (engine/damage_trace.py). Raises :class:`InpaintError` for bad
+    scratches it is sure of along their curve (engine/damage_trace.py); family: let it also drop
+    lines with an as strong parallel neighbour (engine/damage_family.py). Raises :class:`InpaintError` for bad
     input or a missing/invalid weights file when ``method="network"``; :class:`Cancelled` on cancel.
     """
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
@@ -197,7 +199,9 @@ def detect_damage(
     if method == "network" and path is None:
         raise InpaintError("no scratch detector weights (scratch.safetensors) found; pass --weights or use classical")
     if path is not None and method != "classical":
-        prob, unchecked = checked_probability(image, path, verify, progress=progress, cancel=cancel, follow=follow)
+        prob, unchecked = checked_probability(
+            image, path, verify, progress=progress, cancel=cancel, follow=follow, family=family
+        )
         verified = unchecked is not None
         midpoint = network_threshold(path)
         mask = mask_from_probability(prob, sensitivity, midpoint=midpoint)
