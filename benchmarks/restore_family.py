@@ -1,4 +1,4 @@
-"""Family check (engine/damage_family.py): its two settings, chosen away from the evaluation photos.
+"""Family check (engine/damage_family.py): its three settings, chosen away from the evaluation photos.
 
 ``python -m benchmarks.restore_family [--weights W] [--count 24] [--json OUT]``
 
@@ -6,10 +6,10 @@ The calibration photos of ``benchmarks.restore_threshold`` / ``restore_follow`` 
 **train** photos, long side 1024 px, "eval" damage profile, seeds 5000 + index): the network and its
 verifier run once per scan and undamaged photo; then, as the editor runs it (verifier, family
 check, scratch continuation) at the network's calibrated threshold, it prints pooled precision /
-recall at 2 px tolerance and false alarms without the check and for every (``min_own``, ``ratio``)
-of the grid. The rule, as for the verifier's cutoff (a filter cannot give recall back): among the
-settings losing at most ``RECALL_LOSS`` of the recall without the check, the highest precision;
-ties within 0.001 go to the higher recall.
+recall at 2 px tolerance and false alarms without the check and for every (``min_length``,
+``min_own``, ``ratio``) of the grid. The rule, as for the verifier's cutoff (a filter cannot give
+recall back): among the settings losing at most ``RECALL_LOSS`` of the recall without the check,
+the highest precision; ties within 0.001 go to the higher recall.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from engine.damage_family import family_scores
 from engine.damage_trace import extend_scratches, line_evidence
 from engine.damage_verify import verifier_for
 
-MIN_OWN_GRID = (1.75, 2.0, 2.5, 3.0)
-RATIO_GRID = (0.6, 0.7, 0.8, 0.9, 1.0)
+MIN_LENGTH_GRID = (10.0, 15.0, 20.0)
+MIN_OWN_GRID = (2.0, 2.5, 3.0)
+RATIO_GRID = (0.6, 0.7, 0.8, 1.0)
 RECALL_LOSS = 0.01
 TIE = 0.001
 
@@ -72,34 +73,37 @@ def main() -> None:
             pair.append((image, prob, *verifier.judge(image, prob), line_evidence(image)))
         judged.append((pair, truth))
 
-    def maps(min_own: float | None, ratio: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def maps(min_own: float | None, ratio: float, min_length: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         out = []
         for pair, truth in judged:
             checked = []
             for image, prob, comps, scores, evidence in pair:
                 if min_own is not None:
-                    scores = family_scores(evidence, prob, comps, scores, verifier.cutoff, threshold, ratio, min_own)[0]
+                    scores = family_scores(
+                        evidence, prob, comps, scores, verifier.cutoff, threshold, ratio, min_own, min_length
+                    )[0]
                 kept = verifier.drop(prob, comps, scores)
                 checked.append(extend_scratches(image, kept, comps, scores, threshold, evidence=evidence)[0])
             out.append((checked[0], checked[1], truth))
         return out
 
-    base = pooled(maps(None, 1.0), threshold)
+    base = pooled(maps(None, 1.0, 20.0), threshold)
     print(f"weights {weights}; {len(paths)} train photos, seeds 5000+, threshold {threshold:.2f}")
     print(f"  no family check: P {base['precision']:.3f} R {base['recall']:.3f} "
           f"false alarms {base['false_alarm_mean']:.3%} (max {base['false_alarm_max']:.3%})", flush=True)  # fmt: skip
     rows = []
-    for min_own, ratio in itertools.product(MIN_OWN_GRID, RATIO_GRID):
-        r = {"min_own": min_own, "ratio": ratio, **pooled(maps(min_own, ratio), threshold)}
+    for min_length, min_own, ratio in itertools.product(MIN_LENGTH_GRID, MIN_OWN_GRID, RATIO_GRID):
+        r = {"min_length": min_length, "min_own": min_own, "ratio": ratio}
+        r |= pooled(maps(min_own, ratio, min_length), threshold)
         rows.append(r)
-        print(f"  min_own {min_own:.2f} ratio {ratio:.1f}: P {r['precision']:.3f} R {r['recall']:.3f} "
+        print(f"  min_length {min_length:.0f} min_own {min_own:.2f} ratio {ratio:.1f}: P {r['precision']:.3f} R {r['recall']:.3f} "
               f"false alarms {r['false_alarm_mean']:.3%} (max {r['false_alarm_max']:.3%})", flush=True)  # fmt: skip
     pick = recommend(rows, base["recall"])
     if pick is None:
         print(f"no setting keeps recall within {RECALL_LOSS} of {base['recall']:.3f}: leave the check off")
     else:
         print(f"recommended (highest precision losing <= {RECALL_LOSS} recall, false alarms <= {ALARM_BAR:.1%}): "
-              f"min_own {pick['min_own']:.2f} ratio {pick['ratio']:.1f}")  # fmt: skip
+              f"min_length {pick['min_length']:.0f} min_own {pick['min_own']:.2f} ratio {pick['ratio']:.1f}")  # fmt: skip
     if args.json:
         args.json.write_text(
             json.dumps({"weights": str(weights), "photos": len(paths), "base": base, "rows": rows}, indent=2)

@@ -9,7 +9,8 @@ as itself* running alongside it is rare. The verifier's features count parallel 
 only where the network detected them; this looks at the photo itself. Not in Wan et al. (2020):
 our choice, chosen and measured in the model card (resources/weights/scratch.md, "Family check").
 
-Method, per kept component whose confident pixels form a line (as for the continuation's seeds):
+Method, per kept component whose confident pixels form a line ≥ ``MIN_LENGTH`` px long (variance
+ratio ≥ 9, as for the continuation's seeds):
 fit x(s), y(s) quadratics along its principal axis, then average the signed line evidence
 (engine.damage_trace.line_evidence, in grain units, the component's polarity) along copies of
 that curve shifted across it by −80…80 px and tilted by up to ±10° (plank gaps converge). ``own``
@@ -30,15 +31,18 @@ OFFSETS = np.arange(-80.0, 81.0)  # px across: the sample's ladder posts stand 7
 NEAR = 2.0  # px: within this the shifted curve still lies on the component's own line
 FAR = 6.0  # px: from here a line is a neighbour (beyond a 3 px scratch's width and halo)
 TILTS = np.deg2rad(np.arange(-10.0, 10.1, 2.5))
-MIN_LENGTH = 20.0  # px along the axis
+MIN_LENGTH = 10.0  # px along the axis (chosen, see the card: the near-deck dashes are 12–21 px)
 MIN_OWN = 2.5  # grain units the fitted curve must show to be on its line (chosen, see the card)
 RATIO = 0.7  # a neighbour with this share of the component's own evidence makes it a family member
 
 
-def family_strengths(evidence: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[float, float] | None:
+def family_strengths(
+    evidence: np.ndarray, xs: np.ndarray, ys: np.ndarray, min_length: float = MIN_LENGTH
+) -> tuple[float, float] | None:
     """(own, other) mean line evidence of a component's pixels (int x, y arrays) along its fitted
     curve and along the strongest shifted or tilted copy ≥ ``FAR`` px away; None when the pixels
-    are too few, too short or not a line. ``evidence``: float32 H×W from ``line_evidence``."""
+    are too few, shorter than ``min_length`` px or not a line. ``evidence``: float32 H×W from
+    ``line_evidence``."""
     if len(xs) < 10:
         return None
     pts = np.stack([xs, ys], 1).astype(np.float64)
@@ -46,7 +50,7 @@ def family_strengths(evidence: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tu
     if var[1] < ELONGATION * max(var[0], 1e-6):
         return None
     s = (pts - pts.mean(0)) @ vec[:, 1]
-    if s.max() - s.min() < MIN_LENGTH:
+    if s.max() - s.min() < min_length:
         return None
     polarity = float(np.sign(np.mean(evidence[ys, xs]))) or 1.0
     cx, cy = np.polyfit(s, pts[:, 0], 2), np.polyfit(s, pts[:, 1], 2)
@@ -86,18 +90,21 @@ def family_scores(
     threshold: float,
     ratio: float = RATIO,
     min_own: float = MIN_OWN,
+    min_length: float = MIN_LENGTH,
 ) -> tuple[np.ndarray, int]:
     """(scores, dropped): the verifier's float32 per-component ``scores`` with those of family
     members set to 0, and how many. Only components the verifier keeps (score ≥ ``cutoff``) are
     looked at; their pixels ≥ ``threshold`` (the network's calibrated one) form the line.
-    probability: float32 H×W network map; comps: its components (engine.damage_verify.components)."""
+    probability: float32 H×W network map; comps: its components (engine.damage_verify.components);
+    ratio, min_own, min_length: :data:`RATIO`, :data:`MIN_OWN`, :data:`MIN_LENGTH`
+    (benchmarks/restore_family.py sweeps them)."""
     out = scores.astype(np.float32, copy=True)
     dropped = 0
     for i in np.nonzero(scores >= cutoff)[0]:
         x0, y0, bw, bh = (int(v) for v in comps.stats[i + 1, :4])
         win = probability[y0 : y0 + bh, x0 : x0 + bw]
         ys, xs = np.nonzero((comps.labels[y0 : y0 + bh, x0 : x0 + bw] == i + 1) & (win >= threshold))
-        found = family_strengths(evidence, xs + x0, ys + y0)
+        found = family_strengths(evidence, xs + x0, ys + y0, min_length)
         if found is not None and found[0] >= min_own and found[1] >= ratio * found[0]:
             out[i] = 0.0
             dropped += 1
