@@ -10,11 +10,11 @@ only where the network detected them; this looks at the photo itself. Not in Wan
 our choice, chosen and measured in the model card (resources/weights/scratch.md, "Family check").
 
 Method, per kept component whose confident pixels form a line ≥ ``MIN_LENGTH`` px long (variance
-ratio ≥ 9, as for the continuation's seeds):
-fit x(s), y(s) quadratics along its principal axis, then average the signed line evidence
-(engine.damage_trace.line_evidence, in grain units, the component's polarity) along copies of
-that curve shifted across it by −80…80 px and tilted by up to ±10° (plank gaps converge). ``own``
-is the best average within 2 px of the curve, ``other`` the best at ≥ 6 px. The component is a
+ratio ≥ 9, as for the continuation's seeds): fit x(s), y(s) quadratics along its principal axis,
+then average the signed line evidence (engine.damage_trace.line_evidence, in grain units, the
+component's polarity) along copies of that curve shifted across it by −80…80 px and tilted by up
+to ±10° (plank gaps converge). ``own`` is the best average within 2 px of the curve, ``other`` the
+best peak of that across-profile ≥ 6 px away. The component is a
 family member — and is dropped — when ``other ≥ RATIO × own``. Only where ``own ≥ MIN_OWN``: a
 fit that misses its own line (two crossing scratches, a long wiggle) says nothing about neighbours.
 """
