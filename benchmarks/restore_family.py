@@ -14,21 +14,17 @@ the highest precision; ties within 0.001 go to the higher recall.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
-import torch
 
-from benchmarks.old_photos import CORPUS, detector_weights, old_photo
+from benchmarks.calibration import calibration
 from benchmarks.restore_follow import pooled
-from benchmarks.restore_threshold import ALARM_BAR, split_photos
-from engine.damage import damage_probability, network_threshold
+from benchmarks.restore_threshold import ALARM_BAR
+from engine.damage import damage_probability
 from engine.damage_family import family_scores
 from engine.damage_trace import extend_scratches, line_evidence
-from engine.damage_verify import verifier_for
 
 MIN_LENGTH_GRID = (10.0, 15.0, 20.0)
 MIN_OWN_GRID = (2.0, 2.5, 3.0)
@@ -48,25 +44,10 @@ def recommend(rows: list[dict[str, float]], base_recall: float) -> dict[str, flo
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--weights", type=Path, help="detector weights (default: the installed scratch.safetensors)")
-    ap.add_argument("--corpus", type=Path, default=CORPUS)
-    ap.add_argument("--split", type=Path, default=Path("resources/corpus/split.txt"))
-    ap.add_argument("--count", type=int, default=24, help="first N train photos")
-    ap.add_argument("--json", type=Path)
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    weights = detector_weights(args.weights)
-    verifier = verifier_for(weights)
-    if verifier is None:
-        raise SystemExit(f"no verifier trained for {weights} beside it; the family check works on its components")
-    threshold = network_threshold(weights)
-    paths = split_photos(args.corpus, args.split, "train")[: args.count]
-    if not paths:
-        raise SystemExit(f"no train photos of {args.split} in {args.corpus}")
+    cal = calibration(__doc__.splitlines()[0], "the family check works on its components")
+    args, weights, verifier, threshold, paths = cal.args, cal.weights, cal.verifier, cal.threshold, cal.paths
     judged = []  # per photo: (image, map, components, scores, evidence) of scan and undamaged photo; truth
-    for i, path in enumerate(paths):
-        aged, scan, truth = old_photo(path, 5000 + i)
+    for scan, aged, truth in cal.photos():
         pair = []
         for image in (scan, aged):
             prob = damage_probability(image, weights)

@@ -13,19 +13,15 @@ whose false alarms stay within issue #19's 0.2 % (settings within 0.005 of it: t
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
-import torch
 
-from benchmarks.old_photos import CORPUS, detector_weights, old_photo
-from benchmarks.restore_threshold import ALARM_BAR, split_photos, sweep
-from engine.damage import damage_probability, network_threshold
+from benchmarks.calibration import calibration
+from benchmarks.restore_threshold import ALARM_BAR, sweep
+from engine.damage import damage_probability
 from engine.damage_trace import extend_scratches
-from engine.damage_verify import verifier_for
 
 # Not below 1.5: in open grain (the sample's fog) the walk's best-of-7 evidence averages 0.67 (sd 0.61)
 # and an 8-step mean of independent places reaches 1.25 at 0.6 %, 1.5 at 0.07 %; lower settings would
@@ -50,25 +46,10 @@ def recommend(rows: list[dict[str, float]], tie: float = TIE) -> dict[str, float
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--weights", type=Path, help="detector weights (default: the installed scratch.safetensors)")
-    ap.add_argument("--corpus", type=Path, default=CORPUS)
-    ap.add_argument("--split", type=Path, default=Path("resources/corpus/split.txt"))
-    ap.add_argument("--count", type=int, default=24, help="first N train photos")
-    ap.add_argument("--json", type=Path)
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    weights = detector_weights(args.weights)
-    verifier = verifier_for(weights)
-    if verifier is None:
-        raise SystemExit(f"no verifier trained for {weights} beside it; continuation needs its scores")
-    threshold = network_threshold(weights)
-    paths = split_photos(args.corpus, args.split, "train")[: args.count]
-    if not paths:
-        raise SystemExit(f"no train photos of {args.split} in {args.corpus}")
+    cal = calibration(__doc__.splitlines()[0], "continuation needs its scores")
+    args, weights, verifier, threshold, paths = cal.args, cal.weights, cal.verifier, cal.threshold, cal.paths
     judged = []  # per photo: scan, its map, its verifier judgement; the same for the aged photo; truth
-    for i, path in enumerate(paths):
-        aged, scan, truth = old_photo(path, 5000 + i)
+    for scan, aged, truth in cal.photos():
         p_scan, p_aged = damage_probability(scan, weights), damage_probability(aged, weights)
         judged.append((scan, p_scan, verifier.judge(scan, p_scan), aged, p_aged, verifier.judge(aged, p_aged), truth))
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import torch
 
 from engine.damage import checked_probability
 from engine.damage_family import family_scores, family_strengths
 from engine.damage_trace import line_evidence
-from engine.damage_verify import FEATURES, VERIFIER_ENGINE, components, verifier_path
-from engine.paths import BUNDLED_WEIGHTS
-from engine.weights import read_metadata, save_weights
-
-SHIPPED = BUNDLED_WEIGHTS / "scratch.safetensors"
+from engine.damage_verify import components
+from tests.damage_support import detector_keeping_everything
 
 
 def _grain(h: int = 320, w: int = 640, seed: int = 5) -> np.ndarray:
@@ -93,18 +88,7 @@ def test_checked_probability_leaves_out_family_lines_only_when_asked(tmp_path) -
     img = _grain()
     for y in range(40, 300, 24):  # dark plank gaps the network takes for scratches
         _darken(img, slice(y, y + 2), slice(None), 45)
-    detector = tmp_path / "scratch.safetensors"
-    shutil.copy(SHIPPED, detector)
-    n = len(FEATURES)  # a verifier that keeps every component (score sigmoid(4) ≈ 0.98)
-    tensors = {"mean": torch.zeros(n), "scale": torch.ones(n), "w1": torch.zeros(1, n), "b1": torch.zeros(1),
-               "w2": torch.zeros(1), "b2": torch.full((1,), 4.0)}  # fmt: skip
-    config = {
-        "features": list(FEATURES),
-        "cutoff": 0.2,
-        "hidden": 1,
-        "detector_sha256": read_metadata(detector)["sha256"],
-    }
-    save_weights(verifier_path(detector), tensors, {"engine": VERIFIER_ENGINE, "config": config})
+    detector = detector_keeping_everything(tmp_path)
     kept, raw = checked_probability(img, detector, follow=False, family=False)
     checked, raw2 = checked_probability(img, detector, follow=False)
     np.testing.assert_array_equal(raw, raw2)

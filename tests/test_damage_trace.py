@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import cv2
 import numpy as np
 import pytest
@@ -11,11 +9,8 @@ import torch
 
 from engine.damage import checked_probability
 from engine.damage_trace import extend_scratches, line_evidence
-from engine.damage_verify import FEATURES, VERIFIER_ENGINE, components, verifier_for, verifier_path
-from engine.paths import BUNDLED_WEIGHTS
-from engine.weights import read_metadata, save_weights
-
-SHIPPED = BUNDLED_WEIGHTS / "scratch.safetensors"
+from engine.damage_verify import components, verifier_for
+from tests.damage_support import detector_keeping_everything
 
 
 def _grain(h: int = 320, w: int = 640, seed: int = 3) -> np.ndarray:
@@ -119,19 +114,7 @@ def test_grain_alone_gives_no_line_evidence() -> None:
 def test_checked_probability_follows_only_with_a_verifier_and_when_asked(tmp_path) -> None:
     torch.set_num_threads(1)
     img, _, _ = _scene(-40)
-    detector = tmp_path / "scratch.safetensors"
-    shutil.copy(SHIPPED, detector)
-    # a verifier that accepts every component with score sigmoid(4) ≈ 0.98
-    n = len(FEATURES)
-    tensors = {"mean": torch.zeros(n), "scale": torch.ones(n), "w1": torch.zeros(1, n), "b1": torch.zeros(1),
-               "w2": torch.zeros(1), "b2": torch.full((1,), 4.0)}  # fmt: skip
-    config = {
-        "features": list(FEATURES),
-        "cutoff": 0.2,
-        "hidden": 1,
-        "detector_sha256": read_metadata(detector)["sha256"],
-    }
-    save_weights(verifier_path(detector), tensors, {"engine": VERIFIER_ENGINE, "config": config})
+    detector = detector_keeping_everything(tmp_path)
     followed, raw = checked_probability(img, detector)
     plain, raw2 = checked_probability(img, detector, follow=False, family=False)
     np.testing.assert_array_equal(raw, raw2)

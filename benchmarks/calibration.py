@@ -1,0 +1,61 @@
+"""The calibration photos of the line check's settings (benchmarks.restore_follow, restore_family).
+
+Shared set-up: the command line (``--weights``, ``--corpus``, ``--split``, ``--count``, ``--json``),
+the detector with the verifier trained for it, and the synthetic old photos of the first ``--count``
+**train** photos (long side 1024 px, "eval" damage profile, seeds 5000 + index) — the same photos
+and seeds as the detector's threshold (benchmarks.restore_threshold) and the verifier's cutoff.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.old_photos import CORPUS, detector_weights, old_photo
+from benchmarks.restore_threshold import split_photos
+from engine.damage import network_threshold
+from engine.damage_verify import Verifier, verifier_for
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What a calibration benchmark runs with: its arguments, the detector weights, their verifier,
+    their calibrated threshold and the train photos."""
+
+    args: argparse.Namespace
+    weights: Path
+    verifier: Verifier
+    threshold: float
+    paths: list[Path]
+
+    def photos(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(scan, undamaged aged photo, true mask) per photo: uint8 H×W×3 RGB, same, uint8 H×W."""
+        for i, path in enumerate(self.paths):
+            aged, scan, truth = old_photo(path, 5000 + i)
+            yield scan, aged, truth
+
+
+def calibration(description: str, needs: str) -> Calibration:
+    """Parse the command line of a calibration benchmark and load what it needs; exits with a line
+    naming ``needs`` when the weights have no verifier, or when the split has no train photos."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--weights", type=Path, help="detector weights (default: the installed scratch.safetensors)")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--split", type=Path, default=Path("resources/corpus/split.txt"))
+    ap.add_argument("--count", type=int, default=24, help="first N train photos")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    weights = detector_weights(args.weights)
+    verifier = verifier_for(weights)
+    if verifier is None:
+        raise SystemExit(f"no verifier trained for {weights} beside it; {needs}")
+    paths = split_photos(args.corpus, args.split, "train")[: args.count]
+    if not paths:
+        raise SystemExit(f"no train photos of {args.split} in {args.corpus}")
+    return Calibration(args, weights, verifier, network_threshold(weights), paths)
