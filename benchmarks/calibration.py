@@ -9,6 +9,7 @@ and seeds as the detector's threshold (benchmarks.restore_threshold) and the ver
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,24 @@ class Calibration:
         for i, path in enumerate(self.paths):
             aged, scan, truth = old_photo(path, 5000 + i)
             yield scan, aged, truth
+
+    def header(self) -> str:
+        """The first line a calibration benchmark prints: weights, photos, threshold."""
+        return f"weights {self.weights}; {len(self.paths)} train photos, seeds 5000+, threshold {self.threshold:.2f}"
+
+    def save(self, results: dict) -> None:
+        """Write ``results`` with the weights and photo count to ``--json`` when it was given."""
+        if self.args.json:
+            payload = {"weights": str(self.weights), "photos": len(self.paths), **results}
+            self.args.json.write_text(json.dumps(payload, indent=2))
+
+
+def figures(r: dict[str, float]) -> str:
+    """One pooled row (benchmarks.restore_threshold.sweep) as printed: precision, recall, false alarms."""
+    return (
+        f"P {r['precision']:.3f} R {r['recall']:.3f} "
+        f"false alarms {r['false_alarm_mean']:.3%} (max {r['false_alarm_max']:.3%})"
+    )
 
 
 def calibration(description: str, needs: str) -> Calibration:

@@ -15,11 +15,10 @@ the highest precision; ties within 0.001 go to the higher recall.
 from __future__ import annotations
 
 import itertools
-import json
 
 import numpy as np
 
-from benchmarks.calibration import calibration
+from benchmarks.calibration import calibration, figures
 from benchmarks.restore_follow import pooled
 from benchmarks.restore_threshold import ALARM_BAR
 from engine.damage import damage_probability
@@ -45,7 +44,7 @@ def recommend(rows: list[dict[str, float]], base_recall: float) -> dict[str, flo
 
 def main() -> None:
     cal = calibration(__doc__.splitlines()[0], "the family check works on its components")
-    args, weights, verifier, threshold, paths = cal.args, cal.weights, cal.verifier, cal.threshold, cal.paths
+    weights, verifier, threshold = cal.weights, cal.verifier, cal.threshold
     judged = []  # per photo: (image, map, components, scores, evidence) of scan and undamaged photo; truth
     for scan, aged, truth in cal.photos():
         pair = []
@@ -69,26 +68,21 @@ def main() -> None:
         return out
 
     base = pooled(maps(None, 1.0, 20.0), threshold)
-    print(f"weights {weights}; {len(paths)} train photos, seeds 5000+, threshold {threshold:.2f}")
-    print(f"  no family check: P {base['precision']:.3f} R {base['recall']:.3f} "
-          f"false alarms {base['false_alarm_mean']:.3%} (max {base['false_alarm_max']:.3%})", flush=True)  # fmt: skip
+    print(cal.header())
+    print(f"  no family check: {figures(base)}", flush=True)
     rows = []
     for min_length, min_own, ratio in itertools.product(MIN_LENGTH_GRID, MIN_OWN_GRID, RATIO_GRID):
         r = {"min_length": min_length, "min_own": min_own, "ratio": ratio}
         r |= pooled(maps(min_own, ratio, min_length), threshold)
         rows.append(r)
-        print(f"  min_length {min_length:.0f} min_own {min_own:.2f} ratio {ratio:.1f}: P {r['precision']:.3f} R {r['recall']:.3f} "
-              f"false alarms {r['false_alarm_mean']:.3%} (max {r['false_alarm_max']:.3%})", flush=True)  # fmt: skip
+        print(f"  min_length {min_length:.0f} min_own {min_own:.2f} ratio {ratio:.1f}: {figures(r)}", flush=True)
     pick = recommend(rows, base["recall"])
     if pick is None:
         print(f"no setting keeps recall within {RECALL_LOSS} of {base['recall']:.3f}: leave the check off")
     else:
         print(f"recommended (highest precision losing <= {RECALL_LOSS} recall, false alarms <= {ALARM_BAR:.1%}): "
               f"min_length {pick['min_length']:.0f} min_own {pick['min_own']:.2f} ratio {pick['ratio']:.1f}")  # fmt: skip
-    if args.json:
-        args.json.write_text(
-            json.dumps({"weights": str(weights), "photos": len(paths), "base": base, "rows": rows}, indent=2)
-        )
+    cal.save({"base": base, "rows": rows})
 
 
 if __name__ == "__main__":

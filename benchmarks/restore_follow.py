@@ -14,11 +14,10 @@ whose false alarms stay within issue #19's 0.2 % (settings within 0.005 of it: t
 from __future__ import annotations
 
 import itertools
-import json
 
 import numpy as np
 
-from benchmarks.calibration import calibration
+from benchmarks.calibration import calibration, figures
 from benchmarks.restore_threshold import ALARM_BAR, sweep
 from engine.damage import damage_probability
 from engine.damage_trace import extend_scratches
@@ -47,7 +46,7 @@ def recommend(rows: list[dict[str, float]], tie: float = TIE) -> dict[str, float
 
 def main() -> None:
     cal = calibration(__doc__.splitlines()[0], "continuation needs its scores")
-    args, weights, verifier, threshold, paths = cal.args, cal.weights, cal.verifier, cal.threshold, cal.paths
+    weights, verifier, threshold = cal.weights, cal.verifier, cal.threshold
     judged = []  # per photo: scan, its map, its verifier judgement; the same for the aged photo; truth
     for scan, aged, truth in cal.photos():
         p_scan, p_aged = damage_probability(scan, weights), damage_probability(aged, weights)
@@ -66,22 +65,17 @@ def main() -> None:
         return out
 
     base = pooled(maps(None, 1.0), threshold)
-    print(f"weights {weights}; {len(paths)} train photos, seeds 5000+, threshold {threshold:.2f}")
-    print(f"  verified, not followed: P {base['precision']:.3f} R {base['recall']:.3f} "
-          f"false alarms {base['false_alarm_mean']:.3%} (max {base['false_alarm_max']:.3%})")  # fmt: skip
+    print(cal.header())
+    print(f"  verified, not followed: {figures(base)}")
     rows = []
     for z_min, min_score in itertools.product(Z_GRID, SCORE_GRID):
         r = {"z_min": z_min, "min_score": min_score, **pooled(maps(z_min, min_score), threshold)}
         rows.append(r)
-        print(f"  z_min {z_min:.2f} min_score {min_score:.1f}: P {r['precision']:.3f} R {r['recall']:.3f} "
-              f"false alarms {r['false_alarm_mean']:.3%} (max {r['false_alarm_max']:.3%})", flush=True)  # fmt: skip
+        print(f"  z_min {z_min:.2f} min_score {min_score:.1f}: {figures(r)}", flush=True)
     pick = recommend(rows)
     print(f"recommended (max of min(P, R), false alarms <= {ALARM_BAR:.1%}, near-ties to the higher F1): "
           f"z_min {pick['z_min']:.2f} min_score {pick['min_score']:.1f}")  # fmt: skip
-    if args.json:
-        args.json.write_text(
-            json.dumps({"weights": str(weights), "photos": len(paths), "base": base, "rows": rows}, indent=2)
-        )
+    cal.save({"base": base, "rows": rows})
 
 
 if __name__ == "__main__":

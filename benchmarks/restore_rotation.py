@@ -13,30 +13,18 @@ Not used by the editor: an experiment for the next step (see the model card, "Or
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from benchmarks.calibration import calibration
+from benchmarks.calibration import calibration, figures
 from benchmarks.old_photos import SAMPLES
 from benchmarks.restore_follow import pooled
-from engine.damage import damage_probability
-from engine.damage_family import family_scores
-from engine.damage_trace import extend_scratches, line_evidence
+from engine.damage import damage_probability, line_check
 from engine.damage_verify import Verifier
 from engine.imageio import load_image, load_mask
 from engine.restore import damage_scores, mask_from_probability
-
-
-def checked(image: np.ndarray, prob: np.ndarray, verifier: Verifier, threshold: float) -> np.ndarray:
-    """The editor's line check of one uint8 H×W×3 RGB image and its network map (float32 H×W)."""
-    evidence = line_evidence(image)
-    comps, scores = verifier.judge(image, prob)
-    scores = family_scores(evidence, prob, comps, scores, verifier.cutoff, threshold)[0]
-    kept = verifier.drop(prob, comps, scores)
-    return extend_scratches(image, kept, comps, scores, threshold, evidence=evidence)[0]
 
 
 def turned_map(image: np.ndarray, weights: Path, scale: float) -> np.ndarray:
@@ -51,11 +39,11 @@ def turned_map(image: np.ndarray, weights: Path, scale: float) -> np.ndarray:
 
 def variants(image: np.ndarray, weights: Path, verifier: Verifier, threshold: float) -> dict[str, np.ndarray]:
     """Checked maps (float32 H×W) of ``image``: as shipped, and combined with the turned pass."""
-    base = checked(image, damage_probability(image, weights), verifier, threshold)
+    base = line_check(image, damage_probability(image, weights), verifier, threshold)
     turned = np.ascontiguousarray(np.rot90(image))
     out = {"shipped": base}
     for scale in (1.0, 0.5):
-        second = checked(turned, turned_map(image, weights, scale), verifier, threshold)
+        second = line_check(turned, turned_map(image, weights, scale), verifier, threshold)
         out[f"+ turned pass, scale {scale}"] = np.maximum(base, np.rot90(second, -1))
     return out
 
@@ -72,19 +60,15 @@ def main() -> None:
         for k in s:
             triples.setdefault(k, []).append((s[k], a[k], truth))
     result: dict[str, dict] = {}
-    print(f"weights {cal.weights}; {len(cal.paths)} train photos, seeds 5000+, threshold {cal.threshold:.2f}")
+    print(cal.header())
     image, truth = load_image(SAMPLES / "old_pier.jpg").rgb, load_mask(SAMPLES / "old_pier_damage.png")
     sample = run(image)
     for k, maps in triples.items():
         r = pooled(maps, cal.threshold)
         p, rc = damage_scores(mask_from_probability(sample[k], 0.5, midpoint=cal.threshold), truth)
         result[k] = {"calibration": r, "sample": {"precision": p, "recall": rc}}
-        print(f"  {k}: calibration P {r['precision']:.3f} R {r['recall']:.3f} false alarms "
-              f"{r['false_alarm_mean']:.3%} (max {r['false_alarm_max']:.3%}); sample P {p:.3f} R {rc:.3f}")  # fmt: skip
-    if cal.args.json:
-        cal.args.json.write_text(
-            json.dumps({"weights": str(cal.weights), "photos": len(cal.paths), **result}, indent=2)
-        )
+        print(f"  {k}: calibration {figures(r)}; sample P {p:.3f} R {rc:.3f}")
+    cal.save(result)
 
 
 if __name__ == "__main__":

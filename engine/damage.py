@@ -22,7 +22,7 @@ import numpy as np
 
 from engine.damage_family import family_scores
 from engine.damage_trace import extend_scratches, line_evidence
-from engine.damage_verify import verifier_for
+from engine.damage_verify import Verifier, verifier_for
 from engine.errors import Cancelled, InpaintError
 from engine.restore import detect_scratches, mask_from_probability
 
@@ -156,15 +156,29 @@ def checked_probability(
         raise Cancelled()
     if progress is not None:
         progress(1.0, "checking the detected damage")
+    return line_check(image, prob, verifier, network_threshold(weights), follow, family), prob
+
+
+def line_check(
+    image: np.ndarray,
+    prob: np.ndarray,
+    verifier: Verifier,
+    threshold: float,
+    follow: bool = True,
+    family: bool = True,
+) -> np.ndarray:
+    """The line check of :func:`checked_probability` on a network map already computed: float32 H×W
+    in [0, 1] with the components ``verifier`` judges to be picture set to 0 (``family``: lines with
+    an as strong parallel neighbour first), then (``follow``) long scratches extended along their
+    curve. image: uint8 H×W×3 RGB; prob: float32 H×W network map; threshold: the network's calibrated one."""
     comps, scores = verifier.judge(image, prob)
-    threshold = network_threshold(weights)
     evidence = line_evidence(image) if family or follow else None
     if family:
         scores = family_scores(evidence, prob, comps, scores, verifier.cutoff, threshold)[0]
     checked = verifier.drop(prob, comps, scores)
     if follow:
         checked = extend_scratches(image, checked, comps, scores, threshold, evidence=evidence)[0]
-    return checked, prob
+    return checked
 
 
 def detect_damage(
