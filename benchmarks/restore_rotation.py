@@ -8,7 +8,7 @@ sample ``old_pier.jpg``'s top-right scratch gets probability 0.001 as it is and 
 turned by 90°. This measures the whole line check (verifier, family check, continuation) run once
 on the scan and once on the scan turned by 90° (network at full or half scale), the two checked maps
 combined by their maximum, on the calibration photos of benchmarks.calibration and on the sample.
-Not used by the editor: an experiment for the next step (see the model card, "Orientation").
+Not used by the editor: an experiment for the next step (model card resources/weights/scratch.md, Limitations).
 """
 
 from __future__ import annotations
