@@ -17,9 +17,11 @@ benchmarks.old_photos / training.damage "eval" profile) and for the bundled samp
 The network's map goes through its component verifier (engine/damage_verify.py) when one was
 trained for the weights, and its long verified scratches are followed where the network lost them
 (engine/damage_trace.py), after lines with an as strong parallel neighbour were left out
-(engine/damage_family.py), as in the editor; ``--no-verify`` measures the network alone,
-``--no-follow`` the network and its verifier without the following, ``--no-family`` without the
-family check.
+(engine/damage_family.py) and small dashes along the texture's grain (engine/damage_grain.py), as
+in the editor; ``--no-verify`` measures the network alone, ``--no-follow`` the network and its
+verifier without the following, ``--no-family`` without the family check, ``--no-grain`` without
+the grain check; ``--turn`` adds the experimental turned pass (engine/damage_turned.py: the
+near-horizontal scratches a second pass on the scan turned by 90° is sure of; off in the editor).
 """
 
 from __future__ import annotations
@@ -88,13 +90,16 @@ def measure(
     verify: bool = True,
     follow: bool = True,
     family: bool = True,
+    grain: bool = True,
+    turn: bool = False,
 ) -> dict[str, object]:
     engine = create_engine("ns")
     net = {s: Tally() for s in SENSITIVITIES}
     classical, real, damaged_psnr, oracle_psnr, rows = Tally(), Tally(), [], [], []
     mid = network_threshold(weights)
+    checks = {"follow": follow, "family": family, "grain": grain, "turn": turn}
     for name, aged, damaged, truth in photos:
-        prob, unchecked = checked_probability(damaged, weights, verify, follow=follow, family=family)
+        prob, unchecked = checked_probability(damaged, weights, verify, **checks)
         verified = unchecked is not None
         for s, tally in net.items():
             tally.add(mask_from_probability(prob, s, midpoint=mid), truth)
@@ -104,10 +109,7 @@ def measure(
         net[0.5].psnr.append(restored)
         alarm = float(
             np.mean(
-                mask_from_probability(
-                    checked_probability(aged, weights, verify, follow=follow, family=family)[0], 0.5, midpoint=mid
-                )
-                > 0
+                mask_from_probability(checked_probability(aged, weights, verify, **checks)[0], 0.5, midpoint=mid) > 0
             )
         )
         net[0.5].alarm.append(alarm)
@@ -164,6 +166,8 @@ def main() -> None:
     ap.add_argument("--no-verify", action="store_true", help="the network alone, without its component verifier")
     ap.add_argument("--no-follow", action="store_true", help="verifier without the scratch following")
     ap.add_argument("--no-family", action="store_true", help="verifier without the family check")
+    ap.add_argument("--no-grain", action="store_true", help="verifier without the grain check")
+    ap.add_argument("--turn", action="store_true", help="with the experimental turned pass")
     ap.add_argument("--limit", type=int, default=0, help="first N validation photos only")
     ap.add_argument("--json", type=Path, help="write all figures to this file")
     ap.add_argument("--figure", type=Path, help="write scan | detected mask | restored of a crop of the sample")
@@ -173,7 +177,7 @@ def main() -> None:
     paths = val_photos(args.corpus, args.split)[: args.limit or None]
     photos = [(p.name, *old_photo(p, 1000 + i)) for i, p in enumerate(paths)]
     print(f"weights {weights}")
-    checks = (not args.no_verify, not args.no_follow, not args.no_family)
+    checks = (not args.no_verify, not args.no_follow, not args.no_family, not args.no_grain, args.turn)
     val = measure(photos, weights, *checks)
     aged, _, _ = sample(args.corpus)
     shipped = load_image(SAMPLES / "old_pier.jpg").rgb

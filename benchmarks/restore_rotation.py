@@ -7,8 +7,10 @@ draws half the scratches within ~15° of vertical), so it misses faint near-hori
 sample ``old_pier.jpg``'s top-right scratch gets probability 0.001 as it is and 0.88 when the scan is
 turned by 90°. This measures the whole line check (verifier, family check, continuation) run once
 on the scan and once on the scan turned by 90° (network at full or half scale), the two checked maps
-combined by their maximum, on the calibration photos of benchmarks.calibration and on the sample.
-Not used by the editor: an experiment for the next step (model card resources/weights/scratch.md, Limitations).
+combined by their maximum, on the calibration photos of benchmarks.calibration and on the sample:
+the turned view taken whole. The experimental turned pass (engine/damage_turned.py, settings from
+benchmarks.restore_turned; off in the editor) adds only the long, sure, lone near-horizontal lines of
+it (model card resources/weights/scratch.md, Limitations).
 """
 
 from __future__ import annotations
@@ -38,13 +40,14 @@ def turned_map(image: np.ndarray, weights: Path, scale: float) -> np.ndarray:
 
 
 def variants(image: np.ndarray, weights: Path, verifier: Verifier, threshold: float) -> dict[str, np.ndarray]:
-    """Checked maps (float32 H×W) of ``image``: as shipped, and combined with the turned pass."""
+    """Checked maps (float32 H×W) of ``image``: the upright line check, and combined with the whole
+    line check of the turned view."""
     base = line_check(image, damage_probability(image, weights), verifier, threshold)
     turned = np.ascontiguousarray(np.rot90(image))
-    out = {"shipped": base}
+    out = {"upright line check": base}
     for scale in (1.0, 0.5):
         second = line_check(turned, turned_map(image, weights, scale), verifier, threshold)
-        out[f"+ turned pass, scale {scale}"] = np.maximum(base, np.rot90(second, -1))
+        out[f"+ whole turned view, scale {scale}"] = np.maximum(base, np.rot90(second, -1))
     return out
 
 

@@ -4,9 +4,10 @@
 
 Runs :func:`engine.damage.detect_damage` (tiles 512 + 48 px context, BatchNorm folded,
 channels_last) on the bundled old-photo sample scaled to ``--side`` px long side, after one warm-up
-run, without the component verifier (engine/damage_verify.py), with it, with it and the family
-check (engine/damage_family.py), and with those and the scratch following (engine/damage_trace.py,
-the editor's default); prints the medians over
+run, without the component verifier (engine/damage_verify.py), with it, then adding one by one the
+family check (engine/damage_family.py), the grain check (engine/damage_grain.py), the scratch
+following (engine/damage_trace.py; up to here is the editor's default) and the experimental turned
+pass (engine/damage_turned.py: a second network pass, off in the editor); prints the medians over
 ``--runs``, seconds per megapixel and what each step adds. Threads default to all cores, as
 in the editor. On a shared machine the figure is only an upper bound: pause other jobs for a clean one.
 """
@@ -39,13 +40,12 @@ def main() -> None:
     image = scaled(load_image(SAMPLES / "old_pier.jpg").rgb, args.side)
     mp = image.shape[0] * image.shape[1] / 1e6
     medians: dict[str, float] = {}
-    for step, verify, family, follow in (
-        ("network alone", False, False, False),
-        ("network + verifier", True, False, False),
-        ("network + verifier + family check", True, True, False),
-        ("network + verifier + family check + following", True, True, True),
-    ):
-        checks = {"verify": verify, "family": family, "follow": follow}
+    names = ("verify", "family", "grain", "follow", "turn")
+    steps = ("verifier", "family check", "grain check", "following", "turned pass")
+    for n in range(len(names) + 1):
+        step = " + ".join(("network", *steps[:n])) if n else "network alone"
+        checks = {name: i < n for i, name in enumerate(names)}
+        verify = checks["verify"]
         found = detect_damage(image, 0.5, method="network", weights=weights, **checks)  # warm-up
         if verify and not found.verified:
             print("  (no component verifier beside these weights)")

@@ -2,8 +2,12 @@
 classical top-hat detector of :mod:`engine.restore` otherwise; the result says which one ran.
 The network's map then gets a second look from its component verifier (engine/damage_verify.py)
 when one was trained for exactly these weights: it drops detected components that are picture
-lines rather than damage, and the long scratches it is sure of are followed along their curve
-where the network lost them (engine/damage_trace.py).
+lines rather than damage (alone, engine/damage_verify.py; with an as strong parallel neighbour,
+engine/damage_family.py; small dashes along the texture's grain, engine/damage_grain.py), and the
+long scratches it is sure of are followed along their curve where the network lost them
+(engine/damage_trace.py). A second network pass on the scan turned by 90° that adds the
+near-horizontal scratches the network is blind to upright (engine/damage_turned.py) is an
+experiment, off by default: it also adds long picture lines (a shoreline, a leaf's midrib).
 
 The network (engine/models/scratch.py) runs tile by tile with overlap so scans of any size fit in
 memory: each ``tile``² core is run with ``overlap`` px of real context on every side (more than the
@@ -21,7 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from engine.damage_family import family_scores
+from engine.damage_grain import grain_scores
 from engine.damage_trace import extend_scratches, line_evidence
+from engine.damage_turned import turned_lines, turned_view
 from engine.damage_verify import Verifier, verifier_for
 from engine.errors import Cancelled, InpaintError
 from engine.restore import detect_scratches, mask_from_probability
@@ -141,22 +147,43 @@ def checked_probability(
     cancel: Callable[[], bool] | None = None,
     follow: bool = True,
     family: bool = True,
+    grain: bool = True,
+    turn: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(probability, unchecked): :func:`damage_probability` of the uint8 H×W×3 RGB scan, then — when
     ``verify`` and a verifier trained for ``weights`` lies beside them — that verifier's filtered map
     (float32 H×W in [0, 1], components judged to be picture set to 0; with ``follow``, the long
     scratches it is sure of are extended along their curve, engine/damage_trace.py; with ``family``,
-    kept lines with an as strong parallel neighbour are dropped first, engine/damage_family.py) and
-    the map before it; ``unchecked`` is None when no verifier ran."""
-    prob = damage_probability(image, weights, progress=progress, cancel=cancel)
+    kept lines with an as strong parallel neighbour are dropped first, engine/damage_family.py; with
+    ``grain``, small dashes along the texture's grain too, engine/damage_grain.py; with ``turn``, the
+    near-horizontal scratches a second network pass on the scan turned by 90° is sure of are added,
+    engine/damage_turned.py) and the map before it (upright pass); ``unchecked`` is None when no
+    verifier ran."""
     verifier = verifier_for(weights) if verify else None
+    turn = turn and verifier is not None
+    prob = damage_probability(image, weights, progress=_part(progress, 0.0, 0.5 if turn else 1.0), cancel=cancel)
     if verifier is None:
         return prob, None
+    threshold = network_threshold(weights)
+    turned = None
+    if turn:
+        scan = np.ascontiguousarray(np.rot90(image))
+        turned = damage_probability(scan, weights, progress=_part(progress, 0.5, 1.0, "turned by 90°"), cancel=cancel)
     if cancel is not None and cancel():
         raise Cancelled()
     if progress is not None:
         progress(1.0, "checking the detected damage")
-    return line_check(image, prob, verifier, network_threshold(weights), follow, family), prob
+    checked = line_check(image, prob, verifier, threshold, follow, family, grain)
+    if turned is not None:
+        checked = np.maximum(checked, turned_lines(turned_view(image, turned, verifier), threshold))
+    return checked, prob
+
+
+def _part(progress: Progress | None, start: float, end: float, what: str = "") -> Progress | None:
+    """``progress`` for one network pass: its fractions mapped to ``start``…``end``, ``what`` added."""
+    if progress is None:
+        return None
+    return lambda f, text: progress(start + (end - start) * f, f"{text} ({what})" if what else text)
 
 
 def line_check(
@@ -166,15 +193,19 @@ def line_check(
     threshold: float,
     follow: bool = True,
     family: bool = True,
+    grain: bool = True,
 ) -> np.ndarray:
     """The line check of :func:`checked_probability` on a network map already computed: float32 H×W
     in [0, 1] with the components ``verifier`` judges to be picture set to 0 (``family``: lines with
-    an as strong parallel neighbour first), then (``follow``) long scratches extended along their
+    an as strong parallel neighbour first; ``grain``: small dashes along the texture's grain), then
+    (``follow``) long scratches extended along their
     curve. image: uint8 H×W×3 RGB; prob: float32 H×W network map; threshold: the network's calibrated one."""
     comps, scores = verifier.judge(image, prob)
     evidence = line_evidence(image) if family or follow else None
     if family:
         scores = family_scores(evidence, prob, comps, scores, verifier.cutoff, threshold)[0]
+    if grain:
+        scores = grain_scores(image, prob, comps, scores, verifier.cutoff, threshold)[0]
     checked = verifier.drop(prob, comps, scores)
     if follow:
         checked = extend_scratches(image, checked, comps, scores, threshold, evidence=evidence)[0]
@@ -191,6 +222,8 @@ def detect_damage(
     verify: bool = True,
     follow: bool = True,
     family: bool = True,
+    grain: bool = True,
+    turn: bool = False,
 ) -> DamageResult:
     """Propose a damage mask for an old photo.
 
@@ -199,7 +232,11 @@ def detect_damage(
     weights: a detector weights file overriding the search path. verify: let the weights' component
     verifier drop detected picture lines (when it has one); follow: let it also extend the long
     scratches it is sure of along their curve (engine/damage_trace.py); family: let it also drop
-    lines with an as strong parallel neighbour (engine/damage_family.py). Raises :class:`InpaintError` for bad
+    lines with an as strong parallel neighbour (engine/damage_family.py); grain: let it also drop
+    small dashes lying along the texture's grain (engine/damage_grain.py); turn: let it also add the
+    near-horizontal scratches a second pass on the scan turned by 90° is sure of
+    (engine/damage_turned.py; twice the network's time; off by default because it also adds long
+    picture lines, see resources/weights/scratch.md). Raises :class:`InpaintError` for bad
     input or a missing/invalid weights file when ``method="network"``; :class:`Cancelled` on cancel.
     """
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
@@ -214,7 +251,7 @@ def detect_damage(
         raise InpaintError("no scratch detector weights (scratch.safetensors) found; pass --weights or use classical")
     if path is not None and method != "classical":
         prob, unchecked = checked_probability(
-            image, path, verify, progress=progress, cancel=cancel, follow=follow, family=family
+            image, path, verify, progress, cancel, follow=follow, family=family, grain=grain, turn=turn
         )
         verified = unchecked is not None
         midpoint = network_threshold(path)

@@ -89,8 +89,8 @@ def test_checked_probability_leaves_out_family_lines_only_when_asked(tmp_path) -
     for y in range(40, 300, 24):  # dark plank gaps the network takes for scratches
         _darken(img, slice(y, y + 2), slice(None), 45)
     detector = detector_keeping_everything(tmp_path)
-    kept, raw = checked_probability(img, detector, follow=False, family=False)
-    checked, raw2 = checked_probability(img, detector, follow=False)
+    kept, raw = checked_probability(img, detector, follow=False, family=False, grain=False)
+    checked, raw2 = checked_probability(img, detector, follow=False, grain=False)
     np.testing.assert_array_equal(raw, raw2)
     assert np.count_nonzero(kept >= 0.2) > 500  # the network marks the gaps
     assert np.all(checked <= kept)  # the check only removes

@@ -115,8 +115,8 @@ def test_checked_probability_follows_only_with_a_verifier_and_when_asked(tmp_pat
     torch.set_num_threads(1)
     img, _, _ = _scene(-40)
     detector = detector_keeping_everything(tmp_path)
-    followed, raw = checked_probability(img, detector)
-    plain, raw2 = checked_probability(img, detector, follow=False, family=False)
+    followed, raw = checked_probability(img, detector, grain=False, turn=False)
+    plain, raw2 = checked_probability(img, detector, follow=False, family=False, grain=False, turn=False)
     np.testing.assert_array_equal(raw, raw2)
     np.testing.assert_array_equal(plain, verifier_for(detector).apply(img, raw))
     assert np.all(followed >= plain)  # following only adds
