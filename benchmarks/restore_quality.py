@@ -17,11 +17,11 @@ benchmarks.old_photos / training.damage "eval" profile) and for the bundled samp
 The network's map goes through its component verifier (engine/damage_verify.py) when one was
 trained for the weights, and its long verified scratches are followed where the network lost them
 (engine/damage_trace.py), after lines with an as strong parallel neighbour were left out
-(engine/damage_family.py) and small dashes along the texture's grain (engine/damage_grain.py), as
-in the editor; ``--no-verify`` measures the network alone, ``--no-follow`` the network and its
-verifier without the following, ``--no-family`` without the family check, ``--no-grain`` without
-the grain check; ``--turn`` adds the experimental turned pass (engine/damage_turned.py: the
-near-horizontal scratches a second pass on the scan turned by 90° is sure of; off in the editor).
+(engine/damage_family.py) and small dashes along the texture's grain (engine/damage_grain.py), and
+the near-horizontal scratches a second pass on the scan turned by 90° is sure of are added
+(engine/damage_turned.py), as in the editor; ``--no-verify`` measures the network alone,
+``--no-follow`` the network and its verifier without the following, ``--no-family`` without the
+family check, ``--no-grain`` without the grain check, ``--no-turn`` without the turned pass.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def measure(
     follow: bool = True,
     family: bool = True,
     grain: bool = True,
-    turn: bool = False,
+    turn: bool = True,
 ) -> dict[str, object]:
     engine = create_engine("ns")
     net = {s: Tally() for s in SENSITIVITIES}
@@ -167,7 +167,7 @@ def main() -> None:
     ap.add_argument("--no-follow", action="store_true", help="verifier without the scratch following")
     ap.add_argument("--no-family", action="store_true", help="verifier without the family check")
     ap.add_argument("--no-grain", action="store_true", help="verifier without the grain check")
-    ap.add_argument("--turn", action="store_true", help="with the experimental turned pass")
+    ap.add_argument("--no-turn", action="store_true", help="without the turned pass")
     ap.add_argument("--limit", type=int, default=0, help="first N validation photos only")
     ap.add_argument("--json", type=Path, help="write all figures to this file")
     ap.add_argument("--figure", type=Path, help="write scan | detected mask | restored of a crop of the sample")
@@ -177,7 +177,7 @@ def main() -> None:
     paths = val_photos(args.corpus, args.split)[: args.limit or None]
     photos = [(p.name, *old_photo(p, 1000 + i)) for i, p in enumerate(paths)]
     print(f"weights {weights}")
-    checks = (not args.no_verify, not args.no_follow, not args.no_family, not args.no_grain, args.turn)
+    checks = (not args.no_verify, not args.no_follow, not args.no_family, not args.no_grain, not args.no_turn)
     val = measure(photos, weights, *checks)
     aged, _, _ = sample(args.corpus)
     shipped = load_image(SAMPLES / "old_pier.jpg").rgb

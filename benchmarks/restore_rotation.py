@@ -8,9 +8,10 @@ sample ``old_pier.jpg``'s top-right scratch gets probability 0.001 as it is and 
 turned by 90°. This measures the whole line check (verifier, family check, continuation) run once
 on the scan and once on the scan turned by 90° (network at full or half scale), the two checked maps
 combined by their maximum, on the calibration photos of benchmarks.calibration and on the sample:
-the turned view taken whole. The experimental turned pass (engine/damage_turned.py, settings from
-benchmarks.restore_turned; off in the editor) adds only the long, sure, lone near-horizontal lines of
-it (model card resources/weights/scratch.md, Limitations).
+the turned view taken whole, judged by the upright verifier. The editor's turned pass
+(engine/damage_turned.py, settings from benchmarks.restore_turned) judges it with a verifier of its
+own and adds only the long, sure, lone near-horizontal lines of it (model card
+resources/weights/scratch.md, "Turned pass").
 """
 
 from __future__ import annotations

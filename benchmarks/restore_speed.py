@@ -6,8 +6,8 @@ Runs :func:`engine.damage.detect_damage` (tiles 512 + 48 px context, BatchNorm f
 channels_last) on the bundled old-photo sample scaled to ``--side`` px long side, after one warm-up
 run, without the component verifier (engine/damage_verify.py), with it, then adding one by one the
 family check (engine/damage_family.py), the grain check (engine/damage_grain.py), the scratch
-following (engine/damage_trace.py; up to here is the editor's default) and the experimental turned
-pass (engine/damage_turned.py: a second network pass, off in the editor); prints the medians over
+following (engine/damage_trace.py) and the turned pass (engine/damage_turned.py: a second network
+pass; all of them is the editor's default); prints the medians over
 ``--runs``, seconds per megapixel and what each step adds. Threads default to all cores, as
 in the editor. On a shared machine the figure is only an upper bound: pause other jobs for a clean one.
 """

@@ -5,9 +5,8 @@ when one was trained for exactly these weights: it drops detected components tha
 lines rather than damage (alone, engine/damage_verify.py; with an as strong parallel neighbour,
 engine/damage_family.py; small dashes along the texture's grain, engine/damage_grain.py), and the
 long scratches it is sure of are followed along their curve where the network lost them
-(engine/damage_trace.py). A second network pass on the scan turned by 90° that adds the
-near-horizontal scratches the network is blind to upright (engine/damage_turned.py) is an
-experiment, off by default: it also adds long picture lines (a shoreline, a leaf's midrib).
+(engine/damage_trace.py). A second network pass on the scan turned by 90°, judged by a verifier of
+its own, adds the near-horizontal scratches the network is blind to upright (engine/damage_turned.py).
 
 The network (engine/models/scratch.py) runs tile by tile with overlap so scans of any size fit in
 memory: each ``tile``² core is run with ``overlap`` px of real context on every side (more than the
@@ -148,7 +147,7 @@ def checked_probability(
     follow: bool = True,
     family: bool = True,
     grain: bool = True,
-    turn: bool = False,
+    turn: bool = True,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(probability, unchecked): :func:`damage_probability` of the uint8 H×W×3 RGB scan, then — when
     ``verify`` and a verifier trained for ``weights`` lies beside them — that verifier's filtered map
@@ -156,11 +155,12 @@ def checked_probability(
     scratches it is sure of are extended along their curve, engine/damage_trace.py; with ``family``,
     kept lines with an as strong parallel neighbour are dropped first, engine/damage_family.py; with
     ``grain``, small dashes along the texture's grain too, engine/damage_grain.py; with ``turn``, the
-    near-horizontal scratches a second network pass on the scan turned by 90° is sure of are added,
-    engine/damage_turned.py) and the map before it (upright pass); ``unchecked`` is None when no
-    verifier ran."""
+    near-horizontal scratches a second network pass on the scan turned by 90° is sure of are added
+    when the turned pass's own verifier lies beside the weights too, engine/damage_turned.py) and the
+    map before it (upright pass); ``unchecked`` is None when no verifier ran."""
     verifier = verifier_for(weights) if verify else None
-    turn = turn and verifier is not None
+    turned_verifier = verifier_for(weights, turned=True) if turn and verifier is not None else None
+    turn = turned_verifier is not None
     prob = damage_probability(image, weights, progress=_part(progress, 0.0, 0.5 if turn else 1.0), cancel=cancel)
     if verifier is None:
         return prob, None
@@ -175,7 +175,7 @@ def checked_probability(
         progress(1.0, "checking the detected damage")
     checked = line_check(image, prob, verifier, threshold, follow, family, grain)
     if turned is not None:
-        checked = np.maximum(checked, turned_lines(turned_view(image, turned, verifier), threshold))
+        checked = np.maximum(checked, turned_lines(turned_view(image, turned, turned_verifier), threshold))
     return checked, prob
 
 
@@ -223,7 +223,7 @@ def detect_damage(
     follow: bool = True,
     family: bool = True,
     grain: bool = True,
-    turn: bool = False,
+    turn: bool = True,
 ) -> DamageResult:
     """Propose a damage mask for an old photo.
 
@@ -235,8 +235,8 @@ def detect_damage(
     lines with an as strong parallel neighbour (engine/damage_family.py); grain: let it also drop
     small dashes lying along the texture's grain (engine/damage_grain.py); turn: let it also add the
     near-horizontal scratches a second pass on the scan turned by 90° is sure of
-    (engine/damage_turned.py; twice the network's time; off by default because it also adds long
-    picture lines, see resources/weights/scratch.md). Raises :class:`InpaintError` for bad
+    (engine/damage_turned.py; twice the network's time; only when its own verifier lies beside the
+    weights). Raises :class:`InpaintError` for bad
     input or a missing/invalid weights file when ``method="network"``; :class:`Cancelled` on cancel.
     """
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:

@@ -5,18 +5,19 @@ prior: a faint scratch within ~30° of horizontal gets probability ≈ 0 (the sa
 top-right scratch: 0.001), while the same scratch turned by 90° gets 0.88
 (``python -m benchmarks.restore_orientation``). Turned by 90°, the scan shows the network every
 near-horizontal line as a near-vertical one — the scratches it missed, but also every horizon,
-shelf and plank gap of the picture, which it was never taught to reject in that direction (its
-hard negatives were mined upright): taking the turned view whole, calibration precision fell from
-0.925 to 0.851 (model card resources/weights/scratch.md, Limitations). So the turned view only
-*adds* what it is sure of and what the upright view is blind to. Not in Wan et al. (2020): our
-choice, chosen on the calibration photos (benchmarks/restore_turned.py) and measured in the model
-card ("Turned pass").
+shoreline, gunwale and leaf midrib of the picture, which the upright verifier was never taught to
+reject in that direction (its examples were all upright): with it, the pass added those lines on
+the bundled undamaged photos and on validation photos (model card resources/weights/scratch.md,
+"Turned pass"). So the turned view has **its own verifier**, ``<detector>_verify_turned.safetensors``
+(``python -m training verifier --turned``: the same features and fit on the turned train photos),
+and only *adds* what that verifier is sure of and the upright view is blind to. Not in Wan et al.
+(2020): our choice; the settings below were chosen on the calibration photos and the bundled
+undamaged photos (benchmarks/restore_turned.py).
 
-Method: the network and the component verifier (engine/damage_verify.py) run on the turned scan;
-a component of it is added when
-- the verifier's score ≥ ``MIN_SCORE`` (the continuation's seed grade, engine/damage_trace.py),
+Method: the network and the turned verifier run on the turned scan; a component of it is added when
+- the turned verifier's score ≥ ``MIN_SCORE``,
 - its confident pixels (≥ the network's threshold) form a line ≥ ``MIN_LENGTH`` px long whose
-  principal variances differ ``ELONGATION``-fold (the continuation's seeds),
+  principal variances differ ``ELONGATION``-fold (the continuation's seeds, engine/damage_trace.py),
 - it runs within ``MAX_TILT``° of horizontal in the upright scan (where the upright view is blind;
   nearer vertical, the upright view has already judged it),
 - it is no member of a family of lines (engine/damage_family.py: a parallel line with ``RATIO`` of
@@ -33,10 +34,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.damage_family import RATIO, family_strengths
-from engine.damage_trace import ELONGATION, MIN_LENGTH, MIN_SCORE, extend_scratches, line_evidence
+from engine.damage_trace import ELONGATION, extend_scratches, line_evidence
 from engine.damage_verify import Components, Verifier
 
-MAX_TILT = 30.0  # degrees from horizontal in the upright scan (chosen, see the card)
+# chosen by benchmarks/restore_turned.py (model card, "Turned pass")
+MIN_SCORE = 0.95  # the turned verifier's score
+MIN_LENGTH = 80.0  # px, the longer side of the component's box
+MAX_TILT = 30.0  # degrees from horizontal in the upright scan
 
 
 def turned_candidates(
@@ -88,11 +92,15 @@ class TurnedView:
     evidence: np.ndarray
 
 
-def turned_view(image: np.ndarray, turned_probability: np.ndarray, verifier: Verifier) -> TurnedView:
+def turned_view(
+    image: np.ndarray, turned_probability: np.ndarray, verifier: Verifier, min_length: float = MIN_LENGTH
+) -> TurnedView:
     """The :class:`TurnedView` of the uint8 H×W×3 RGB scan ``image`` from the float32 W×H network
-    map of ``np.rot90(image)``."""
+    map of ``np.rot90(image)``, judged by ``verifier`` (the turned pass's own). Only components at
+    least ``min_length`` long get a score (the others 0: they cannot be added, and scoring the many
+    specks would double the verifier's time)."""
     turned = np.ascontiguousarray(np.rot90(image))
-    comps, scores = verifier.judge(turned, turned_probability)
+    comps, scores = verifier.judge(turned, turned_probability, min_length)
     return TurnedView(turned, turned_probability, comps, scores, line_evidence(turned))
 
 

@@ -85,11 +85,16 @@ def _signed_tophat(luma: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(luma, cv2.MORPH_TOPHAT, se) - cv2.morphologyEx(luma, cv2.MORPH_BLACKHAT, se)
 
 
-def component_features(image: np.ndarray, probability: np.ndarray, comps: Components) -> np.ndarray:
+def component_features(
+    image: np.ndarray, probability: np.ndarray, comps: Components, only: np.ndarray | None = None
+) -> np.ndarray:
     """float32 count×len(FEATURES) features (order of :data:`FEATURES`) of the components of
-    ``probability`` (float32 H×W in [0, 1]) on ``image`` (uint8 H×W×3 RGB, the scan itself)."""
+    ``probability`` (float32 H×W in [0, 1]) on ``image`` (uint8 H×W×3 RGB, the scan itself).
+    ``only``: bool count, the components to compute (the others' rows stay 0; every component
+    still counts in the others' family features) — the turned pass needs a few long ones."""
     n = comps.count
     out = np.zeros((n, len(FEATURES)), np.float32)
+    wanted = np.ones(n, bool) if only is None else np.asarray(only, bool)
     if n == 0:
         return out
     luma = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY).astype(np.float32)
@@ -115,6 +120,8 @@ def component_features(image: np.ndarray, probability: np.ndarray, comps: Compon
         normal = np.array([-axis[1], axis[0]])
         theta[i] = np.arctan2(axis[1], axis[0]) % np.pi
         elong[i] = np.sqrt(ev[1] / ev[0])
+        if not wanted[i]:
+            continue
         length = 4.0 * np.sqrt(ev[1])
         th = tophat[Y0:Y1, X0:X1]
         contrast = float(th[mask].mean())
@@ -160,7 +167,7 @@ def component_features(image: np.ndarray, probability: np.ndarray, comps: Compon
     centres = comps.centroids[1:]
     line = elong > 3
     line_area = float(areas[line].sum())
-    for i in range(n):
+    for i in np.nonzero(wanted)[0]:
         diff = np.abs((theta - theta[i] + np.pi / 2) % np.pi - np.pi / 2)
         parallel = line & (diff < np.deg2rad(12))
         parallel[i] = False
@@ -192,12 +199,18 @@ class Verifier:
         logit = np.tanh(x @ self.w1.T + self.b1) @ self.w2 + self.b2
         return (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
 
-    def judge(self, image: np.ndarray, probability: np.ndarray) -> tuple[Components, np.ndarray]:
+    def judge(
+        self, image: np.ndarray, probability: np.ndarray, min_length: float = 0.0
+    ) -> tuple[Components, np.ndarray]:
         """The components of a float32 H×W probability map on the uint8 H×W×3 RGB scan ``image``
-        and their scores (float32 count)."""
+        and their scores (float32 count); ``min_length``: only components whose box has a side that
+        long are scored, the others get 0."""
         comps = components(probability)
-        scores = self.score(component_features(image, probability, comps)) if comps.count else np.zeros(0, np.float32)
-        return comps, scores
+        if comps.count == 0:
+            return comps, np.zeros(0, np.float32)
+        wanted = comps.stats[1:, 2:4].max(axis=1) >= min_length
+        scores = self.score(component_features(image, probability, comps, wanted if min_length > 0 else None))
+        return comps, np.where(wanted, scores, 0.0).astype(np.float32)
 
     def drop(self, probability: np.ndarray, comps: Components, scores: np.ndarray) -> np.ndarray:
         """float32 H×W probability with the components scoring below ``cutoff`` set to 0."""
@@ -229,17 +242,20 @@ def load_verifier(path: str | Path) -> Verifier:
     )  # fmt: skip
 
 
-def verifier_path(detector_weights: Path) -> Path:
-    """Where a detector's verifier lives: ``<stem>_verify.safetensors`` beside its weights."""
-    return detector_weights.with_name(detector_weights.stem + "_verify.safetensors")
+def verifier_path(detector_weights: Path, turned: bool = False) -> Path:
+    """Where a detector's verifier lives: ``<stem>_verify.safetensors`` beside its weights; with
+    ``turned``, the turned pass's (engine/damage_turned.py) ``<stem>_verify_turned.safetensors``."""
+    return detector_weights.with_name(
+        detector_weights.stem + ("_verify_turned" if turned else "_verify") + ".safetensors"
+    )
 
 
-def verifier_for(detector_weights: Path) -> Verifier | None:
-    """The verifier beside ``detector_weights`` when it exists and was trained for exactly those
-    weights (same tensor sha256), else None."""
+def verifier_for(detector_weights: Path, turned: bool = False) -> Verifier | None:
+    """The verifier (``turned``: the turned pass's) beside ``detector_weights`` when it exists and
+    was trained for exactly those weights (same tensor sha256), else None."""
     from engine.weights import read_metadata
 
-    path = verifier_path(detector_weights)
+    path = verifier_path(detector_weights, turned)
     if not path.is_file():
         return None
     verifier = load_verifier(path)

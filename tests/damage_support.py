@@ -14,9 +14,10 @@ from engine.weights import read_metadata, save_weights
 SHIPPED = BUNDLED_WEIGHTS / "scratch.safetensors"
 
 
-def detector_keeping_everything(folder: Path) -> Path:
+def detector_keeping_everything(folder: Path, turned: bool = False) -> Path:
     """A copy of the shipped detector in ``folder`` with a verifier beside it that scores every
-    component sigmoid(4) ≈ 0.98 (above any cutoff), so only the steps after it decide."""
+    component sigmoid(4) ≈ 0.98 (above any cutoff), so only the steps after it decide; with
+    ``turned``, the turned pass's verifier beside it too, the same."""
     detector = folder / "scratch.safetensors"
     shutil.copy(SHIPPED, detector)
     n = len(FEATURES)
@@ -28,5 +29,6 @@ def detector_keeping_everything(folder: Path) -> Path:
         "hidden": 1,
         "detector_sha256": read_metadata(detector)["sha256"],
     }
-    save_weights(verifier_path(detector), tensors, {"engine": VERIFIER_ENGINE, "config": config})
+    for kind in (False, True) if turned else (False,):
+        save_weights(verifier_path(detector, kind), tensors, {"engine": VERIFIER_ENGINE, "config": config})
     return detector

@@ -39,7 +39,7 @@ def test_a_faint_near_horizontal_scratch_is_found_only_with_the_turned_pass(tmp_
     grey = _grain()
     core = _faint_scratch(grey)
     img = _rgb(grey)
-    detector = detector_keeping_everything(tmp_path)
+    detector = detector_keeping_everything(tmp_path, turned=True)
     upright, raw = checked_probability(img, detector, turn=False)
     both, raw2 = checked_probability(img, detector, turn=True)
     np.testing.assert_array_equal(raw, raw2)  # "unchecked" stays the upright network's map
@@ -48,7 +48,19 @@ def test_a_faint_near_horizontal_scratch_is_found_only_with_the_turned_pass(tmp_
     assert np.all(both >= upright)  # the pass only adds
     assert np.count_nonzero((both >= 0.2) & ~core) < 0.6 * np.count_nonzero(core)  # along the line, nowhere else
     assert np.mean(detect_damage(img, weights=detector, turn=True).mask[core] > 0) > 0.85
-    assert np.mean(detect_damage(img, weights=detector).mask[core] > 0) < 0.1  # off by default
+    assert np.mean(detect_damage(img, weights=detector, turn=False).mask[core] > 0) < 0.1
+
+
+def test_the_turned_pass_needs_its_own_verifier(tmp_path) -> None:
+    """The upright verifier never saw picture lines standing up: without the turned one, no pass."""
+    torch.set_num_threads(1)
+    grey = _grain()
+    core = _faint_scratch(grey)
+    img = _rgb(grey)
+    detector = detector_keeping_everything(tmp_path)  # upright verifier only
+    upright, _ = checked_probability(img, detector, turn=False)
+    np.testing.assert_array_equal(checked_probability(img, detector, turn=True)[0], upright)
+    assert np.mean(upright[core] >= 0.2) < 0.1
 
 
 def test_the_turned_pass_reports_progress_over_both_passes(tmp_path) -> None:
@@ -57,7 +69,10 @@ def test_the_turned_pass_reports_progress_over_both_passes(tmp_path) -> None:
     _faint_scratch(grey)
     seen: list[tuple[float, str]] = []
     checked_probability(
-        _rgb(grey), detector_keeping_everything(tmp_path), progress=lambda f, t: seen.append((f, t)), turn=True
+        _rgb(grey),
+        detector_keeping_everything(tmp_path, turned=True),
+        progress=lambda f, t: seen.append((f, t)),
+        turn=True,
     )
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
@@ -72,7 +87,7 @@ def _turned_map(lines: list[tuple[slice, slice]]) -> np.ndarray:
     return prob
 
 
-def _candidates(turned_grey: np.ndarray, prob: np.ndarray, score: float = 0.9) -> np.ndarray:
+def _candidates(turned_grey: np.ndarray, prob: np.ndarray, score: float = 0.97) -> np.ndarray:
     comps = components(prob)
     scores = np.full(comps.count, score, np.float32)
     return turned_candidates(line_evidence(_rgb(turned_grey)), prob, comps, scores, 0.2)
@@ -83,9 +98,9 @@ def test_candidates_are_long_sure_lone_lines_near_horizontal_upright() -> None:
     turned[100:300, 128:130] += 25  # in the turned frame: a vertical line = horizontal upright
     prob = _turned_map([(slice(100, 300), slice(128, 130))])
     assert list(_candidates(turned, prob)) == [0]
-    assert len(_candidates(turned, prob, score=0.5)) == 0  # the verifier is not sure enough
-    short = _turned_map([(slice(100, 130), slice(128, 130))])
-    assert len(_candidates(turned, short)) == 0  # 30 px: shorter than a seed
+    assert len(_candidates(turned, prob, score=0.9)) == 0  # the turned verifier is not sure enough
+    short = _turned_map([(slice(100, 160), slice(128, 130))])
+    assert len(_candidates(turned, short)) == 0  # 60 px: shorter than MIN_LENGTH
     steep = 140 + 4 * np.random.default_rng(4).normal(0, 1, (W, H))
     steep[200:202, 20:236] += 25  # horizontal in the turned frame = vertical upright: the upright pass's job
     assert len(_candidates(steep, _turned_map([(slice(200, 202), slice(20, 236))]))) == 0

@@ -80,6 +80,23 @@ def test_features_tell_a_lone_line_from_a_family_of_plank_gaps() -> None:
     assert feats[speck, F["max_p"]] == pytest.approx(0.95) and feats[plank, F["mean_p"]] == pytest.approx(0.6)
 
 
+def test_scoring_only_the_long_components_gives_them_the_same_features_and_scores() -> None:
+    """The turned pass scores only components it could add; their features (families included,
+    which count every component) and scores are exactly those of a full run."""
+    img, prob = _line_scene()
+    comps = components(prob)
+    full = component_features(img, prob, comps)
+    long = comps.stats[1:, 2:4].max(axis=1) >= 100  # the lone curved line only
+    assert long.sum() == 1
+    part = component_features(img, prob, comps, long)
+    np.testing.assert_array_equal(part[long], full[long])
+    assert not part[~long].any()
+    verifier = _family_verifier()
+    _, scores = verifier.judge(img, prob, min_length=100)
+    np.testing.assert_array_equal(scores[long], verifier.score(full)[long])
+    assert not scores[~long].any()
+
+
 def _family_verifier(cutoff: float = 0.5) -> Verifier:
     """A hand-made verifier: score = sigmoid(2 tanh(10 (0.2 − family))) — drops members of line families."""
     n = len(FEATURES)
@@ -203,3 +220,34 @@ def test_shipped_verifier_belongs_to_the_shipped_detector_and_is_small() -> None
     chosen = next(r for r in rep["rows"] if r["cutoff"] == v.cutoff)
     assert chosen["precision"] > rep["without"]["precision"]
     assert chosen["recall"] >= rep["without"]["recall"] - 0.01
+
+
+def test_turned_training_fits_on_the_photos_turned_by_90_degrees(tmp_path, monkeypatch) -> None:
+    import training.verifier as tv
+    from training.cli import main
+
+    corpus, split = _tiny_corpus(tmp_path / "corpus", count=4)
+    detector = tmp_path / "scratch.safetensors"
+    shutil.copy(SHIPPED, detector)
+    shapes: list[tuple[int, ...]] = []
+    real = tv.damage_probability
+    monkeypatch.setattr(tv, "damage_probability", lambda img, w: shapes.append(img.shape) or real(img, w))
+    argv = ["verifier", "--detector", str(detector), "--data", str(corpus), "--split", str(split), "--turned",
+            "--calibration", "2", "--seeds", "1", "--side", "256", "--threads", "1", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    out = verifier_path(detector, turned=True)
+    assert out == tmp_path / "scratch_verify_turned.safetensors" and out.is_file()
+    assert not verifier_path(detector).exists()  # the upright verifier's file is left alone
+    assert shapes and all(h > w for h, w, _ in shapes)  # landscape photos (300×400) seen standing up
+    assert read_metadata(out)["metrics"]["turned"] is True
+    assert verifier_for(detector, turned=True) is not None and verifier_for(detector) is None
+
+
+def test_shipped_turned_verifier_belongs_to_the_shipped_detector_and_is_small() -> None:
+    v = verifier_for(SHIPPED, turned=True)
+    assert v is not None, "resources/weights/scratch_verify_turned.safetensors must be trained for scratch.safetensors"
+    path = verifier_path(SHIPPED, turned=True)
+    rep = read_metadata(path)["metrics"]
+    assert rep["turned"] is True and path.stat().st_size < 20_000
+    best = max(rep["rows"], key=lambda r: r["precision"])  # it rejects what the turned view takes for scratches
+    assert best["precision"] > 2 * rep["without"]["precision"]

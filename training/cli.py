@@ -173,10 +173,11 @@ def _verifier(args: argparse.Namespace) -> int:
     from training.verifier import train_verifier
 
     torch.set_num_threads(args.threads)
-    out = args.out or verifier_path(args.detector)
+    out = args.out or verifier_path(args.detector, args.turned)
     rep = train_verifier(
         args.detector, args.data, args.split, out, calibration=args.calibration, seeds=args.seeds,
         structure=args.structure, photos=args.photos, side=args.side, progress=not args.quiet,
+        turned=args.turned,
     )  # fmt: skip
     base = rep["without"]
     print(f"{rep['components']} components from {rep['fit_photos']} photos × ({rep['seeds']} + {rep['structure']} "
@@ -272,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detector", required=True, type=Path, help="scratch detector weights (.safetensors)")
     p.add_argument("--data", required=True, type=Path, help="corpus folder")
     p.add_argument("--split", required=True, type=Path, help="split list; only its train part is used")
-    p.add_argument("--out", type=Path, help="output file (default: <detector stem>_verify.safetensors beside it)")
+    p.add_argument(
+        "--out", type=Path, help="output file (default: <detector stem>_verify[_turned].safetensors beside it)"
+    )
     p.add_argument("--calibration", type=int, default=24, help="first N train photos choose the cutoff")
     p.add_argument("--seeds", type=int, default=3, help="damage draws per fitting photo")
     p.add_argument(
@@ -283,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--photos", type=int, help="use only the first N train photos")
     p.add_argument("--side", type=int, default=1024, help="long side of the synthetic old photos")
+    p.add_argument("--turned", action="store_true", help="the turned pass's verifier: photos turned by 90°")
     p.add_argument("--threads", type=int, default=2, help="torch threads")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_verifier)

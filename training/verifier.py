@@ -165,8 +165,12 @@ def structured_old_photo(
 def train_verifier(
     detector: Path, corpus: Path, split: Path, out: Path, *, calibration: int = 24, seeds: int = 3,
     structure: int = 0, photos: int | None = None, side: int = 1024, hidden: int = 16, progress: bool = True,
+    turned: bool = False,
 ) -> dict[str, object]:  # fmt: skip
-    """Collect, fit, choose the cutoff, export ``out``; returns the report (also in the file's metadata)."""
+    """Collect, fit, choose the cutoff, export ``out``; returns the report (also in the file's metadata).
+    ``turned``: every photo, scan and damage mask turned by 90° (``np.rot90``) before the detector
+    runs — the verifier of the turned pass (engine/damage_turned.py), which sees the picture lines
+    the network takes for scratches only when they stand upright."""
     t0 = time.perf_counter()
     paths = list_images(corpus, split, "train")[:photos]
     if len(paths) <= calibration:
@@ -180,6 +184,8 @@ def train_verifier(
     maps = []
     for i, seed, painted in tqdm(jobs, desc="detector maps", disable=not progress):
         aged, scan, truth = (structured_old_photo if painted else old_photo)(paths[i], seed, side)
+        if turned:
+            aged, scan, truth = (np.ascontiguousarray(np.rot90(a)) for a in (aged, scan, truth))
         p_scan, p_aged = damage_probability(scan, detector), damage_probability(aged, detector)
         if i < calibration:
             maps.append((scan, p_scan, truth, aged, p_aged))
@@ -194,7 +200,7 @@ def train_verifier(
     sha = read_metadata(detector)["sha256"]
     report = {"detector": detector.name, "detector_threshold": threshold, "components": len(data.features),
               "fit_photos": len(paths) - calibration, "seeds": seeds, "structure": structure, "calibration_photos": calibration,
-              "without": base, "rows": rows, "cutoff": cutoff, "seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
+              "turned": turned, "without": base, "rows": rows, "cutoff": cutoff, "seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
     tensors = {
         "mean": torch.from_numpy(verifier.mean), "scale": torch.from_numpy(verifier.scale),
         "w1": torch.from_numpy(verifier.w1), "b1": torch.from_numpy(verifier.b1),
