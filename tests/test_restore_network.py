@@ -77,7 +77,7 @@ def test_network_finds_generated_old_photo_damage_on_a_fixed_scene() -> None:
     aged, scan, truth = make_old_photo(photo, np.random.default_rng(1), "eval")
     precision, recall = damage_scores(detect_damage(scan, 0.5).mask, truth)
     assert precision >= 0.9, precision  # shipped weights: 0.982
-    assert recall >= 0.85, recall  # 0.982
+    assert recall >= 0.85, recall  # 0.996 (0.982 without the turned pass: its near-horizontal scratch)
     assert np.mean(detect_damage(aged, 0.5).mask > 0) < 0.001  # measured 0
 
 
