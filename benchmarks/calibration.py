@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from benchmarks.old_photos import CORPUS, detector_weights, old_photo
-from benchmarks.restore_threshold import split_photos
+from benchmarks.restore_threshold import ALARM_BAR, split_photos
 from engine.damage import network_threshold
 from engine.damage_verify import Verifier, verifier_for
 
@@ -78,3 +78,19 @@ def calibration(description: str, needs: str) -> Calibration:
     if not paths:
         raise SystemExit(f"no train photos of {args.split} in {args.corpus}")
     return Calibration(args, weights, verifier, network_threshold(weights), paths)
+
+
+def best_within(
+    rows: list[dict], guard: str, base: float, loss: float, best: str, tie: float, also=None
+) -> dict | None:
+    """The calibration benchmarks' rule: among the ``rows`` whose ``guard`` figure loses at most
+    ``loss`` of ``base``, within the false-alarm bar and (``also``) passing a further test, the one
+    with the highest ``best`` figure; near-ties within ``tie`` go to the higher ``guard``; None when
+    no row qualifies. A filter guards recall (it cannot give it back), an addition precision."""
+    ok = [
+        r for r in rows if r[guard] >= base - loss and r["false_alarm_mean"] <= ALARM_BAR and (also is None or also(r))
+    ]
+    if not ok:
+        return None
+    top = max(r[best] for r in ok)
+    return max((r for r in ok if r[best] >= top - tie), key=lambda r: r[guard])

@@ -18,7 +18,7 @@ import itertools
 
 import numpy as np
 
-from benchmarks.calibration import calibration, figures
+from benchmarks.calibration import best_within, calibration, figures
 from benchmarks.restore_follow import pooled
 from benchmarks.restore_threshold import ALARM_BAR
 from engine.damage import damage_probability
@@ -35,11 +35,7 @@ TIE = 0.001
 def recommend(rows: list[dict[str, float]], base_recall: float) -> dict[str, float] | None:
     """The row with the highest precision among those within the false-alarm bar that lose at most
     ``RECALL_LOSS`` of ``base_recall``; near-ties to the higher recall; None when no row qualifies."""
-    ok = [r for r in rows if r["recall"] >= base_recall - RECALL_LOSS and r["false_alarm_mean"] <= ALARM_BAR]
-    if not ok:
-        return None
-    best = max(r["precision"] for r in ok)
-    return max((r for r in ok if r["precision"] >= best - TIE), key=lambda r: r["recall"])
+    return best_within(rows, "recall", base_recall, RECALL_LOSS, "precision", TIE)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ import itertools
 
 import numpy as np
 
-from benchmarks.calibration import calibration, figures
+from benchmarks.calibration import best_within, calibration, figures
 from benchmarks.old_photos import SAMPLES
 from benchmarks.restore_follow import pooled
 from benchmarks.restore_threshold import ALARM_BAR
@@ -46,14 +46,7 @@ def recommend(rows: list[dict[str, float]], base_precision: float) -> dict[str, 
     """The row with the highest recall among those within the false-alarm bar that lose at most
     ``PRECISION_LOSS`` of ``base_precision`` and add nothing to the undamaged photos (``added``);
     near-ties to the higher precision; None when none qualifies."""
-    ok = [
-        r for r in rows
-        if r["precision"] >= base_precision - PRECISION_LOSS and r["false_alarm_mean"] <= ALARM_BAR and r["added"] == 0
-    ]  # fmt: skip
-    if not ok:
-        return None
-    best = max(r["recall"] for r in ok)
-    return max((r for r in ok if r["recall"] >= best - TIE), key=lambda r: r["precision"])
+    return best_within(rows, "precision", base_precision, PRECISION_LOSS, "recall", TIE, lambda r: r["added"] == 0)
 
 
 def main() -> None:
