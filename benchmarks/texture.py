@@ -1,9 +1,9 @@
-"""Speed of the texture stage (engine/texture.py) on 512² crops of the evaluation photos.
+"""Speed of the exemplar completion (engine/texture.py) on 512² crops of the evaluation photos.
 
 ``python benchmarks/texture.py [EVALSET] [--runs N]`` (default ``data/evalset``): for each mask of
 the bar buckets, the median over photos of the median over ``N`` runs (after a warm-up that also
 compiles the numba kernels) of ``synthesize`` guided by the Navier–Stokes fill, and of the
-``patchmatch`` engine through the pipeline. Target (issue #16): ≤ 1 s per 512² crop on 2 cores.
+``patchmatch`` engine through the pipeline. Target (issues #16, #38): ≤ 1 s per 512² crop on 2 cores.
 """
 
 from __future__ import annotations

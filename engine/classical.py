@@ -1,7 +1,7 @@
 """The classical fills, registered as engines: always available, no weights, the baselines.
 
 Telea: fast-marching method (Telea 2004). Navier–Stokes: fluid-dynamics based (Bertalmio et al. 2001).
-PatchMatch: exemplar-based fill by the texture stage's synthesiser (engine/texture.py), no learned guide.
+PatchMatch: the exemplar completion (engine/texture.py) with a Navier–Stokes guide instead of a network's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,16 @@ from typing import Any
 import cv2
 import numpy as np
 
-from engine.registry import CAP_FULL_RES, Engine, EngineSpec, FillOutput, OptionSpec, register
+from engine.registry import (
+    CAP_EXCLUDE,
+    CAP_FULL_RES,
+    EXCLUDE_OPTION,
+    Engine,
+    EngineSpec,
+    FillOutput,
+    OptionSpec,
+    register,
+)
 
 _RADIUS = OptionSpec(
     "radius", "int", 5, "Radius", "neighbourhood (px) each filled pixel is estimated from", minimum=1, maximum=64
@@ -62,32 +71,54 @@ NAVIER_STOKES = register(
 
 
 class PatchMatchEngine(Engine):
-    """Exemplar-based fill: coarse-to-fine PatchMatch and voting (Barnes et al. 2009, Wexler et al.
-    2007; :func:`engine.texture.synthesize`) that copies the whole band of the photo's own patches.
+    """Exemplar-based fill: the photo's own patches, coarse to fine (:func:`engine.texture.synthesize`:
+    PatchMatch search and EM, Barnes et al. 2009, Wexler et al. 2007, Newson et al. 2017).
 
-    Our choice, not from the papers: the search is steered by the low-pass of OpenCV's Navier–Stokes
-    fill (``follow_guide=False``: it weighs in the patch distance, it does not fix the result's
-    structure). Measured on 12 evaluation photos (50-60 % holes): unsteered, the few sources left
-    get copied everywhere and structure falls 3 dB below NS's (texture distance 0.81× NS's); steered,
-    0.71× with structure 0.4 dB above NS. Holes no wider than ``engine.texture.THIN_RADIUS`` (scratches)
-    keep the Navier–Stokes fill. Any box at full resolution: the synthesiser picks its working scale."""
+    Our choice, not from the papers: the learned engines' guide is here OpenCV's Navier–Stokes fill
+    (computed at most at :data:`GUIDE_HOLE_PIXELS`): the same completion as every learned engine runs,
+    so one design serves all; on textured ground the guide weighs little and the photo's patches
+    decide, across a wide scattered hole its low band keeps the layout (README, "Photo texture").
+    Holes no wider than ``engine.texture.THIN_RADIUS`` (scratches) keep the Navier–Stokes fill. Any
+    box at full resolution: the synthesiser picks its working scale.
+
+    A source exclusion (``options[EXCLUDE_OPTION]``, :data:`CAP_EXCLUDE`) is never copied from, and the
+    guide and the patch distances see the Navier–Stokes fill there instead (as for the hole)."""
 
     def __init__(self, spec: EngineSpec, device: str = "cpu", weights: Path | None = None) -> None:
         super().__init__(spec, device)
 
     def fill(self, image: np.ndarray, mask: np.ndarray, options: Mapping[str, Any]) -> FillOutput:
-        from engine.texture import SPLIT_SIGMA, TextureOptions, synthesize  # numba loads only when this engine runs
+        from engine.texture import TextureOptions, synthesize  # numba loads only when this engine runs
 
         hole = np.where(mask > 127, 255, 0).astype(np.uint8)
-        steer = cv2.inpaint(np.ascontiguousarray(image), hole, 5, cv2.INPAINT_NS)
-        # Split σ 4 at any hole size: the measured setting above (its guide only steers the search).
-        # Four EM iterations at every level, not two: the whole band is copied, so each finer level
-        # needs more rounds to settle (50-60 % holes, 18 photos: texture 0.71× NS's against 0.77×,
-        # structure +0.24 dB; about 30 % slower).
-        opts = TextureOptions(
-            seed=int(options.get("seed", 0)), follow_guide=False, split_sigma=SPLIT_SIGMA, em_iterations=(4, 4)
-        )
-        return FillOutput(synthesize(image, hole, steer, opts))
+        exclude = options.get(EXCLUDE_OPTION)
+        excluded = None if exclude is None else np.asarray(exclude) > 127
+        blocked = hole if excluded is None else np.where(excluded, 255, hole).astype(np.uint8)
+        steer = _smooth_fill(image, blocked)
+        if excluded is not None:
+            image = np.where(excluded[..., None], steer, image)  # nothing of the excluded pixels reaches the fill
+        opts = TextureOptions(seed=int(options.get("seed", 0)))
+        return FillOutput(synthesize(image, hole, steer, opts, exclude=excluded))
+
+
+#: Hole pixels the Navier–Stokes guide is computed at, at most: it only steers through its low-pass,
+#: and NS costs time per hole pixel (a 5 % hole of 24 MP: ~3.5 s at full resolution).
+GUIDE_HOLE_PIXELS = 150_000
+
+
+def _smooth_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Navier–Stokes fill of ``hole`` (uint8 H×W, 255 = hole) in uint8 H×W×3 RGB ``image``, at a
+    scale that brings the hole down to :data:`GUIDE_HOLE_PIXELS`, scaled back up."""
+    h, w = hole.shape
+    area = int(np.count_nonzero(hole))
+    if area <= GUIDE_HOLE_PIXELS:
+        return cv2.inpaint(np.ascontiguousarray(image), hole, 5, cv2.INPAINT_NS)
+    f = (GUIDE_HOLE_PIXELS / area) ** 0.5
+    size = (max(2, round(w * f)), max(2, round(h * f)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    small_hole = np.where(cv2.resize(hole, size, interpolation=cv2.INTER_AREA) > 0, 255, 0).astype(np.uint8)
+    filled = cv2.inpaint(small, small_hole, 5, cv2.INPAINT_NS)
+    return np.where(hole[..., None] > 0, cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR), image)
 
 
 PATCHMATCH = register(
@@ -98,7 +129,7 @@ PATCHMATCH = register(
         native_resolution=0,
         pad_multiple=1,
         loader=PatchMatchEngine,
-        capabilities=frozenset({CAP_FULL_RES}),
+        capabilities=frozenset({CAP_FULL_RES, CAP_EXCLUDE}),
         options=(
             OptionSpec("seed", "int", 0, "Seed", "the same seed gives the same fill", minimum=0, maximum=2**31 - 1),
         ),

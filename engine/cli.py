@@ -10,16 +10,18 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from engine.alphamaps import check_writable, write_alpha_maps
 from engine.console import quiet_on_closed_pipe
 from engine.errors import InpaintError
 from engine.imageio import PNG_FAST, images_in, load_image, load_mask, save_image, write_json
-from engine.pipeline import STRATEGIES, InpaintOptions, inpaint
+from engine.pipeline import MAX_VARIATIONS, STRATEGIES, InpaintOptions, inpaint, seed_matters, variation_seeds
 from engine.registry import CAP_ALPHA_MAPS, Engine, create_engine, get_spec, list_specs
 from engine.restore_cli import add_parser as add_restore_parser
 
@@ -52,14 +54,38 @@ def _engine(name: str, device: str, weights: str | None) -> Engine:
     return create_engine(name, device=device, weights=weights)
 
 
+def _load_exclude(path: Path, size: tuple[int, int], resize: bool) -> np.ndarray:
+    """The ``--exclude`` mask for an image of ``size`` (w, h): the same rules as ``--mask``."""
+    try:
+        return load_mask(path, size=size, resize=resize)
+    except InpaintError as exc:
+        raise InpaintError(f"--exclude: {exc}") from None
+
+
+def variation_path(path: Path, k: int) -> Path:
+    """Where variation ``k`` (from 1) of a result meant for ``path`` goes: ``out.png`` -> ``out-v2.png``."""
+    return path.with_name(f"{path.stem}-v{k}{path.suffix}")
+
+
 # ----------------------------------------------------------------------------------------- run
 def cmd_run(args: argparse.Namespace) -> int:
     image_arg, mask_arg = Path(args.image), Path(args.mask)
-    for p, what in ((image_arg, "image"), (mask_arg, "mask")):
-        if not p.exists():
+    exclude_arg = Path(args.exclude) if args.exclude else None
+    for p, what in ((image_arg, "image"), (mask_arg, "mask"), (exclude_arg, "exclude")):
+        if p is not None and not p.exists():
             raise InpaintError(f"{what} path {p} does not exist")
     options = _options(args)
     options.validate()
+    seeds = None
+    if args.variations is not None:
+        seeds = variation_seeds(args.seed, args.variations)
+        if "seed" in options.engine_options:
+            raise InpaintError("--variations sets the seeds from --seed; leave out --option seed=")
+        if not seed_matters(get_spec(args.engine), options):
+            raise InpaintError(
+                f"engine {get_spec(args.engine).name} gives the same fill for every seed; variations need "
+                "patchmatch, a learned engine with texture, or --texture"
+            )
     if args.alpha_maps and CAP_ALPHA_MAPS not in get_spec(args.engine).capabilities:
         raise InpaintError(f"--alpha-maps: engine {args.engine} has no alpha maps (dfnet has)")
     if args.alpha_maps and image_arg.is_dir():
@@ -83,11 +109,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         if mask_arg.is_dir():
             raise InpaintError("--mask is a folder but --image is a single file; pass the mask file")
+        if exclude_arg is not None and exclude_arg.is_dir():
+            raise InpaintError("--exclude is a folder but --image is a single file; pass the exclude mask file")
         jobs = [(image_arg, Path(args.output))]
 
     masks_by_stem: dict[str, Path] = {}
     if mask_arg.is_dir():
         masks_by_stem = {p.stem: p for p in images_in(mask_arg)[0]}
+    excludes_by_stem: dict[str, Path] = {}
+    if exclude_arg is not None and exclude_arg.is_dir():
+        excludes_by_stem = {p.stem: p for p in images_in(exclude_arg)[0]}
     report: list[dict[str, Any]] = []
     failures = 0
     progress = tqdm(jobs, desc="inpaint", unit="img", disable=len(jobs) == 1 or args.quiet)
@@ -98,8 +129,24 @@ def cmd_run(args: argparse.Namespace) -> int:
             if mask_path is None:
                 raise InpaintError(f"no mask named {img_path.stem}.* in {mask_arg} for {img_path.name}")
             entry["mask"] = str(mask_path)
-            seconds, note = _run_one(engine, img_path, mask_path, out_path, options, args)
-            entry.update(status="ok", seconds=round(seconds, 4), output=str(out_path))
+            exclude_path = exclude_arg
+            if exclude_arg is not None and exclude_arg.is_dir():
+                exclude_path = excludes_by_stem.get(img_path.stem)
+                if exclude_path is None:
+                    raise InpaintError(f"no exclude mask named {img_path.stem}.* in {exclude_arg} for {img_path.name}")
+            if exclude_path is not None:
+                entry["exclude"] = str(exclude_path)
+            outputs = (
+                [(options.seed, out_path)]
+                if seeds is None
+                else [(seed, variation_path(out_path, k)) for k, seed in enumerate(seeds, 1)]
+            )
+            seconds, note = _run_one(engine, img_path, mask_path, exclude_path, outputs, options, args)
+            entry.update(status="ok", seconds=round(seconds, 4))
+            if seeds is None:
+                entry["output"] = str(out_path)
+            else:
+                entry["outputs"] = [{"output": str(path), "seed": seed} for seed, path in outputs]
             if note:
                 entry["note"] = note
                 tqdm.write(f"inpaint: {img_path.name}: {note}", file=sys.stderr)
@@ -117,25 +164,49 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_one(
-    engine: Engine, img_path: Path, mask_path: Path, out_path: Path, options: InpaintOptions, args: argparse.Namespace
+    engine: Engine,
+    img_path: Path,
+    mask_path: Path,
+    exclude_path: Path | None,
+    outputs: list[tuple[int, Path]],
+    options: InpaintOptions,
+    args: argparse.Namespace,
 ) -> tuple[float, str]:
+    """Fill one image once per (seed, output path) of ``outputs``; returns (seconds, notes)."""
     loaded = load_image(img_path)
     h, w = loaded.rgb.shape[:2]
     mask = load_mask(mask_path, size=(w, h), resize=args.resize_mask)
-    result = inpaint(loaded.rgb, mask, engine, options)
-    image = result.image
-    if args.concat:
-        from engine.sheet import concat_strip
+    exclude = None if exclude_path is None else _load_exclude(exclude_path, (w, h), args.resize_mask)
+    seconds = 0.0
+    first: np.ndarray | None = None
+    identical = len(outputs) > 1
+    for seed, out_path in outputs:
+        result = inpaint(loaded.rgb, mask, engine, replace(options, seed=seed, exclude=exclude))
+        seconds += result.seconds
+        if first is None:
+            first = result.image
+        elif identical and not np.array_equal(first, result.image):
+            identical = False
+        image = result.image
+        if args.concat:
+            from engine.sheet import concat_strip
 
-        image = concat_strip(loaded.rgb, result.mask, result.image)
-    save_image(
-        out_path, image, exif=loaded.exif, icc=loaded.icc, quality=args.quality, png_compression=args.png_compression
-    )
+            image = concat_strip(loaded.rgb, result.mask, result.image)
+        save_image(
+            out_path,
+            image,
+            exif=loaded.exif,
+            icc=loaded.icc,
+            quality=args.quality,
+            png_compression=args.png_compression,
+        )
     if getattr(args, "alpha_maps", None):
         box = result.extras.get("box")
         write_alpha_maps(args.alpha_maps, result.extras.get("alpha_maps", []), box[2] - box[0] if box else None)
     notes = [n for n in (loaded.note, result.note) if n]
-    return result.seconds, "; ".join(notes)
+    if identical and result.note == "":
+        notes.append("the variations came out identical: nothing of this fill depends on the seed (a thin hole?)")
+    return seconds, "; ".join(notes)
 
 
 # ------------------------------------------------------------------------------------- compare
@@ -145,12 +216,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     loaded = load_image(args.image)
     h, w = loaded.rgb.shape[:2]
     mask = load_mask(args.mask, size=(w, h), resize=args.resize_mask)
+    exclude = None if args.exclude is None else _load_exclude(Path(args.exclude), (w, h), args.resize_mask)
     if args.engines:
         names = [n.strip() for n in args.engines.split(",") if n.strip()]
         specs = [get_spec(n) for n in names]
     else:
         specs = [s for s in list_specs() if s.availability()[0]]
-    options = _options(args)
+    options = replace(_options(args), exclude=exclude)
     # The same framing as the editor's comparison grid: the holes' box with context, or all of it.
     box = hole_frame(mask) if args.frame == "hole" else (0, 0, w, h)
     tiles = [("input + mask", crop(mask_overlay(loaded.rgb, mask), box))]
@@ -247,6 +319,14 @@ def _common(p: argparse.ArgumentParser, with_engine: bool = True) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
+def _exclude_arg(p: argparse.ArgumentParser, more: str) -> None:
+    p.add_argument(
+        "--exclude", metavar="MASK",
+        help="mask of pixels never copied into the hole (white = excluded: the removed object's shadow, "
+        f"another person); same rules as --mask{more}",
+    )  # fmt: skip
+
+
 def _png_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--png-compression", type=int, default=PNG_FAST, choices=range(10), metavar="0-9",
@@ -263,6 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--mask", required=True, help="mask file (applies to all images) or folder matched by stem")
     run.add_argument("--output", required=True, help="output file, or folder when --image is a folder")
     run.add_argument("--concat", action="store_true", help="write original | mask | result side by side")
+    _exclude_arg(run, "; a folder with a folder --image: matched by stem like --mask")
+    run.add_argument(
+        "--variations", type=int, metavar="N",
+        help=f"write N fills (1-{MAX_VARIATIONS}) from seeds --seed, --seed + 1, … as <stem>-v1 … <stem>-vN "
+        "beside --output (patchmatch, or an engine with the texture stage)",
+    )  # fmt: skip
     run.add_argument("--json", help="write a per-file report (engine, seconds, output) to this file")
     run.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     run.add_argument(
@@ -278,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_ = sub.add_parser("compare", help="one comparison sheet of several engines on the same image and mask")
     cmp_.add_argument("--image", required=True)
     cmp_.add_argument("--mask", required=True)
+    _exclude_arg(cmp_, "")
     cmp_.add_argument("--engines", help="comma-separated engine names (default: every available engine)")
     cmp_.add_argument("--output", required=True, help="sheet image file (.png/.jpg)")
     cmp_.add_argument("--tile-width", type=int, default=480)

@@ -1,18 +1,23 @@
-"""numba kernels of the texture stage (engine/texture.py): PatchMatch search and voting.
+"""numba kernels of the exemplar fill (engine/texture.py): PatchMatch search, voting, onion-peel start.
 
-Arrays: images float32 H×W×3 (any range, RGB), ``nnf`` int64 N×2 source patch centres per target,
-``index`` int64 H×W mapping a pixel to its target number (−1 = not a target). Deterministic for a
-seed: random choices come from a counter-based hash (:func:`rand`), the search is a serial scan, the
-parallel voting is per pixel.
+Arrays: ``feat`` float32 H×W×C, the per-pixel features patches are compared on (colour, and texture
+features, each channel already multiplied by the square root of its weight); ``guide`` float32 H×W×3,
+the learned engine's structure (its weight ``lam`` is per target); ``src`` float32 H×W×3 RGB, the
+pixels copied; ``nnf`` int64 N×2 source patch centres per target; ``dist`` float64 N, their distances;
+``index`` int32 H×W mapping a pixel to its target number (−1 = not a target); ``valid`` bool H×W,
+centres of patches that may be copied. Deterministic for a seed: random choices come from a
+counter-based hash (:func:`rand`), the search is a serial scan, the parallel voting is per pixel.
 """
 
 from __future__ import annotations
+
+import math
 
 import numba
 import numpy as np
 
 
-# nogil: the editor runs this stage on its worker QThread; a kernel holding the GIL would stall the
+# nogil: the editor runs the fill on its worker QThread; a kernel holding the GIL would stall the
 # GUI's event loop for as long as one search pass takes.
 @numba.njit(cache=True, nogil=True)
 def rand(seed, a, b, c):
@@ -26,10 +31,10 @@ def rand(seed, a, b, c):
 
 
 @numba.njit(cache=True, nogil=True)
-def distance(img, guide, lam, ty, tx, sy, sx, r, best):
-    """Sum of squared differences of the patches at target (ty, tx) and source (sy, sx), plus
+def distance(feat, guide, lam, ty, tx, sy, sx, r, best):
+    """Sum of squared differences of the ``feat`` patches at target (ty, tx) and source (sy, sx), plus
     ``lam`` × that of ``guide``; target pixels outside the image are skipped; stops past ``best``."""
-    h, w, _ = img.shape
+    h, w, nc = feat.shape
     d = 0.0
     for dy in range(-r, r + 1):
         y = ty + dy
@@ -39,8 +44,8 @@ def distance(img, guide, lam, ty, tx, sy, sx, r, best):
             x = tx + dx
             if x < 0 or x >= w:
                 continue
-            for c in range(3):
-                e = img[y, x, c] - img[sy + dy, sx + dx, c]
+            for c in range(nc):
+                e = feat[y, x, c] - feat[sy + dy, sx + dx, c]
                 d += e * e
             if lam > 0.0:
                 for c in range(3):
@@ -51,52 +56,80 @@ def distance(img, guide, lam, ty, tx, sy, sx, r, best):
     return d
 
 
-@numba.njit(cache=True, nogil=True)
-def search(img, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it):
-    """One PatchMatch sweep (raster order on even ``it``, reverse on odd) over the targets."""
-    h, w = valid.shape
+#: Targets are searched in this many contiguous runs (rows of the hole), in parallel: a fixed count, so
+#: the result does not depend on the number of threads.
+SEARCH_CHUNKS = 8
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
+def search(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius):
+    """PatchMatch sweeps over the targets, in :data:`SEARCH_CHUNKS` runs processed in parallel
+    (raster order on even passes, reverse on odd, within each run): propagation from the two
+    neighbours already visited in the same run, then random search in windows halving around the
+    best (``rounds`` = how many windows, from ``radius`` px down; 0 = propagation only)."""
     n = ty.shape[0]
+    for c in numba.prange(SEARCH_CHUNKS):
+        _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius,
+                    n * c // SEARCH_CHUNKS, n * (c + 1) // SEARCH_CHUNKS)  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, lo, hi):
+    h, w = valid.shape
     step = -1 if it % 2 == 0 else 1
-    for k in range(n):
-        i = k if step == -1 else n - 1 - k
+    for k in range(hi - lo):
+        i = lo + k if step == -1 else hi - 1 - k
         y, x = ty[i], tx[i]
+        li = lam[i]
         by, bx = nnf[i, 0], nnf[i, 1]
-        bd = distance(img, guide, lam, y, x, by, bx, r, np.inf)
-        for nb in range(2):  # propagation from the neighbours this sweep has already visited
+        bd = distance(feat, guide, li, y, x, by, bx, r, np.inf)
+        for nb in range(2):
             ny, nx = (y, x + step) if nb == 0 else (y + step, x)
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
                 continue
             j = index[ny, nx]
-            if j < 0:
+            if j < lo or j >= hi:  # not a target, or another run's (being written in parallel)
                 continue
             cy, cx = nnf[j, 0] - (ny - y), nnf[j, 1] - (nx - x)
             if 0 <= cy < h and 0 <= cx < w and valid[cy, cx] and (cy != by or cx != bx):
-                d = distance(img, guide, lam, y, x, cy, cx, r, bd)
+                d = distance(feat, guide, li, y, x, cy, cx, r, bd)
                 if d < bd:
                     by, bx, bd = cy, cx, d
-        rad = max(h, w)
+        rad = min(max(h, w), radius)
         t = 0
-        while rad >= 1:  # random search in windows halving around the best match
+        while rad >= 1 and t < rounds:
             z = rand(seed, it, i, t)
             cy = by + (z % (2 * rad + 1)) - rad
             cx = bx + ((z >> 20) % (2 * rad + 1)) - rad
             t += 1
             rad //= 2
             if 0 <= cy < h and 0 <= cx < w and valid[cy, cx]:
-                d = distance(img, guide, lam, y, x, cy, cx, r, bd)
+                d = distance(feat, guide, li, y, x, cy, cx, r, bd)
                 if d < bd:
                     by, bx, bd = cy, cx, d
         nnf[i, 0], nnf[i, 1], dist[i] = by, bx, bd
 
 
+@numba.njit(cache=True, nogil=True)
+def rescore(feat, guide, lam, ty, tx, nnf, dist, r):
+    """``dist`` of every target's current match (after the image under it changed)."""
+    for i in range(ty.shape[0]):
+        dist[i] = distance(feat, guide, lam[i], ty[i], tx[i], nnf[i, 0], nnf[i, 1], r, np.inf)
+
+
 @numba.njit(cache=True, parallel=True, nogil=True)
-def vote(src, hy, hx, index, nnf, r, out):
-    """``out[hole pixel]`` = mean over the target patches covering it of their source's pixel."""
+def vote(src, hy, hx, index, nnf, dist, r, sigma2, out):
+    """``out[hole pixel]`` from the target patches covering it, each giving its source's pixel.
+
+    ``sigma2`` > 0: weighted mean, weight exp(−d / 2σ²) (Wexler et al. 2007, §3.2: a match that fits
+    badly counts little). ``sigma2`` ≤ 0: the pixel of the best-fitting patch alone (no averaging:
+    copies stay as sharp as the photo; Newson et al. 2014, final reconstruction)."""
     h, w, _ = src.shape
     for k in numba.prange(hy.shape[0]):
         y, x = hy[k], hx[k]
         a0 = a1 = a2 = 0.0
-        cnt = 0
+        total = 0.0
+        best = np.inf
         for dy in range(-r, r + 1):
             qy = y - dy
             if qy < 0 or qy >= h:
@@ -109,44 +142,94 @@ def vote(src, hy, hx, index, nnf, r, out):
                 if j < 0:
                     continue
                 sy, sx = nnf[j, 0] + dy, nnf[j, 1] + dx
-                a0 += src[sy, sx, 0]
-                a1 += src[sy, sx, 1]
-                a2 += src[sy, sx, 2]
-                cnt += 1
-        if cnt:
-            out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / cnt, a1 / cnt, a2 / cnt
+                if sigma2 > 0.0:
+                    wt = math.exp(-dist[j] / (2.0 * sigma2)) + 1e-12
+                    a0 += wt * src[sy, sx, 0]
+                    a1 += wt * src[sy, sx, 1]
+                    a2 += wt * src[sy, sx, 2]
+                    total += wt
+                elif dist[j] < best:
+                    best = dist[j]
+                    a0, a1, a2 = src[sy, sx, 0], src[sy, sx, 1], src[sy, sx, 2]
+                    total = 1.0
+        if total > 0.0:
+            out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / total, a1 / total, a2 / total
+
+
+@numba.njit(cache=True, nogil=True)
+def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, index):
+    """Start a hole from the outside in (Newson et al. 2014, §4.3): layer by layer, each hole pixel
+    takes the centre of the source patch that best matches its already known pixels (mean squared
+    difference over them, plus ``lam`` × the mean squared difference of the ``guide`` patches, which
+    are known everywhere), searched exhaustively among the given sources. ``img`` float32 H×W×3 and
+    ``known`` bool H×W are updated in place; ``layer`` int32 per hole pixel, sorted ascending;
+    ``nnf`` gets the chosen source of each hole pixel's target (``index``)."""
+    h, w, _ = img.shape
+    n = hy.shape[0]
+    start = 0
+    while start < n:
+        stop = start
+        while stop < n and layer[stop] == layer[start]:
+            stop += 1
+        for k in range(start, stop):
+            y, x = hy[k], hx[k]
+            bd = np.inf
+            by, bx = valid_y[0], valid_x[0]
+            for s in range(valid_y.shape[0]):
+                sy, sx = valid_y[s], valid_x[s]
+                d = 0.0
+                g = 0.0
+                cnt = 0
+                gcnt = 0
+                for dy in range(-r, r + 1):
+                    ty = y + dy
+                    if ty < 0 or ty >= h:
+                        continue
+                    for dx in range(-r, r + 1):
+                        tx = x + dx
+                        if tx < 0 or tx >= w:
+                            continue
+                        if lam > 0.0:
+                            for c in range(3):
+                                e = guide[ty, tx, c] - guide[sy + dy, sx + dx, c]
+                                g += e * e
+                            gcnt += 1
+                        if not known[ty, tx]:
+                            continue
+                        for c in range(3):
+                            e = img[ty, tx, c] - img[sy + dy, sx + dx, c]
+                            d += e * e
+                        cnt += 1
+                if cnt > 0:
+                    d /= cnt
+                    if gcnt > 0:
+                        d += lam * g / gcnt
+                    if d < bd:
+                        bd, by, bx = d, sy, sx
+            img[y, x, 0], img[y, x, 1], img[y, x, 2] = img[by, bx, 0], img[by, bx, 1], img[by, bx, 2]
+            j = index[y, x]
+            if j >= 0:
+                nnf[j, 0], nnf[j, 1] = by, bx
+        for k in range(start, stop):
+            known[hy[k], hx[k]] = True
+        start = stop
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
-def vote_full(src, known, hy, hx, index, nnf, scale_y, scale_x, r, out):
-    """Full-resolution vote: each hole pixel averages ``src`` at its own position shifted by the
-    offsets of the (2r+1)² nearest working-resolution targets (scaled); only known sources count."""
+def copy_full(src, known, hy, hx, index, nnf, scale_y, scale_x, out):
+    """Full-resolution copy: each hole pixel takes ``src`` at its own position shifted by the offset of
+    the working-resolution target it lies in (scaled); a shift onto an unknown pixel copies nothing."""
     big_h, big_w, _ = src.shape
     h, w = index.shape
     for k in numba.prange(hy.shape[0]):
         y, x = hy[k], hx[k]
-        qy0 = int((y + 0.5) / scale_y)
-        qx0 = int((x + 0.5) / scale_x)
-        a0 = a1 = a2 = 0.0
-        cnt = 0
-        for dy in range(-r, r + 1):
-            qy = qy0 + dy
-            if qy < 0 or qy >= h:
-                continue
-            for dx in range(-r, r + 1):
-                qx = qx0 + dx
-                if qx < 0 or qx >= w:
-                    continue
-                j = index[qy, qx]
-                if j < 0:
-                    continue
-                sy = int(y + (nnf[j, 0] - qy) * scale_y + 0.5)
-                sx = int(x + (nnf[j, 1] - qx) * scale_x + 0.5)
-                if sy < 0 or sy >= big_h or sx < 0 or sx >= big_w or not known[sy, sx]:
-                    continue
-                a0 += src[sy, sx, 0]
-                a1 += src[sy, sx, 1]
-                a2 += src[sy, sx, 2]
-                cnt += 1
-        if cnt:
-            out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / cnt, a1 / cnt, a2 / cnt
+        qy = min(h - 1, int((y + 0.5) / scale_y))
+        qx = min(w - 1, int((x + 0.5) / scale_x))
+        j = index[qy, qx]
+        if j < 0:
+            continue
+        sy = int(y + (nnf[j, 0] - qy) * scale_y + 0.5)
+        sx = int(x + (nnf[j, 1] - qx) * scale_x + 0.5)
+        if sy < 0 or sy >= big_h or sx < 0 or sx >= big_w or not known[sy, sx]:
+            continue
+        out[y, x, 0], out[y, x, 1], out[y, x, 2] = src[sy, sx, 0], src[sy, sx, 1], src[sy, sx, 2]

@@ -15,6 +15,13 @@ Strategies for photos larger than an engine's working size:
 
 Pixels outside the hole are never changed unless ``feather > 0``, which blends a band of that
 many pixels *outside* the hole (documented: it touches that band only).
+
+Source control (``InpaintOptions.exclude``): excluded pixels (a removed object's shadow, another
+person) are never copied into the hole. An engine without :data:`~engine.registry.CAP_EXCLUDE` is run
+with them added to its hole, so it never sees them; one with it (patchmatch) gets the real hole and the
+exclusion under ``options[EXCLUDE_OPTION]``. The texture stage gets the exclusion too. Only the real hole
+is pasted: excluded pixels outside it stay as they are. Crop boxes are chosen on the real hole and then
+grown where the exclusion takes much of their context (:func:`widen_for_exclude`).
 """
 
 from __future__ import annotations
@@ -29,13 +36,16 @@ import numpy as np
 
 from engine.blend import classical_prefill, paste
 from engine.errors import Cancelled, InpaintError
-from engine.registry import CAP_FULL_RES, Engine, EngineSpec, create_engine
+from engine.registry import CAP_EXCLUDE, CAP_FULL_RES, EXCLUDE_OPTION, Engine, EngineSpec, create_engine
 
 STRATEGIES = ("crop", "resize", "full")
 
 Progress = Callable[[float, str], None]
 CancelCheck = Callable[[], bool]
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
+
+#: Most fills one request for variations may ask for (:func:`variation_seeds`).
+MAX_VARIATIONS = 16
 
 
 @dataclass
@@ -61,6 +71,9 @@ class InpaintOptions:
     # engine with and without texture from one run of the engine.
     keep_untextured: bool = False
     engine_options: dict[str, Any] = field(default_factory=dict)
+    # Pixels never used as a source: uint8 H×W, the image's size, > 127 = excluded (a removed object's
+    # shadow, another person). Where it overlaps the hole, the hole wins. None = any known pixel.
+    exclude: np.ndarray | None = None
 
     def validate(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -127,6 +140,43 @@ def check_inputs(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return check_mask(mask)
 
 
+def check_exclude(exclude: np.ndarray | None, hole: np.ndarray) -> np.ndarray | None:
+    """``exclude`` binarised to uint8 {0, 255} without the ``hole`` (binary, the image's size), or
+    None when it excludes nothing. Raises :class:`InpaintError` for a bad array or one that leaves no
+    pixel outside hole and exclusion."""
+    if exclude is None:
+        return None
+    if not isinstance(exclude, np.ndarray) or exclude.ndim != 2:
+        raise InpaintError("exclude mask must be a H×W single-channel array (255 = never copy from here)")
+    if exclude.shape != hole.shape:
+        raise InpaintError(
+            f"exclude mask is {exclude.shape[1]}×{exclude.shape[0]} but the image is {hole.shape[1]}×{hole.shape[0]}; "
+            "resize the exclude mask (CLI: --resize-mask)"
+        )
+    binary = check_mask(exclude)
+    binary[hole > 0] = 0  # the hole wins
+    if not binary.any():
+        return None
+    if np.count_nonzero(binary) + np.count_nonzero(hole) == hole.size:
+        raise InpaintError("the hole and the exclude mask cover the whole image: no pixel is left to fill from")
+    return binary
+
+
+def variation_seeds(seed: int, n: int) -> list[int]:
+    """The seeds of ``n`` variations of a run with ``seed``: ``seed``, ``seed + 1``, … (the first is the
+    plain run). Raises :class:`InpaintError` unless 1 <= n <= :data:`MAX_VARIATIONS`."""
+    if not 1 <= n <= MAX_VARIATIONS:
+        raise InpaintError(f"variations must be between 1 and {MAX_VARIATIONS}, not {n}")
+    return [seed + k for k in range(n)]
+
+
+def seed_matters(spec: EngineSpec, options: InpaintOptions) -> bool:
+    """Whether a run of ``spec`` with ``options`` changes with ``options.seed``: the texture stage runs,
+    or the engine takes the run's seed (patchmatch, unless ``engine_options`` fixes its own)."""
+    takes_seed = any(o.name == "seed" for o in spec.options) and "seed" not in options.engine_options
+    return takes_seed or texture_strength(options, spec) > 0
+
+
 def check_mask(mask: np.ndarray) -> np.ndarray:
     """``mask`` (H×W, any real dtype) binarised to uint8 {0, 255}, > 127 = hole."""
     if mask.dtype == np.uint8:
@@ -150,10 +200,12 @@ def inpaint(
     registered name (then built on ``device``). ``progress(fraction, message)`` is called as boxes
     finish; ``cancel()`` is polled between boxes and a True answer raises :class:`Cancelled`.
     Raises :class:`InpaintError` for bad input. The input arrays are never modified.
+    ``options.exclude`` marks pixels never copied into the hole (see the module's docstring).
     """
     options = options or InpaintOptions()
     options.validate()
     binary = check_inputs(image, mask)
+    excl = check_exclude(options.exclude, binary)
     start = time.perf_counter()
     if isinstance(engine, str):
         engine = create_engine(engine, device=device)
@@ -174,6 +226,8 @@ def inpaint(
 
     if options.strategy == "crop":
         boxes = hole_boxes(binary, engine.native_resolution, options.margin, options.margin_ratio)
+        if excl is not None:
+            boxes = widen_for_exclude(boxes, binary, excl, engine.native_resolution)
         limit = engine.native_resolution
     elif options.strategy == "resize":
         boxes = [(0, 0, image.shape[1], image.shape[0])]
@@ -194,17 +248,22 @@ def inpaint(
         report(i / len(boxes), f"{name}: region {i + 1} of {len(boxes)}")
         x0, y0, x1, y1 = box
         area = int(np.count_nonzero(binary[y0:y1, x0:x1]))
+        tile_excl = None if excl is None else excl[y0:y1, x0:x1]
+        if tile_excl is not None and not tile_excl.any():
+            tile_excl = None
+        # The pixels an engine without CAP_EXCLUDE fills: hole and exclusion (its cost grows with them).
+        fill_area = area if tile_excl is None else area + int(np.count_nonzero(tile_excl))
         # Any-size (classical) engines fill a box whose hole exceeds max_hole_pixels at this scale;
         # full-resolution engines (patchmatch) choose their own working scale.
         reduced = 0
-        big = options.max_hole_pixels and area > options.max_hole_pixels
+        big = options.max_hole_pixels and fill_area > options.max_hole_pixels
         if options.strategy == "crop" and big and CAP_FULL_RES not in engine.spec.capabilities:
-            reduced = max(16, round(max(x1 - x0, y1 - y0) * (options.max_hole_pixels / area) ** 0.5))
+            reduced = max(16, round(max(x1 - x0, y1 - y0) * (options.max_hole_pixels / fill_area) ** 0.5))
         box_limit = limit or reduced
         # The scale a classical engine would fill this box at: a prefill engine's prefill uses it.
         prefill_limit = reduced if options.strategy == "crop" else limit
         filled, box_extras = _fill_tile(
-            engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], box_limit, engine_options, prefill_limit
+            engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], box_limit, engine_options, prefill_limit, tile_excl
         )
         if plain is not None:
             _paste_box(plain, filled, binary, box, options.feather)
@@ -216,9 +275,15 @@ def inpaint(
 
             report((i + 0.5) / len(boxes), f"{name}: texture, region {i + 1} of {len(boxes)}")
             t0 = time.perf_counter()
+            source = out[y0:y1, x0:x1]
+            if tile_excl is not None:
+                # Excluded pixels are no source; at the hole's edge the patch distances and the guide's
+                # low-pass see the engine's fill there (it never saw them), not the shadow.
+                source = np.where(tile_excl[..., None] > 0, filled, source)
             filled = synthesize(
-                out[y0:y1, x0:x1], binary[y0:y1, x0:x1], filled,
+                source, binary[y0:y1, x0:x1], filled,
                 TextureOptions(strength=strength, seed=options.seed), progress=stage, cancel=cancel,
+                exclude=tile_excl,
             )  # fmt: skip
             texture_seconds += time.perf_counter() - t0
         _paste_box(out, filled, binary, box, options.feather)
@@ -250,17 +315,31 @@ def _fill_tile(
     limit: int,
     engine_options: dict[str, Any],
     prefill_limit: int = 0,
+    exclude: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Scale (long side <= limit; 0 = keep), pad, fill, un-pad and scale back one tile.
+
+    ``exclude`` (uint8 {0, 255}, disjoint from ``tile_mask``, or None): pixels never to copy from. An
+    engine with :data:`CAP_EXCLUDE` gets it, scaled and padded as the mask, as ``options[EXCLUDE_OPTION]``;
+    any other engine (and a prefill) fills it as part of the hole, so never sees it.
 
     A prefill engine's downscaled result (``FillOutput.base`` set) is not scaled back as an image:
     its correction ``image - base`` is, and is added to :func:`_prefill_tile` at ``prefill_limit``
     (what the classical engine of that method gives for this box), so a zero correction returns
     exactly the classical engine's fill.
     """
+    takes_exclude = exclude is not None and CAP_EXCLUDE in engine.spec.capabilities
+    if exclude is not None and not takes_exclude:
+        tile_mask = cv2.bitwise_or(tile_mask, exclude)
     h, w = tile_mask.shape
     small, small_mask = _downscale(tile, tile_mask, limit)
     padded, padded_mask, pads = pad_to_multiple(small, small_mask, engine.spec.pad_multiple)
+    if takes_exclude:
+        small_excl = exclude if small is tile else _shrink_mask(exclude, small.shape[1], small.shape[0])
+        engine_options = {
+            **engine_options,
+            EXCLUDE_OPTION: pad_to_multiple(small, small_excl, engine.spec.pad_multiple)[1],
+        }
     result = engine.fill(padded, padded_mask, engine_options)
     filled = unpad(result.image, pads)
     if result.extras.get("alpha_maps") and any(pads):
@@ -291,9 +370,12 @@ def _downscale(tile: np.ndarray, tile_mask: np.ndarray, limit: int) -> tuple[np.
     scale = limit / max(h, w)
     sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
     small = cv2.resize(tile, (sw, sh), interpolation=cv2.INTER_AREA)
-    # Area-averaged then "any coverage = hole": thin scratches survive the downscale.
-    small_mask = np.where(cv2.resize(tile_mask, (sw, sh), interpolation=cv2.INTER_AREA) > 0, 255, 0).astype(np.uint8)
-    return small, small_mask
+    return small, _shrink_mask(tile_mask, sw, sh)
+
+
+def _shrink_mask(mask: np.ndarray, sw: int, sh: int) -> np.ndarray:
+    """``mask`` scaled to sw×sh: area-averaged then "any coverage = marked", so thin scratches survive."""
+    return np.where(cv2.resize(mask, (sw, sh), interpolation=cv2.INTER_AREA) > 0, 255, 0).astype(np.uint8)
 
 
 def _prefill_tile(method: str, tile: np.ndarray, tile_mask: np.ndarray, limit: int) -> np.ndarray:
@@ -357,6 +439,29 @@ def hole_boxes(mask: np.ndarray, native: int, margin: int, margin_ratio: float) 
         grow = max(margin, round(margin_ratio * max(bw, bh)))
         boxes.append(_fit_box(x - grow, y - grow, x + bw + grow, y + bh + grow, native, w, h))
     return _merge(boxes, native, w, h)
+
+
+def widen_for_exclude(boxes: list[Box], hole: np.ndarray, exclude: np.ndarray, native: int) -> list[Box]:
+    """``boxes`` (from :func:`hole_boxes`) grown where the exclusion took their context.
+
+    Each box grows by a quarter of its sides per step until the pixels it may copy from (neither hole
+    nor excluded) are at least half the known pixels it had without the exclusion, or it covers the
+    image; boxes that then overlap are merged. ``hole`` and ``exclude``: uint8 {0, 255}, disjoint.
+    """
+    h, w = hole.shape
+    out: list[Box] = []
+    for box in boxes:
+        x0, y0, x1, y1 = box
+        wanted = (x1 - x0) * (y1 - y0) - np.count_nonzero(hole[y0:y1, x0:x1])
+        while box != (0, 0, w, h):
+            x0, y0, x1, y1 = box
+            blocked = np.count_nonzero(hole[y0:y1, x0:x1]) + np.count_nonzero(exclude[y0:y1, x0:x1])
+            if 2 * ((x1 - x0) * (y1 - y0) - blocked) >= wanted:
+                break
+            gx, gy = max(16, (x1 - x0) // 4), max(16, (y1 - y0) // 4)
+            box = _fit_box(x0 - gx, y0 - gy, x1 + gx, y1 + gy, native, w, h)
+        out.append(box)
+    return _merge(out, native, w, h)
 
 
 def _fit_box(x0: int, y0: int, x1: int, y1: int, native: int, w: int, h: int) -> Box:

@@ -25,6 +25,12 @@ CAP_LEARNED = "learned"  # needs a weights file
 CAP_ALPHA_MAPS = "alpha_maps"  # returns extras["alpha_maps"] (DFNet)
 CAP_POISSON = "poisson"  # supports the Telea + Poisson post-processing option (GLCIC)
 CAP_FULL_RES = "full_resolution"  # fills any box at full size, choosing its own working scale (patchmatch)
+# Takes a source exclusion: ``fill`` gets the real hole as its mask and the pixels it must never copy
+# from (uint8 H×W, 255 = excluded, disjoint from the hole, the tile's size) as ``options[EXCLUDE_OPTION]``
+# (patchmatch). Engines without it are given the excluded pixels as part of their hole instead.
+CAP_EXCLUDE = "exclude"
+#: Reserved key of the options dict :meth:`Engine.fill` gets (never an :class:`OptionSpec` name).
+EXCLUDE_OPTION = "exclude"
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,8 @@ class Engine(ABC):
 
         image: uint8 H×W×3 RGB, H and W multiples of ``spec.pad_multiple`` (the pipeline pads).
         mask: uint8 H×W, 255 = hole, 0 = keep. Values inside the hole must not influence the result.
-        options: engine options already coerced by :meth:`EngineSpec.resolve_options`.
+        options: engine options already coerced by :meth:`EngineSpec.resolve_options`; an engine with
+        :data:`CAP_EXCLUDE` may also find the source exclusion under :data:`EXCLUDE_OPTION`.
         The returned image may differ from the input outside the hole; the pipeline composites.
         """
 
@@ -168,6 +175,8 @@ _DISCOVERED = False
 
 def register(spec: EngineSpec) -> EngineSpec:
     """Add ``spec`` to the registry (idempotent for the same name) and return it."""
+    if any(o.name == EXCLUDE_OPTION for o in spec.options):
+        raise ValueError(f"engine {spec.name}: option name {EXCLUDE_OPTION!r} is reserved for the source exclusion")
     _REGISTRY[spec.name] = spec
     return spec
 

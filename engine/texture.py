@@ -1,38 +1,41 @@
-"""Guided patch synthesis: the engine's fill gives the hole's low frequencies, the photo's own
-patches its high ones, at the crop's full resolution. Also the ``patchmatch`` engine's synthesiser.
+"""Exemplar completion: the photo's own patches fill the hole at every scale, a learned engine's fill
+steers where the photo has structure. The fill behind the ``patchmatch`` engine and the stage every
+learned engine runs after its network (README, "Photo texture").
 
-Not part of any of the five papers: a post-processing stage added because networks trained for a
-reconstruction loss on a CPU budget learn to blur (README, model cards). The method:
+Not part of any of the five papers. The method (Wexler et al., PAMI 2007; Barnes et al., SIGGRAPH
+2009; Newson et al., "Non-local patch-based image inpainting", IPOL 2017), with a learned guide:
 
-1. **Working resolution.** The crop is brought down (INTER_AREA) until its matching targets hold at
-   most :data:`WORK_PIXELS` pixels: matching cost grows with the hole, not with the photo, so a 5 %
-   hole on 24 MP is matched at a few hundred pixels a side.
-2. **Coarse-to-fine PatchMatch with voting** (Barnes et al., SIGGRAPH 2009; Wexler et al., PAMI
-   2007): a pyramid of the working crop; at each level, EM iterations of a PatchMatch search
-   (propagation + random search) for every 7×7 patch that touches the hole, among patches lying
-   wholly in the known pixels, then voting of the hole from the matched patches. The nearest-neighbour
-   field is upsampled to seed the next level.
-3. **Guidance** (when an engine's fill is given): the patch distance adds ``guide_weight`` × the
-   squared difference of the Gaussian low-pass (σ = :data:`SPLIT_SIGMA` px at each level) of the
-   engine's composite, so a source patch must agree with the predicted structure; and after each
-   vote the hole's low band is reset to the engine's, so the estimate never drifts from it.
-4. **Full resolution.** The working-resolution field is scaled up and the photo's high band
-   (composite minus its low-pass) is voted at full resolution from the 3×3 nearest matched patches:
-   each vote is a shifted copy, so texture is as sharp as the photo's own. At a split wider than
-   σ 4 the voted band is high-passed once more (seams between copies carry low frequencies), fully
-   from σ 12 on. The result in the hole is
-   ``low-pass(engine composite) + strength × voted high band``. The split σ grows as the hole's share
-   of the crop shrinks (:data:`SPLIT_SIGMAS`): with much known photo around, more of the band is copied.
+1. **Working resolution.** The crop is brought down (INTER_AREA) until its targets (pixels whose
+   7×7 patch touches the hole) number at most :data:`WORK_PIXELS`; a 512² crop is worked at full size.
+2. **Pyramid, coarse to fine.** The coarsest level (long side about :data:`COARSEST` px) starts by
+   onion peeling (Newson et al. §4.3): layer by layer from the edge inwards, each hole pixel from the
+   source patch that best matches its known pixels and, with an engine, the engine's low-pass there;
+   where the structure lock (step 5) is full it starts from the engine's fill instead.
+3. **EM at every level.** A PatchMatch search for every target among patches lying wholly in known,
+   not excluded pixels; the patch distance compares colour and two texture features (the local mean
+   of |∂x| and |∂y| of luma, Newson et al. §3.2: plain colour distances prefer smooth sources inside
+   a textured hole) and, when an engine's fill is given, adds ``λ`` × the squared difference of a
+   Gaussian low-pass of the estimate, whose hole holds the engine's fill: a source must agree with
+   the predicted structure. ``λ`` is chosen per level (strong where the pyramid decides the layout,
+   weak where it decides the grain) and per target (weaker where the photo around the hole is
+   textured: :func:`texture_share`). Each hole pixel is then voted from the patches covering it,
+   weighted by exp(−d/2σ²) with σ² the 75th percentile of the distances (Wexler §3.2).
+   The field is upsampled to seed the next level, whose estimate is re-voted from its own pixels.
+4. **No averaging at the end.** The finest level's last estimate takes each pixel from the single
+   best-fitting patch covering it, so copies are as sharp as the photo (Newson et al. §4.4). At a
+   working scale below 1 the field is scaled up, each hole pixel copies the photo at its own position
+   shifted by its working target's offset, and one PatchMatch pass at the crop's own resolution
+   (propagation, search within two blocks, best patch) settles the seams: a 24 MP photo gets 24 MP
+   texture.
+5. **Structure lock** (with an engine): across a scattered hole that is a large share of its crop
+   (:data:`STRUCTURE_LOCKS`) the engine's σ 4 px band replaces the completion's — with little photo
+   left around the hole the network knows the layout better than any patch.
 
-Without a guide (the ``patchmatch`` engine) the coarsest level starts from a Telea fill and the
-whole band is voted (classic exemplar-based fill).
-
-Skipped, returning the fill unchanged: holes whose widest point is at most :data:`THIN_RADIUS` px
-from a known pixel (scratches, specks: a 7×7 patch would be mostly known pixels and a diffusion
-fill of a ≤ 5 px gap is invisible), and crops with no wholly known 7×7 patch to copy from.
-
-Deterministic for a seed: random choices come from a counter-based hash, the search is a serial
-scan and the parallel voting is per pixel. Hot loops are compiled with numba (engine/patch_kernels.py).
+``strength`` (0–2) blends the result over the engine's fill (1 = the exemplar completion as it is).
+Skipped, returning the fill: holes no wider than :data:`THIN_RADIUS` px from a known pixel (scratches,
+specks: a diffusion fill of a ≤ 5 px gap is invisible) and crops with nothing to copy from.
+Deterministic for a seed (counter-based hash, serial search, per-pixel parallel voting); different
+seeds give different fills (variations). Hot loops are numba (engine/patch_kernels.py).
 """
 
 from __future__ import annotations
@@ -45,64 +48,57 @@ import cv2
 import numpy as np
 
 from engine.errors import Cancelled
-from engine.patch_kernels import search, vote, vote_full
+from engine.patch_kernels import copy_full, onion_peel, rescore, search, vote
 
 PATCH = 7
-#: σ (px at the working resolution) of the low-pass that splits the engine's band from the copied one,
-#: by the hole's share of the crop: (share, σ) points, linear between, constant beyond. The more of the
-#: crop is known photo, the more of the band the guided search can take from it without repeating or
-#: disagreeing with the surroundings. Measured (issue #16, GLCIC guide, 18 validation photos): a 7 % object
-#: hole at σ 4 keeps too much of the engine's blur (texture 0.82× Navier–Stokes's; σ 12: 0.74×, structure
-#: +0.4 dB), an 18 % one σ 12 gains structure (+0.2 dB against −0.16 at σ 4), while a 51 % hole at σ 12
-#: loses 0.8 dB of structure and 0.4 dB of PSNR that σ 4 keeps.
-SPLIT_SIGMAS = ((0.1, 16.0), (0.2, 12.0), (0.3, 4.0))
-#: σ of the split when the hole fills the crop (the σ of the structure metric, engine/metrics.py).
-SPLIT_SIGMA = SPLIT_SIGMAS[-1][1]
-#: Matching targets (pixels whose patch touches the hole) at the working resolution, at most.
-#: Speed: benchmarks/texture.py (issue #16 target: ≤ 1 s per 512² crop on 2 cores).
+#: Matching targets at the working resolution, at most (speed: benchmarks/texture.py).
 WORK_PIXELS = 70_000
 #: Holes no wider than this (max distance of a hole pixel to a known one, px) are left as filled.
 THIN_RADIUS = 2.5
 #: Long side (px) below which no coarser pyramid level is made.
 COARSEST = 64
+#: σ (px at the finest level, halved per coarser level) of the low-pass the guide term compares in
+#: untextured surroundings: the structure, not the grain; it grows with :func:`texture_share`.
+GUIDE_SIGMA = 6.0
+#: Sources the onion peel searches exhaustively, at most (a seeded subset beyond).
+ONION_SOURCES = 1000
+#: σ (px, working resolution) of the band the structure lock takes from the engine (the σ of the
+#: structure metric, engine/metrics.py).
+LOCK_SIGMA = 4.0
+#: (hole share of the crop, structure lock) points, linear between, constant beyond: with little
+#: photo left around a scattered hole the network knows the layout better than the patches do.
+STRUCTURE_LOCKS = ((0.2, 0.0), (0.4, 1.0))
 
 Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
 class TextureOptions:
-    """How the texture stage runs. ``strength`` scales the copied high band (0 = off, 1 = the
-    photo's own amplitude); ``guide_weight`` weighs the engine's low-pass in the patch distance."""
+    """How the exemplar completion runs.
+
+    ``strength``: blend over the engine's fill (0 = the fill as it is, 1 = the completion, up to 2).
+    ``guide_coarse`` / ``guide_fine``: weight of the engine's low-pass in the patch distance at the
+    coarsest / finest level (geometric between), for a target in untextured surroundings; in textured
+    surroundings it is scaled by ``1 − texture_relief × texture_share``. ``features``: weight of the
+    texture features. ``guide_sigma`` + ``guide_sigma_texture`` × texture_share: σ (px, finest level)
+    of the guide's low-pass. ``em_iterations``: (coarsest level, every finer level).
+    """
 
     strength: float = 1.0
-    guide_weight: float = 2.0
     seed: int = 0
-    em_iterations: tuple[int, int] = (4, 2)  # (coarsest level, every finer level)
-    # Full-resolution vote from the (2r+1)² nearest matched patches. 0 = each pixel copied from its
-    # own match: measured on the evaluation photos (NS guide, 12 photos), r = 1 averages nine shifted
-    # copies and loses a third of the texture (texture distance 0.76× NS's vs 0.56× on 50-60 % holes)
-    # for 0.3 dB of PSNR; the field is coherent, so r = 0 copies whole patches without visible seams.
-    vote_radius: int = 0
-    # True: the hole's low band always stays the guide's (the texture stage: the engine decides the
-    # structure). False: the guide only steers the search and the whole band is copied (the
-    # patchmatch engine: structure may come from the photo's patches, e.g. a row of windows).
-    follow_guide: bool = True
-    # σ (px, working resolution) of the engine / copied band split; None = by the hole's share of the
-    # crop (split_sigma_for).
-    split_sigma: float | None = None
-
-
-def split_sigma_for(hole_share: float) -> float:
-    """The split σ (px, working resolution) for a hole covering ``hole_share`` (0–1) of the crop."""
-    shares, sigmas = zip(*SPLIT_SIGMAS, strict=True)
-    return float(np.interp(hole_share, shares, sigmas))
+    guide_coarse: float = 2.0
+    guide_fine: float = 0.5
+    texture_relief: float = 1.0
+    features: float = 1.0
+    guide_sigma: float = GUIDE_SIGMA
+    guide_sigma_texture: float = 24.0
+    em_iterations: tuple[int, int] = (6, 2)
+    # Share of the engine's low band (σ LOCK_SIGMA) put back into the result: None = by the hole's
+    # share of the crop (:func:`structure_lock_for`).
+    structure_lock: float | None = None
 
 
 # ------------------------------------------------------------------------------------ helpers
-def _lowpass(img: np.ndarray, sigma: float = SPLIT_SIGMA) -> np.ndarray:
-    return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-
-
 def _resize(img: np.ndarray, size: tuple[int, int], area: bool) -> np.ndarray:
     return cv2.resize(img, size, interpolation=cv2.INTER_AREA if area else cv2.INTER_LINEAR)
 
@@ -119,34 +115,78 @@ def _dilate(hole: np.ndarray, r: int) -> np.ndarray:
     return cv2.dilate(hole.astype(np.uint8), kernel) > 0
 
 
+def _features(img: np.ndarray, weight: float) -> np.ndarray:
+    """Per-pixel match features of float32 H×W×3 RGB: the colour and √weight × the local (7×7) mean
+    of |∂x|, |∂y| of luma: float32 H×W×5, C-contiguous."""
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3, borderType=cv2.BORDER_REFLECT)) * 0.25
+    gy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3, borderType=cv2.BORDER_REFLECT)) * 0.25
+    k = math.sqrt(weight)
+    fx = cv2.blur(gx, (PATCH, PATCH), borderType=cv2.BORDER_REFLECT) * k
+    fy = cv2.blur(gy, (PATCH, PATCH), borderType=cv2.BORDER_REFLECT) * k
+    return np.ascontiguousarray(np.dstack([img, fx, fy]).astype(np.float32))
+
+
+def texture_share(img: np.ndarray, hole: np.ndarray) -> float:
+    """How textured the known photo around ``hole`` is, 0–1: the share of the variance of luma
+    within 24 px of the hole's edge that lies in the fine band (luma minus its σ 3 px blur).
+    img: float32 or uint8 H×W×3 RGB; hole: bool H×W."""
+    grey = cv2.cvtColor(img.astype(np.float32), cv2.COLOR_RGB2GRAY)
+    ring = _dilate(hole, 24) & ~hole
+    if not ring.any():
+        return 0.0
+    fine = grey - cv2.GaussianBlur(grey, (0, 0), 3.0)
+    total = float(grey[ring].var()) + 1e-6
+    return float(np.clip(float(np.mean(fine[ring] ** 2)) / total, 0.0, 1.0))
+
+
 @dataclass
 class _Level:
-    """One pyramid level: ``img``/``guide`` float32 h×w×3, ``hole``/``valid`` bool h×w."""
+    """One pyramid level: ``img`` float32 h×w×3 (the estimate), ``hole``/``valid`` bool h×w,
+    targets ``ty``/``tx`` int64, ``index`` int32 h×w, hole pixels ``hy``/``hx`` int64."""
 
     img: np.ndarray
-    guide: np.ndarray
     hole: np.ndarray
     valid: np.ndarray
     ty: np.ndarray
     tx: np.ndarray
     index: np.ndarray
+    hy: np.ndarray
+    hx: np.ndarray
 
 
-def _level(img: np.ndarray, guide: np.ndarray, hole: np.ndarray) -> _Level:
+def _level(img: np.ndarray, hole: np.ndarray, exclude: np.ndarray | None) -> _Level:
     r = PATCH // 2
     h, w = hole.shape
-    valid = ~_dilate(hole, r)
+    valid = ~_dilate(hole if exclude is None else hole | exclude, r)
     valid[:r], valid[h - r :], valid[:, :r], valid[:, w - r :] = False, False, False, False
     ty, tx = np.nonzero(_dilate(hole, r))
     index = np.full((h, w), -1, np.int32)
     index[ty, tx] = np.arange(len(ty), dtype=np.int32)
-    return _Level(img, guide, hole, valid, ty.astype(np.int64), tx.astype(np.int64), index)
+    hy, hx = np.nonzero(hole)
+    return _Level(
+        img, hole, valid, ty.astype(np.int64), tx.astype(np.int64), index, hy.astype(np.int64), hx.astype(np.int64)
+    )
 
 
-def _random_field(level: _Level, seed: int) -> np.ndarray:
-    vy, vx = np.nonzero(level.valid)
-    pick = np.random.default_rng(seed).integers(0, len(vy), len(level.ty))
-    return np.stack([vy[pick], vx[pick]], axis=1).astype(np.int64)
+def _random_field(level: _Level, seed: int, count: int | None = None) -> np.ndarray:
+    """``count`` (default: one per target) random valid source centres, int64 count×2 (y, x)."""
+    count = len(level.ty) if count is None else count
+    rng = np.random.default_rng(seed)
+    h, w = level.valid.shape
+    out = np.zeros((count, 2), np.int64)
+    todo = np.arange(count)
+    for _ in range(8):  # rejection sampling: no O(H×W) list of valid pixels on a 24 MP crop
+        if not len(todo):
+            return out
+        y, x = rng.integers(0, h, len(todo)), rng.integers(0, w, len(todo))
+        ok = level.valid[y, x]
+        out[todo[ok], 0], out[todo[ok], 1] = y[ok], x[ok]
+        todo = todo[~ok]
+    vy, vx = np.nonzero(level.valid)  # few valid pixels: pick among them
+    pick = rng.integers(0, len(vy), len(todo))
+    out[todo, 0], out[todo, 1] = vy[pick], vx[pick]
+    return out
 
 
 def _upsample_field(coarse: _Level, nnf: np.ndarray, fine: _Level, seed: int) -> np.ndarray:
@@ -166,9 +206,41 @@ def _upsample_field(coarse: _Level, nnf: np.ndarray, fine: _Level, seed: int) ->
     cx = np.rint(fine.tx + off[:, 1] * sx).astype(np.int64)
     ok = have & (cy >= 0) & (cy < fh) & (cx >= 0) & (cx < fw)
     ok[ok] = fine.valid[cy[ok], cx[ok]]
-    out = _random_field(fine, seed)
-    out[ok, 0], out[ok, 1] = cy[ok], cx[ok]
+    out = np.stack([cy, cx], axis=1)
+    out[~ok] = _random_field(fine, seed, int(np.count_nonzero(~ok)))
     return out
+
+
+def _onion_start(lv: _Level, guide: np.ndarray, lam: float, seed: int) -> np.ndarray:
+    """Fill ``lv.img``'s hole by onion peeling (in place); returns the field it leaves (random where a
+    target is not a hole pixel)."""
+    nnf = _random_field(lv, seed)
+    dist = cv2.distanceTransform(lv.hole.astype(np.uint8), cv2.DIST_L2, 3)
+    layer = np.ceil(dist[lv.hy, lv.hx]).astype(np.int32)
+    order = np.argsort(layer, kind="stable")
+    vy, vx = np.nonzero(lv.valid)
+    # A seeded half of the sources (at most ONION_SOURCES): exhaustive search stays cheap, and
+    # different seeds start from different layouts, so variations differ in more than grain.
+    count = min(ONION_SOURCES, max(64, len(vy) // 2), len(vy))
+    keep = np.sort(np.random.default_rng(seed + 7).choice(len(vy), count, replace=False))
+    vy, vx = vy[keep], vx[keep]
+    known = ~lv.hole
+    onion_peel(
+        lv.img, known, guide, lam, vy.astype(np.int64), vx.astype(np.int64), lv.hy[order], lv.hx[order], layer[order],
+        PATCH // 2, nnf, lv.index,
+    )  # fmt: skip
+    return nnf
+
+
+def _sigma2(dist: np.ndarray) -> float:
+    """σ² of the vote's weights: the 75th percentile of the match distances (Wexler et al. §3.2)."""
+    return max(float(np.percentile(dist, 75)), 1e-3) if len(dist) else 1.0
+
+
+def structure_lock_for(hole_share: float) -> float:
+    """The structure lock (0–1) for a hole covering ``hole_share`` (0–1) of the crop."""
+    shares, locks = zip(*STRUCTURE_LOCKS, strict=True)
+    return float(np.interp(hole_share, shares, locks))
 
 
 def max_hole_radius(mask: np.ndarray) -> float:
@@ -180,11 +252,11 @@ def max_hole_radius(mask: np.ndarray) -> float:
 
 
 def needs_texture(mask: np.ndarray) -> bool:
-    """False for holes the stage skips: empty, or no wider than :data:`THIN_RADIUS` px."""
+    """False for holes the completion skips: empty, or no wider than :data:`THIN_RADIUS` px."""
     return max_hole_radius(mask) > THIN_RADIUS
 
 
-# --------------------------------------------------------------------------------- the stage
+# ---------------------------------------------------------------------------------- the fill
 def synthesize(
     image: np.ndarray,
     mask: np.ndarray,
@@ -192,112 +264,159 @@ def synthesize(
     options: TextureOptions | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    exclude: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Texture for the hole of one crop; pixels outside the hole are returned unchanged.
+    """Exemplar completion of the hole of one crop; pixels outside the hole are returned unchanged.
 
     image: uint8 H×W×3 RGB (hole contents are ignored). mask: uint8 H×W, > 127 = hole.
-    fill: uint8 H×W×3 RGB, an engine's result for this crop (its hole pixels are the guide), or
-    None for an unguided exemplar fill. Returns uint8 H×W×3 RGB. ``progress(fraction, message)``
-    is called between EM iterations; ``cancel()`` is polled there and True raises ``Cancelled``.
+    fill: uint8 H×W×3 RGB, an engine's result for this crop (its hole pixels guide the structure),
+    or None for a plain exemplar fill. exclude: bool or uint8 H×W (> 0 = never copied from: a shadow,
+    another person), or None. Returns uint8 H×W×3 RGB. ``progress(fraction, message)`` is called
+    between EM iterations; ``cancel()`` is polled there and True raises ``Cancelled``.
     """
     options = options or TextureOptions()
     report = progress or (lambda _f, _m: None)
     hole_full = mask > 127
+    excl = None if exclude is None or not np.any(exclude) else (np.asarray(exclude) > 0) & ~hole_full
     big_h, big_w = hole_full.shape
     r = PATCH // 2
-    if fill is None:
-        seed_fill = cv2.inpaint(np.ascontiguousarray(image), hole_full.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
-    else:
-        seed_fill = fill
-    composite = np.where(hole_full[..., None], seed_fill, image).astype(np.uint8)
-    if not hole_full.any() or (fill is not None and (options.strength <= 0 or not needs_texture(mask))):
+    guided = fill is not None
+    composite = np.where(hole_full[..., None], fill, image).astype(np.uint8) if guided else image.copy()
+    if not hole_full.any() or (guided and (options.strength <= 0 or not needs_texture(mask))):
         return composite
-    follow = fill is not None and options.follow_guide
-    sig = options.split_sigma if options.split_sigma is not None else split_sigma_for(float(hole_full.mean()))
     comp = composite.astype(np.float32)
 
-    # Working size: targets (the hole grown by the patch radius) at most WORK_PIXELS.
     targets = int(np.count_nonzero(_dilate(hole_full, r)))
     scale = max(1.0, math.sqrt(targets / WORK_PIXELS))
     work = (max(PATCH * 2, round(big_w / scale)), max(PATCH * 2, round(big_h / scale)))
     sizes = [work]
     while max(sizes[-1]) / 2 >= COARSEST and min(sizes[-1]) / 2 >= PATCH * 3:
         sizes.append((round(sizes[-1][0] / 2), round(sizes[-1][1] / 2)))
-    lam = options.guide_weight if fill is not None else 0.0
+    sizes.reverse()  # coarsest first
 
     levels: list[_Level] = []
-    for size in reversed(sizes):  # coarsest first
-        img = comp if size == (big_w, big_h) else _resize(comp, size, area=True)
-        hole = _shrink_mask(hole_full, size)
-        guide = _lowpass(img, sig) if fill is not None else np.zeros_like(img)
-        levels.append(_level(img.copy(), guide, hole))
+    for size in sizes:
+        img = comp.copy() if size == (big_w, big_h) else _resize(comp, size, area=True)
+        levels.append(_level(img, _shrink_mask(hole_full, size), None if excl is None else _shrink_mask(excl, size)))
     if not all(lv.valid.any() for lv in levels):
-        return composite
+        return composite if guided else _fallback(image, hole_full)
+    # At the working resolution: the same share for a photo and its 24 MP original.
+    share = texture_share(levels[-1].img, levels[-1].hole) if guided else 0.0
+    relief = min(1.0, options.texture_relief * share)
+    guide_sigma = options.guide_sigma + options.guide_sigma_texture * share
 
-    total = sum(options.em_iterations[0] if i == 0 else options.em_iterations[1] for i in range(len(levels)))
-    done = 0
-    nnf = _random_field(levels[0], options.seed)
+    lock = options.structure_lock if options.structure_lock is not None else structure_lock_for(float(hole_full.mean()))
+    lock = lock if guided else 0.0
+    iters = [options.em_iterations[0]] + [options.em_iterations[1]] * (len(levels) - 1)
+    total, done = sum(iters) + 1, 0
+    nnf = np.zeros((0, 2), np.int64)
     for li, lv in enumerate(levels):
-        if li > 0:
+        sigma = max(0.5, guide_sigma / 2 ** (len(levels) - 1 - li))
+        guide = cv2.GaussianBlur(lv.img, (0, 0), sigma) if guided else np.zeros_like(lv.img)
+        frac = li / max(1, len(levels) - 1)
+        lam_level = options.guide_coarse ** (1 - frac) * options.guide_fine**frac if guided else 0.0
+        lam = np.full(len(lv.ty), lam_level * (1.0 - relief), np.float64)
+        if li == 0 and lock >= 1.0:
+            nnf = _random_field(lv, options.seed)  # the layout is the engine's anyway: start from its fill
+        elif li == 0:
+            nnf = _onion_start(lv, guide, lam_level * (1.0 - relief), options.seed)
+        else:
             nnf = _upsample_field(levels[li - 1], nnf, lv, options.seed + li)
-            # Start this level's hole from the coarser level's vote (the classic pyramid hand-over).
-            prev = levels[li - 1].img
-            up = _resize(prev, (lv.hole.shape[1], lv.hole.shape[0]), area=False)
-            lv.img[lv.hole] = up[lv.hole]
+            # The estimate at this level is re-voted from its own pixels under the upsampled field.
+            dist = np.zeros(len(lv.ty), np.float64)
+            voted = lv.img.copy()
+            vote(lv.img, lv.hy, lv.hx, lv.index, nnf, dist, r, 1.0, voted)
+            lv.img[lv.hole] = voted[lv.hole]
         dist = np.zeros(len(lv.ty), np.float64)
-        hy, hx = np.nonzero(lv.hole)
-        hy, hx = hy.astype(np.int64), hx.astype(np.int64)
-        iters = options.em_iterations[0] if li == 0 else options.em_iterations[1]
-        for it in range(iters):
+        for it in range(iters[li]):
             if cancel is not None and cancel():
                 raise Cancelled()
-            search(lv.img, lv.guide, lam, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li)
+            feat = _features(lv.img, options.features)
+            search(feat, guide, lam, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li, 32, 1 << 30)  # fmt: skip
             voted = lv.img.copy()
-            vote(lv.img, hy, hx, lv.index, nnf, r, voted)
-            if follow:
-                # Keep the engine's structure: the hole's low band is always the engine's.
-                voted = voted - _lowpass(voted, sig) + lv.guide
+            vote(lv.img, lv.hy, lv.hx, lv.index, nnf, dist, r, _sigma2(dist), voted)
             lv.img[lv.hole] = voted[lv.hole]
             done += 1
-            report(done / (total + 1), f"texture: level {li + 1} of {len(levels)}")
+            report(done / total, f"texture: level {li + 1} of {len(levels)}")
     if cancel is not None and cancel():
         raise Cancelled()
 
-    # Full resolution: vote the photo's band from the working field, scaled.
+    # The finest level: each pixel from its best-fitting patch alone.
     finest = levels[-1]
-    wh, ww = finest.hole.shape
-
-    def low_full(x: np.ndarray) -> np.ndarray:  # the σ low-pass at full resolution, made at the working one
-        return (
-            _lowpass(x, sig) if scale == 1.0 else _resize(_lowpass(_resize(x, work, True), sig), (big_w, big_h), False)
-        )
-
-    if follow:
-        low = low_full(comp)
-        band = comp - low
-        base = np.zeros_like(comp)
+    feat = _features(finest.img, options.features)
+    rescore(feat, guide, lam, finest.ty, finest.tx, nnf, dist, r)
+    if scale == 1.0:
+        result = finest.img.copy()
+        vote(comp, finest.hy, finest.hx, finest.index, nnf, dist, r, 0.0, result)
     else:
-        low = np.zeros_like(comp)
-        band = comp
-        base = comp.copy() if scale == 1.0 else _resize(finest.img, (big_w, big_h), area=False)
-    fy, fx = np.nonzero(hole_full)
-    known = ~hole_full
-    voted = base.copy()
-    vote_full(
-        band, known, fy.astype(np.int64), fx.astype(np.int64), finest.index, nnf,
-        big_h / wh, big_w / ww, options.vote_radius, voted,
-    )  # fmt: skip
-    strength = options.strength if follow else 1.0
-    # 0 at σ 4, 1 from σ 12 (the split of a 20 % hole) on, linear between.
-    reseat = float(np.clip((sig - SPLIT_SIGMA) / (SPLIT_SIGMAS[1][1] - SPLIT_SIGMA), 0.0, 1.0))
-    if follow and reseat > 0:
-        # At a wide split the voted band's own low frequencies go: where copies from different
-        # places meet the band steps, and a blur of the steps adds structure the engine did not
-        # predict (measured, 15-30 % object holes at σ 12: structure 0.35 dB higher). At σ 4 (large
-        # holes) it would take a third of the copied texture (50-60 %: 0.83× NS's against 0.72×).
-        voted = voted - reseat * low_full(np.where(hole_full[..., None], voted, band))
-    result = low + strength * voted
+        result = _full_resolution(comp, hole_full, excl, finest, nnf, dist, scale, options.seed)
+    if guided and lock > 0:
+        # The engine's low band (σ LOCK_SIGMA at the working resolution) replaces the completion's.
+        def low(a: np.ndarray) -> np.ndarray:
+            if scale == 1.0:
+                return cv2.GaussianBlur(a, (0, 0), LOCK_SIGMA)
+            return _resize(cv2.GaussianBlur(_resize(a, work, area=True), (0, 0), LOCK_SIGMA), (big_w, big_h), False)
+
+        result = result + lock * (low(comp) - low(np.where(hole_full[..., None], result, comp)))
+    if guided and options.strength != 1.0:
+        result = comp + options.strength * (result - comp)
     out = image.copy()
     out[hole_full] = np.clip(np.rint(result[hole_full]), 0, 255).astype(np.uint8)
     report(1.0, "texture: done")
     return out
+
+
+def _full_resolution(
+    comp: np.ndarray,
+    hole: np.ndarray,
+    excl: np.ndarray | None,
+    finest: _Level,
+    nnf: np.ndarray,
+    dist: np.ndarray,
+    scale: float,
+    seed: int,
+) -> np.ndarray:
+    """The finest level at the crop's own resolution (``scale`` > 1 times the working one): each hole
+    pixel first copies the photo shifted by its working target's offset (blocks of ``scale`` px), then
+    one PatchMatch pass on the colours at full resolution (propagation, and random search within two
+    blocks) lets the seams between blocks settle where the copies agree, and each pixel is taken from
+    its best-fitting patch. comp: float32 H×W×3 RGB, the crop (hole filled); returns float32 H×W×3."""
+    r = PATCH // 2
+    big_h, big_w = hole.shape
+    sharp = finest.img.copy()
+    vote(finest.img, finest.hy, finest.hx, finest.index, nnf, dist, r, 0.0, sharp)
+    result = _resize(sharp, (big_w, big_h), area=False)
+    known = ~hole if excl is None else ~(hole | excl)
+    fy, fx = np.nonzero(hole)
+    fy, fx = fy.astype(np.int64), fx.astype(np.int64)
+    copy_full(
+        comp, known, fy, fx, finest.index, nnf, big_h / finest.hole.shape[0], big_w / finest.hole.shape[1], result
+    )
+    full = _level(np.where(hole[..., None], result, comp), hole, excl)
+    field = _upsample_field(finest, nnf, full, seed + 99)
+    full_dist = np.zeros(len(full.ty), np.float64)
+    no_guide = np.zeros(len(full.ty), np.float64)
+    search(
+        full.img,
+        full.img,
+        no_guide,
+        full.ty,
+        full.tx,
+        full.index,
+        field,
+        full_dist,
+        full.valid,
+        r,
+        seed,
+        99,
+        4,
+        math.ceil(2 * scale),
+    )
+    out = full.img.copy()
+    vote(full.img, full.hy, full.hx, full.index, field, full_dist, r, 0.0, out)
+    return out
+
+
+def _fallback(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Nothing to copy from: a Telea fill of the hole (uint8 H×W×3 RGB)."""
+    return cv2.inpaint(np.ascontiguousarray(image), hole.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)

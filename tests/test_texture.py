@@ -8,7 +8,14 @@ import pytest
 
 from engine.errors import Cancelled
 from engine.metrics import structure_psnr, texture_distance
-from engine.texture import SPLIT_SIGMA, TextureOptions, needs_texture, split_sigma_for, synthesize
+from engine.texture import (
+    LOCK_SIGMA,
+    TextureOptions,
+    needs_texture,
+    structure_lock_for,
+    synthesize,
+    texture_share,
+)
 
 
 def _stripes(size: int = 160) -> np.ndarray:
@@ -67,17 +74,42 @@ def test_texture_stage_brings_back_the_photo_statistics() -> None:
     assert texture_distance(img, unguided, mask) < 0.6 * texture_distance(img, fill, mask)
 
 
-def test_split_sigma_follows_the_holes_share_of_the_crop() -> None:
-    # Small holes with much photo around copy a wider band; a hole filling the crop keeps σ 4.
-    assert split_sigma_for(0.05) == 16.0 and split_sigma_for(0.2) == 12.0
-    assert split_sigma_for(0.5) == split_sigma_for(1.0) == SPLIT_SIGMA == 4.0
+def test_structure_lock_follows_the_holes_share_of_the_crop() -> None:
+    # Object holes with much photo around: the photo's patches decide every band; a scattered hole
+    # filling much of the crop keeps the engine's low band.
+    assert structure_lock_for(0.05) == structure_lock_for(0.2) == 0.0
+    assert structure_lock_for(0.4) == structure_lock_for(0.6) == 1.0
     shares = np.linspace(0, 1, 41)
-    assert np.all(np.diff([split_sigma_for(x) for x in shares]) <= 0)
-    img, mask = _stripes(), _hole()  # an 11 % hole: the adaptive split is wider than σ 4
-    fill = cv2.inpaint(img, mask, 5, cv2.INPAINT_NS)
-    wide, narrow = synthesize(img, mask, fill), synthesize(img, mask, fill, TextureOptions(split_sigma=4.0))
-    assert not np.array_equal(wide, narrow)
-    assert np.array_equal(wide[mask == 0], narrow[mask == 0])
+    assert np.all(np.diff([structure_lock_for(x) for x in shares]) >= 0)
+    img, mask = _stripes(), _hole()
+    fill = np.full_like(img, 90)  # an engine that predicts a dark flat hole
+    blur = lambda a: cv2.GaussianBlur(a.astype(np.float32), (0, 0), LOCK_SIGMA)  # noqa: E731
+    inner = cv2.erode(mask, np.ones((25, 25), np.uint8)) > 0  # away from the edge's blur
+    free = synthesize(img, mask, fill, TextureOptions(structure_lock=0.0))
+    locked = synthesize(img, mask, fill, TextureOptions(structure_lock=1.0))
+    assert np.array_equal(free[mask == 0], locked[mask == 0])
+    # Locked, the hole's low band is the engine's (dark); free, the photo's patches bring their own.
+    assert abs(blur(locked)[inner].mean() - 90) < 8
+    assert abs(blur(free)[inner].mean() - blur(img)[inner].mean()) < abs(blur(locked)[inner].mean() - blur(img)[inner].mean())
+
+
+def test_texture_share_tells_texture_from_smooth_surroundings() -> None:
+    img, mask = _stripes(), _hole()
+    y, x = np.mgrid[0:160, 0:160]
+    smooth = np.dstack([x, y, x + y]).astype(np.uint8)
+    assert texture_share(img, mask > 0) > 0.5 > 0.05 > texture_share(smooth, mask > 0)
+
+
+def test_exemplar_fill_copies_sharp_patches_and_seeds_vary_it() -> None:
+    img, mask = _stripes(), _hole()
+    a = synthesize(img, mask, None, TextureOptions(seed=1))
+    b = synthesize(img, mask, None, TextureOptions(seed=2))
+    hole = mask > 0
+    # No averaging at the end: every hole pixel is a pixel of the photo (sources are known pixels).
+    photo = {tuple(p) for p in img[~hole]}
+    assert all(tuple(p) in photo for p in a[hole])
+    assert np.array_equal(a, synthesize(img, mask, None, TextureOptions(seed=1)))
+    assert (a[hole] != b[hole]).any(axis=1).mean() > 0.3
 
 
 def test_texture_stage_skips_thin_scratches_and_strength_zero() -> None:
@@ -175,3 +207,19 @@ def test_pipeline_reports_progress_inside_the_texture_stage() -> None:
     inside = [f for f, m in seen if "texture: level" in m]
     assert len(inside) >= 3 and all(0.5 <= f < 1.0 for f in inside)
     assert [f for f, _ in seen] == sorted(f for f, _ in seen)  # never goes backwards
+
+
+def test_big_crop_is_finished_at_its_own_resolution() -> None:
+    # A hole with more targets than WORK_PIXELS is worked at a lower scale, then copied and settled at
+    # the crop's own resolution: still the photo's own pixels, no upscaled blur.
+    from engine.texture import WORK_PIXELS
+
+    img, mask = _stripes(480), _hole(480, 170)
+    assert np.count_nonzero(mask) > WORK_PIXELS
+    out = synthesize(img, mask, None, TextureOptions(seed=3))
+    hole = mask > 0
+    photo = {tuple(p) for p in img[~hole]}
+    assert all(tuple(p) in photo for p in out[hole])
+    assert np.array_equal(out[~hole], img[~hole])
+    ns = cv2.inpaint(img, mask, 5, cv2.INPAINT_NS)
+    assert texture_distance(img, out, mask) < 0.5 * texture_distance(img, ns, mask)

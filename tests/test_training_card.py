@@ -24,7 +24,7 @@ def _summary(
         mine = {"psnr": 30.0 + psnr_gap, "bpe": 3.0 + bpe_gap, "structure": 33.0 + structure_gap}
         rows.append({**base, "engine": "glcic", **mine, "texture": 500.0})
         rows.append({**base, "engine": "glcic+texture", **mine, "texture": 400.0 * texture_ratio})
-        rows.append({**base, "engine": "patchmatch", "psnr": 29.0, "bpe": 3.5, "structure": 32.0, "texture": 280.0})
+        rows.append({**base, "engine": "patchmatch", "psnr": 29.0, "bpe": 3.5, "structure": 33.1, "texture": 280.0})
     return rows
 
 
@@ -36,7 +36,9 @@ def test_texture_bar_check() -> None:
     assert not ok and any("texture 320 vs NS 400 (0.80×)" in line and line.endswith("✗") for line in lines)
     assert not texture_bar_check(_summary(0.5, -0.2, structure_gap=0.2), "glcic")[0]  # below NS + 0.3 dB
     assert not texture_bar_check(_summary(-0.1, -0.2), "glcic")[0]  # PSNR below NS
-    assert texture_bar_check(_summary(0.5, -0.2), "patchmatch")[0]  # 280 <= 0.75 × 400
+    assert texture_bar_check(_summary(0.5, -0.2), "patchmatch")[0]  # 280 <= 0.75 × 400, structure >= NS
+    low = [{**r, "structure": 32.9} if r["engine"] == "patchmatch" else r for r in _summary(0.5, -0.2)]
+    assert not texture_bar_check(low, "patchmatch")[0]  # structure below NS
 
 
 def test_bar_check_needs_every_criterion() -> None:

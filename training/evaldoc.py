@@ -36,7 +36,7 @@ def write_eval_doc(
     ``reports``: eval-<engine>.json files (one per learned engine, all on the same images and
     masks; each holds the engine alone, ``<engine>+texture`` and the baselines). Writes the bar
     summaries (issue #6: PSNR on the 30–60 % and object buckets, BPE on object holes, the engine
-    alone against Navier–Stokes; issue #16: structure, texture and PSNR with the texture stage),
+    alone against Navier–Stokes; issue #38: structure, texture and PSNR with the exemplar completion),
     the contact sheet ``sheet`` (a file name next to the output) if given, and each engine's table.
     ``cards``: a folder of ``<engine>.md`` model cards whose texture section is refreshed too.
     """
@@ -64,7 +64,7 @@ def write_eval_doc(
         "result / truth; structure = PSNR of σ 4 px Gaussian blurs (dB; blur earns nothing, plausible texture "
         "costs nothing); texture = sliced Wasserstein distance ×1000 of the hole's 7×7 patches to the photo's, "
         "on three Laplacian bands (lower is better; blur and noise both score high). `<engine>+texture` is the "
-        "engine followed by the texture stage (`engine/texture.py`, not part of the papers, on by default for "
+        "engine followed by the exemplar completion (`engine/texture.py`, not part of the papers, on by default for "
         "learned engines; off with `--texture 0`), scored from the same run of the engine.",
         "",
         "Commands:",
@@ -100,7 +100,7 @@ def write_eval_doc(
             "## Contact sheet",
             "",
             "Held-out photos with object holes, cropped to the hole with context: the masked input, the truth, "
-            "the baselines and every learned engine alone and with the texture stage.",
+            "the baselines and every learned engine alone and with its photo texture.",
             "",
             f"![contact sheet]({sheet})",
             "",
@@ -115,13 +115,13 @@ def write_eval_doc(
 
 
 def _texture_section(loaded: list[tuple[str, list[dict[str, Any]]]]) -> list[str]:
-    """EVAL.md lines of the issue #16 bar: each learned engine with texture, and patchmatch."""
+    """EVAL.md lines of the issue #38 bar: each learned engine with its photo texture, and patchmatch."""
     lines = [
-        "## Against the bar of issue #16 (texture stage)",
+        "## Against the bar of issue #38 (photo texture: exemplar completion)",
         "",
-        "Learned engines with the texture stage: structure ≥ the engine alone − 0.1 dB and ≥ NS + 0.3 dB, "
+        "Learned engines with their photo texture: structure ≥ NS + 0.3 dB, "
         f"texture ≤ {TEXTURE_RATIO} × NS's, PSNR ≥ NS, on the {', '.join(TEXTURE_BUCKETS)} buckets; "
-        f"PatchMatch: texture ≤ {TEXTURE_RATIO} × NS's.",
+        f"PatchMatch: structure ≥ NS, texture ≤ {TEXTURE_RATIO} × NS's.",
         "",
         "| engine | bucket | structure dB: +texture / alone / NS | texture: +texture / alone / NS | "
         "PSNR dB: +texture / NS | bar |",

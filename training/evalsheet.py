@@ -1,5 +1,5 @@
 """The contact sheet of EVAL.md: held-out photos with object holes, cropped to the hole, filled by
-the baselines and every learned engine alone and with the texture stage.
+the baselines and every learned engine alone and with its photo texture (exemplar completion).
 
 ``python -m training evalsheet --images data/evalset/images --masks data/evalset/masks
 --output resources/weights/eval-sheet.jpg`` (defaults: the first 6 photos, the object 15–30 % mask).

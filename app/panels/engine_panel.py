@@ -24,9 +24,10 @@ from engine.pipeline import STRATEGIES, InpaintOptions, default_texture
 from engine.registry import CAP_FULL_RES, EngineSpec, OptionSpec, available_devices, get_spec, list_specs
 
 TEXTURE_HELP = (
-    "After the engine's fill, copy the photo's own fine texture (grass, foliage, brick, grain) into the hole, "
-    "guided by the fill's structure (engine/texture.py; not part of the engines' papers). Strength 1 = the "
-    "photo's own amplitude. On by default for learned engines, whose fills are smooth."
+    "Fill the hole with the photo's own patches (grass, gravel, brick, grain), coarse to fine, with the "
+    "engine's fill as the guide to the structure (engine/texture.py; not part of the engines' papers). "
+    "Strength 1 = the completion as it is, 0.5 = half over the engine's fill. On by default for learned "
+    "engines, whose fills are smooth."
 )
 
 STRATEGY_HELP = {
@@ -79,7 +80,7 @@ class EnginePanel(QWidget):
         self.texture_strength.setRange(0.1, 2.0)
         self.texture_strength.setSingleStep(0.1)
         self.texture_strength.setDecimals(1)
-        self.texture_strength.setToolTip("Strength of the copied texture (1 = the photo's own amplitude)")
+        self.texture_strength.setToolTip("How much of the photo's patches go over the engine's fill (1 = all)")
         self.texture.toggled.connect(self.texture_strength.setEnabled)
         self.texture.toggled.connect(lambda _on: self._save_texture())
         self.texture_strength.valueChanged.connect(lambda _v: self._save_texture())
