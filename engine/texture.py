@@ -27,9 +27,11 @@ Not part of any of the five papers. The method (Wexler et al., PAMI 2007; Barnes
    shifted by its working target's offset, and one PatchMatch pass at the crop's own resolution
    (propagation, search within two blocks, best patch) settles the seams: a 24 MP photo gets 24 MP
    texture.
-5. **Structure lock** (with an engine): across a scattered hole that is a large share of its crop
-   (:data:`STRUCTURE_LOCKS`) the engine's σ 4 px band replaces the completion's — with little photo
-   left around the hole the network knows the layout better than any patch.
+5. **Structure lock** (with an engine): across a hole that is a large share of its crop
+   (:data:`STRUCTURE_LOCKS`) or made of thin strokes (:data:`THIN_LOCK`) the engine's σ 4 px band
+   replaces the completion's — with little photo left around the hole, or a few pixels from it, the
+   network's layout is closer to the truth than any patch's; the photo's patches keep the finer band.
+   Settings chosen on train photos only: ``python -m benchmarks.fill_tuning``.
 
 ``strength`` (0–2) blends the result over the engine's fill (1 = the exemplar completion as it is).
 Skipped, returning the fill: holes no wider than :data:`THIN_RADIUS` px from a known pixel (scratches,
@@ -68,6 +70,10 @@ LOCK_SIGMA = 4.0
 #: (hole share of the crop, structure lock) points, linear between, constant beyond: with little
 #: photo left around a scattered hole the network knows the layout better than the patches do.
 STRUCTURE_LOCKS = ((0.2, 0.0), (0.4, 1.0))
+#: (mean distance of the hole's pixels to the known ones, px at the working resolution) → full lock,
+#: no lock, linear between: across thin strokes the network's low band is close to the truth and a
+#: copied one is off by the patches' misalignment.
+THIN_LOCK = (6.0, 12.0)
 
 Progress = Callable[[float, str], None]
 
@@ -92,7 +98,8 @@ class TextureOptions:
     features: float = 1.0
     guide_sigma: float = GUIDE_SIGMA
     guide_sigma_texture: float = 24.0
-    em_iterations: tuple[int, int] = (6, 2)
+    em_iterations: tuple[int, int] = (6, 3)
+    share_sigma: float = 3.0
     # Share of the engine's low band (σ LOCK_SIGMA) put back into the result: None = by the hole's
     # share of the crop (:func:`structure_lock_for`).
     structure_lock: float | None = None
@@ -127,15 +134,15 @@ def _features(img: np.ndarray, weight: float) -> np.ndarray:
     return np.ascontiguousarray(np.dstack([img, fx, fy]).astype(np.float32))
 
 
-def texture_share(img: np.ndarray, hole: np.ndarray) -> float:
+def texture_share(img: np.ndarray, hole: np.ndarray, sigma: float = 3.0) -> float:
     """How textured the known photo around ``hole`` is, 0–1: the share of the variance of luma
-    within 24 px of the hole's edge that lies in the fine band (luma minus its σ 3 px blur).
+    within 24 px of the hole's edge that lies in the fine band (luma minus its σ ``sigma`` px blur).
     img: float32 or uint8 H×W×3 RGB; hole: bool H×W."""
     grey = cv2.cvtColor(img.astype(np.float32), cv2.COLOR_RGB2GRAY)
     ring = _dilate(hole, 24) & ~hole
     if not ring.any():
         return 0.0
-    fine = grey - cv2.GaussianBlur(grey, (0, 0), 3.0)
+    fine = grey - cv2.GaussianBlur(grey, (0, 0), sigma)
     total = float(grey[ring].var()) + 1e-6
     return float(np.clip(float(np.mean(fine[ring] ** 2)) / total, 0.0, 1.0))
 
@@ -301,11 +308,16 @@ def synthesize(
     if not all(lv.valid.any() for lv in levels):
         return composite if guided else _fallback(image, hole_full)
     # At the working resolution: the same share for a photo and its 24 MP original.
-    share = texture_share(levels[-1].img, levels[-1].hole) if guided else 0.0
+    share = texture_share(levels[-1].img, levels[-1].hole, options.share_sigma) if guided else 0.0
     relief = min(1.0, options.texture_relief * share)
     guide_sigma = options.guide_sigma + options.guide_sigma_texture * share
 
     lock = options.structure_lock if options.structure_lock is not None else structure_lock_for(float(hole_full.mean()))
+    if guided and options.structure_lock is None:
+        finest = levels[-1].hole
+        depth = float(cv2.distanceTransform(finest.astype(np.uint8), cv2.DIST_L2, 3)[finest].mean())
+        thin = float(np.clip((THIN_LOCK[1] - depth) / (THIN_LOCK[1] - THIN_LOCK[0]), 0.0, 1.0))
+        lock = max(lock, thin)
     lock = lock if guided else 0.0
     iters = [options.em_iterations[0]] + [options.em_iterations[1]] * (len(levels) - 1)
     total, done = sum(iters) + 1, 0
