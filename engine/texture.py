@@ -291,6 +291,8 @@ def synthesize(
     composite = np.where(hole_full[..., None], fill, image).astype(np.uint8) if guided else image.copy()
     if not hole_full.any() or (guided and (options.strength <= 0 or not needs_texture(mask))):
         return composite
+    if min(big_h, big_w) < 2 * PATCH:  # a sliver of a photo: too small for a pyramid of 7×7 patches
+        return composite if guided else _fallback(image, hole_full)
     comp = composite.astype(np.float32)
 
     targets = int(np.count_nonzero(_dilate(hole_full, r)))

@@ -241,3 +241,14 @@ def test_thin_strokes_keep_the_engines_low_band() -> None:
     err = lambda a: float(np.abs(blur(a) - blur(np.where(hole[..., None], fill, img)))[hole].mean())  # noqa: E731
     assert err(out) < 0.5 * err(free)
     assert texture_distance(img, out, mask) < texture_distance(img, np.where(hole[..., None], fill, img), mask)
+
+
+def test_a_sliver_of_a_photo_keeps_the_fill() -> None:
+    img = _stripes(40)[:5]
+    mask = np.zeros((5, 40), np.uint8)
+    mask[1:4, 10:30] = 255
+    fill = np.full_like(img, 77)
+    guided = synthesize(img, mask, fill)
+    assert np.array_equal(guided, np.where(mask[..., None] > 0, fill, img))
+    plain = synthesize(img, mask, None)
+    assert np.array_equal(plain[mask == 0], img[mask == 0]) and plain.shape == img.shape
