@@ -117,8 +117,8 @@ def texture_section(summary: list[dict[str, Any]], engine: str) -> list[str]:
         "The editor, `inpaint run`, `compare` and `eval` fill the hole with the photo's own patches after this "
         "engine by default (`engine/texture.py`, exemplar completion coarse to fine): the engine's fill starts "
         "the coarsest level and guides every patch search towards its structure, less so where the photo around "
-        "the hole is textured; across a scattered hole that is a large share of its crop its σ 4 px band is "
-        "kept. It is not part of the paper; it was added because a network trained for reconstruction on a CPU "
+        "the hole is textured; across a hole that is a large share of its crop, or made of thin strokes, its "
+        "σ 4 px band is kept. It is not part of the paper; it was added because a network trained for reconstruction on a CPU "
         "budget fills with a smooth smudge. Turn it off with `--texture 0` (`--no-texture`) or by unticking "
         "*Photo texture* in the Engine panel.",
         "",
