@@ -309,11 +309,12 @@ def _common(p: argparse.ArgumentParser, with_engine: bool = True) -> None:
     p.add_argument("--feather", type=int, default=0, help="blend a band of N px outside the hole (default 0)")
     p.add_argument(
         "--texture", type=float, default=None, metavar="STRENGTH",
-        help="texture stage after the fill: the photo's own fine texture copied into the hole "
-        "(0 = off, 1 = the photo's amplitude, up to 2; default: 1 for learned engines, off for classical ones)",
+        help="photo texture after the fill: the hole completed from the photo's own patches, the engine's fill "
+        "guiding the structure (0 = off, 1 = the completion, up to 2; default: 1 for learned engines, off for "
+        "classical ones)",
     )  # fmt: skip
     p.add_argument("--no-texture", dest="texture", action="store_const", const=0.0, help="same as --texture 0")
-    p.add_argument("--seed", type=int, default=0, help="texture stage and patchmatch seed (same seed, same result)")
+    p.add_argument("--seed", type=int, default=0, help="photo texture and patchmatch seed (same seed, same fill)")
     p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE", help="engine option, repeatable")
     p.add_argument("--resize-mask", action="store_true", help="scale a mask of another size to the image")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
