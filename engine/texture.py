@@ -250,6 +250,17 @@ def structure_lock_for(hole_share: float) -> float:
     return float(np.interp(hole_share, shares, locks))
 
 
+def _structure_lock(options: TextureOptions, hole: np.ndarray, work_hole: np.ndarray) -> float:
+    """The structure lock (0–1) of a guided completion: ``options.structure_lock`` if set, else the
+    larger of :func:`structure_lock_for` the hole's share of the crop (``hole``, bool H×W) and the
+    thin-stroke lock of its mean depth at the working resolution (``work_hole``, :data:`THIN_LOCK`)."""
+    if options.structure_lock is not None:
+        return options.structure_lock
+    depth = float(cv2.distanceTransform(work_hole.astype(np.uint8), cv2.DIST_L2, 3)[work_hole].mean())
+    thin = float(np.clip((THIN_LOCK[1] - depth) / (THIN_LOCK[1] - THIN_LOCK[0]), 0.0, 1.0))
+    return max(structure_lock_for(float(hole.mean())), thin)
+
+
 def max_hole_radius(mask: np.ndarray) -> float:
     """Largest distance (px) of a hole pixel (mask > 127) to the nearest known pixel."""
     hole = (mask > 127).astype(np.uint8)
@@ -314,13 +325,7 @@ def synthesize(
     relief = min(1.0, options.texture_relief * share)
     guide_sigma = options.guide_sigma + options.guide_sigma_texture * share
 
-    lock = options.structure_lock if options.structure_lock is not None else structure_lock_for(float(hole_full.mean()))
-    if guided and options.structure_lock is None:
-        finest = levels[-1].hole
-        depth = float(cv2.distanceTransform(finest.astype(np.uint8), cv2.DIST_L2, 3)[finest].mean())
-        thin = float(np.clip((THIN_LOCK[1] - depth) / (THIN_LOCK[1] - THIN_LOCK[0]), 0.0, 1.0))
-        lock = max(lock, thin)
-    lock = lock if guided else 0.0
+    lock = _structure_lock(options, hole_full, levels[-1].hole) if guided else 0.0
     iters = [options.em_iterations[0]] + [options.em_iterations[1]] * (len(levels) - 1)
     total, done = sum(iters) + 1, 0
     nnf = np.zeros((0, 2), np.int64)
