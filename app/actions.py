@@ -55,6 +55,20 @@ class Actions:
 
         self.brush = a("Brush", "fa5s.paint-brush", "B", "Paint what to remove", True)
         self.eraser = a("Eraser", "fa5s.eraser", "E", "Erase from the mask", True)
+        self.select = a(
+            "Select object",
+            "fa5s.vector-square",
+            "S",
+            "Drag a box around an object: its outline is proposed as the mask (add shadows with the brush)",
+            True,
+        )
+        self.exclude = a(
+            "Exclude from sampling",
+            "fa5s.ban",
+            "X",
+            "Paint where the fill must not copy from (another person, a shadow); Alt+drag erases",
+            True,
+        )
         self.brush.setChecked(True)
         self.smaller = a("Smaller brush", "", "[", "Brush size down")
         self.bigger = a("Bigger brush", "", "]", "Brush size up")
@@ -69,6 +83,9 @@ class Actions:
         self.shrink = a("Shrink", "fa5s.minus-circle", "Ctrl+Shift+G", "Shrink the mask by 4 px")
         self.invert = a("Invert", "fa5s.adjust", "Ctrl+I", "Invert the mask")
         self.clear = a("Clear", "fa5s.trash-alt", "Delete", "Clear the mask")
+        self.clear_exclude = a(
+            "Clear exclusion", "fa5s.eraser", "Ctrl+Shift+X", "Let the fill sample from anywhere again"
+        )
         self.show_mask = a("Show mask", "fa5s.eye", "H", "Show or hide the mask overlay", True)
         self.show_mask.setChecked(True)
 
@@ -82,6 +99,12 @@ class Actions:
         self.escape = a("Cancel / discard", "", "Esc", "Cancel the run, or discard the shown result/proposal")
         self.apply = a("Apply", "fa5s.check", ["Return", "Enter"], "Make the shown result the new image (undoable)")
         self.discard = a("Discard", "fa5s.times", None, "Throw away the shown result (Esc)")
+        self.variations = a(
+            "Variations",
+            "fa5s.clone",
+            ["Shift+Return", "Shift+Enter"],
+            "Three more fills of the same mask from other seeds, to pick from",
+        )
         self.compare = a(
             "Compare engines…",
             "fa5s.th-large",
@@ -92,7 +115,16 @@ class Actions:
         self.detect = a(
             "Detect scratches && dust", "mdi6.auto-fix", "Ctrl+D", "Propose a mask of scratches and specks (old photos)"
         )
-        for act in (self.apply, self.clear):
+        self.restore = a(
+            "Restore", "fa5s.magic", "Ctrl+Shift+D", "Fill the proposed damage and your edits; one undo step"
+        )
+        self.discard_damage = a("Discard damage proposal", "fa5s.times", None, "Take the proposal out of the mask")
+        self.show_damage = a(
+            "Show damage", "fa5s.eye", None, "Show or hide the proposed damage (proposal colour)", True
+        )
+        self.show_damage.setChecked(True)
+        self.about = a("About Inpaint Studio", "fa5s.info-circle", None, "Version, licences of the weights and data")
+        for act in (self.apply, self.clear, self.variations):
             owner.removeAction(act)
             canvas.addAction(act)
             act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -122,20 +154,26 @@ class Actions:
                 action.triggered.connect(lambda _=False, s=slot: s())
 
     def show_tool(self, tool: str) -> None:
-        """Check the action of ``tool`` ("brush" or "eraser") and uncheck the other."""
-        self.brush.setChecked(tool == "brush")
-        self.eraser.setChecked(tool == "eraser")
+        """Check the action of ``tool`` ("brush", "eraser", "select" or "exclude") and uncheck the others."""
+        for name in ("brush", "eraser", "select", "exclude"):
+            getattr(self, name).setChecked(tool == name)
 
-    def update(self, loaded: bool, busy: bool, can_run: bool, has_result: bool) -> None:
+    def update(self, loaded: bool, busy: bool, can_run: bool, has_result: bool, has_proposal: bool = False) -> None:
         """Enable what makes sense now: a photo is open, the engine is busy, the selected engine is
-        available, a result is shown (Apply/Discard)."""
-        for act in (self.save, self.save_as, self.save_mask, self.load_mask, self.detect):
+        available, a result is shown (Apply/Discard/Variations), a damage proposal is up (Restore)."""
+        photo = (self.save, self.save_as, self.save_mask, self.load_mask, self.detect, self.select, self.exclude)
+        mask_ops = (self.grow, self.shrink, self.invert, self.clear, self.clear_exclude, self.brush, self.eraser)
+        for act in (*photo, *mask_ops, self.fit, self.actual_size, self.zoom_in, self.zoom_out):
             act.setEnabled(loaded)
         self.run.setEnabled(loaded and not busy and can_run)
         self.compare.setEnabled(loaded and not busy)
         self.cancel.setEnabled(busy)
         self.apply.setEnabled(has_result)
         self.discard.setEnabled(has_result)
+        self.variations.setEnabled(has_result and not busy)
+        self.detect.setEnabled(loaded and not busy)
+        self.restore.setEnabled(loaded and not busy and has_proposal)
+        self.discard_damage.setEnabled(has_proposal)
 
     def build_menus(self, bar: QMenuBar) -> Menus:
         m = bar.addMenu("&File")
@@ -152,17 +190,19 @@ class Actions:
         m.addSeparator()
         m.addActions([self.apply, self.discard])
         m = bar.addMenu("&Mask")
-        m.addActions([self.brush, self.eraser, self.object, self.bigger, self.smaller])
+        m.addActions([self.brush, self.eraser, self.select, self.exclude, self.object, self.bigger, self.smaller])
         m.addSeparator()
-        m.addActions([self.grow, self.shrink, self.invert, self.clear, self.show_mask])
+        m.addActions([self.grow, self.shrink, self.invert, self.clear, self.clear_exclude, self.show_mask])
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.zoom_in, self.zoom_out, self.fit, self.actual_size])
-        hint = view_menu.addAction("Hold \\ to see the original")
+        hint = view_menu.addAction("Hold \\ to see the photo as opened")
         hint.setEnabled(False)
         m = bar.addMenu("E&ngine")
-        m.addActions([self.run, self.cancel, self.compare, self.refresh])
+        m.addActions([self.run, self.variations, self.cancel, self.compare, self.refresh])
         m = bar.addMenu("&Restore")
-        m.addAction(self.detect)
+        m.addActions([self.detect, self.restore, self.discard_damage, self.show_damage])
+        m = bar.addMenu("&Help")
+        m.addAction(self.about)
         return Menus(samples_menu, recent_menu, view_menu)
 
     def build_toolbar(self, window: QMainWindow, engine_combo: QWidget) -> QSlider:
@@ -171,7 +211,7 @@ class Actions:
         tb.setObjectName("main-toolbar")
         tb.addActions([self.open, self.save, self.undo, self.redo])
         tb.addSeparator()
-        tb.addActions([self.brush, self.eraser, self.object])
+        tb.addActions([self.brush, self.eraser, self.select, self.exclude, self.object])
         tb.addSeparator()
         tb.addWidget(engine_combo)
         run_button = QToolButton()
@@ -180,7 +220,7 @@ class Actions:
         tb.addWidget(run_button)
         tb.addAction(self.cancel)
         tb.addSeparator()
-        tb.addActions([self.apply, self.discard])
+        tb.addActions([self.apply, self.discard, self.variations])
         split = QSlider(Qt.Orientation.Horizontal)
         split.setRange(0, 100)
         split.setValue(100)

@@ -1,5 +1,11 @@
 """The editing view: photo, mask overlay, proposed-mask overlay, pending result, brush cursor.
 
+Tools: "brush" and "eraser" paint the hole; "exclude" paints the exclude-from-sampling layer
+(Alt+drag erases it); "select" drags a box and emits :attr:`Canvas.box_drawn` (object selection).
+Holding the compare key shows the photo as opened (``Document.original``) over everything.
+What is shown is colour-managed from the photo's ICC profile (:mod:`app.colour`); "100 %" is one
+image pixel per device pixel on high-DPI screens.
+
 Scene coordinates are image pixels. Strokes are painted straight into ``Document.mask`` at image
 resolution (:mod:`app.brush`) and only the changed box of the overlay is repainted, so painting
 stays smooth on 24 MP photos. The overlay draws the mask through an 8-bit colour table: no RGBA
@@ -10,19 +16,20 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QColorSpace, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsLineItem,
     QGraphicsPixmapItem,
+    QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
     QWidget,
 )
 
-from app import brush
+from app import brush, colour
 from app.canvas_items import MaskItem, ResultItem, color_table, cosmetic_pen, rgb_to_display_image, rgb_to_qimage
-from app.document import Document
+from app.document import EXCLUDE, MASK, Document
 
 __all__ = ["MAX_ZOOM", "MIN_ZOOM", "Canvas", "color_table", "rgb_to_display_image", "rgb_to_qimage"]
 
@@ -36,6 +43,7 @@ class Canvas(QGraphicsView):
     brush_size_changed = Signal(int)
     file_dropped = Signal(str)
     stroke_started = Signal()
+    box_drawn = Signal(tuple)  # "select" tool: (x0, y0, x1, y1) image pixels of the dragged box
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,22 +66,30 @@ class Canvas(QGraphicsView):
         self.split_line = QGraphicsLineItem()
         self.split_line.setPen(cosmetic_pen(QColor(255, 255, 255), 2))
         self.split_line.setVisible(False)
+        self.original_item = QGraphicsPixmapItem()  # the photo as opened, while the compare key is held
+        self.original_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.original_item.setVisible(False)
         self.mask_item = MaskItem(QColor(255, 40, 40), 0.5)
-        self.proposal_item = MaskItem(QColor(40, 200, 255), 0.6)
+        self.exclude_item = MaskItem(QColor(40, 220, 90), 0.45)
+        self.proposal_item = MaskItem(QColor(40, 200, 255), 0.6, inside=True)  # proposal part of the mask
+        self.band_item = QGraphicsRectItem()  # the box being dragged with the select tool
+        self.band_item.setPen(cosmetic_pen(QColor(255, 255, 255), 1.5, Qt.PenStyle.DashLine))
+        self.band_item.setVisible(False)
         self.cursor_outer = QGraphicsEllipseItem()
         self.cursor_outer.setPen(cosmetic_pen(QColor(255, 255, 255), 1, Qt.PenStyle.DashLine))
         self.cursor_item = QGraphicsEllipseItem()
         self.cursor_item.setPen(cosmetic_pen(QColor(0, 0, 0), 1))
         self.cursor_inner = QGraphicsEllipseItem()
         self.cursor_inner.setPen(cosmetic_pen(QColor(255, 255, 255), 1))
-        items = (self.image_item, self.result_item, self.split_line, self.mask_item, self.proposal_item)
+        items = (self.image_item, self.result_item, self.split_line, self.mask_item, self.exclude_item)
+        items = (*items, self.proposal_item, self.original_item, self.band_item)
         for z, item in enumerate((*items, self.cursor_outer, self.cursor_item, self.cursor_inner)):
             item.setZValue(z)
             self.scene().addItem(item)
         for item in (self.cursor_outer, self.cursor_item, self.cursor_inner):
             item.setVisible(False)
 
-        self.tool = "brush"  # or "eraser"
+        self.tool = "brush"  # or "eraser", "exclude" (exclude-from-sampling layer), "select" (drag a box)
         self.brush_size = 40  # diameter, image pixels
         self.hardness = 1.0
         self.object_mode = False  # grow strokes by grow_px so edges and halos go too
@@ -84,36 +100,57 @@ class Canvas(QGraphicsView):
         self._stroke_last: tuple[float, float] | None = None
         self._stroke_rect: brush.Rect | None = None
         self._stroke_before: np.ndarray | None = None
+        self._stroke_layer = MASK
+        self._stroke_erase = False
+        self._band_start: QPointF | None = None
+        self._space_colour: QColorSpace | None = None  # the photo's colour space when it needs converting
         self._pan_anchor: QPointF | None = None
         self._space = False
 
         doc.image_replaced.connect(self._on_image_replaced)
         doc.image_changed.connect(self._on_image_changed)
         doc.mask_changed.connect(self._on_mask_changed)
+        doc.exclude_changed.connect(lambda rect: self.exclude_item.update(QRectF(rect)))
 
     # -------------------------------------------------------------- document
     def _on_image_replaced(self) -> None:
         self.clear_result()
-        self.image_item.setPixmap(QPixmap.fromImage(rgb_to_display_image(self.doc.image)))
+        self._space_colour = colour.photo_space(self.doc.source.icc)
+        self.image_item.setPixmap(self._pixmap(self.doc.image))
+        self.original_item.setPixmap(QPixmap())  # made when first shown
         self.mask_item.set_array(self.doc.mask)
-        self.proposal_item.set_array(None)
+        self.exclude_item.set_array(self.doc.exclude)
+        self.proposal_item.set_array(self.doc.mask)
+        self.set_proposal(None)
         self.scene().setSceneRect(QRectF(0, 0, *self.doc.size))
         self.fit()
 
     def _on_image_changed(self) -> None:
-        self.image_item.setPixmap(QPixmap.fromImage(rgb_to_display_image(self.doc.image)))
+        self.image_item.setPixmap(self._pixmap(self.doc.image))
         self.mask_item.set_array(self.doc.mask)
+        self.proposal_item.set_array(self.doc.mask)
 
     def _on_mask_changed(self, rect: QRect) -> None:
         self.mask_item.update(QRectF(rect))
+        self.proposal_item.update(QRectF(rect))
+
+    def _pixmap(self, rgb: np.ndarray, display: QImage | None = None) -> QPixmap:
+        """A screen pixmap of uint8 H×W×3 RGB in the photo's colour space (``display``: the same
+        pixels already converted by :func:`rgb_to_display_image`)."""
+        if display is None or display.size() != QSize(rgb.shape[1], rgb.shape[0]):
+            display = rgb_to_display_image(rgb)
+        return QPixmap.fromImage(colour.to_display(display, self._space_colour))
 
     # ------------------------------------------------------------ appearance
     def set_overlay_style(self, color: QColor, opacity: float) -> None:
         self.mask_item.set_style(color, opacity)
 
     def set_proposal(self, array: np.ndarray | None) -> None:
-        """Show a proposed mask (uint8 H×W, 255 = hole) in the proposal colour, or hide it (None)."""
-        self.proposal_item.set_array(array)
+        """Show the mask's pixels inside a proposal (H×W, nonzero = proposed) in the proposal colour
+        and the rest of the mask in the mask colour; None: all of the mask in the mask colour."""
+        region = None if array is None else np.asarray(array) > 0
+        self.mask_item.set_region(region)
+        self.proposal_item.set_region(region)
 
     def set_mask_visible(self, visible: bool) -> None:
         self.show_mask = visible
@@ -128,9 +165,7 @@ class Canvas(QGraphicsView):
         if rgb is None:
             self.clear_result()
             return
-        if display is None or display.size() != QSize(rgb.shape[1], rgb.shape[0]):
-            display = rgb_to_display_image(rgb)
-        self.result_item.setPixmap(QPixmap.fromImage(display))
+        self.result_item.setPixmap(self._pixmap(rgb, display))
         self._update_result_visibility()
         self.set_split(self.result_item.split)
 
@@ -153,8 +188,14 @@ class Canvas(QGraphicsView):
         self.result_item.update()
 
     def set_show_original(self, on: bool) -> None:
-        """While the compare key is held the original is shown instead of the result."""
-        self.show_original = on
+        """While the compare key is held the photo as opened (``Document.original``) is shown over
+        the current state — the pending result and every applied edit — and the overlays."""
+        self.show_original = on and self.doc.loaded
+        if self.show_original and self.original_item.pixmap().isNull():
+            self.original_item.setPixmap(self._pixmap(self.doc.original))
+        self.original_item.setVisible(self.show_original)
+        for item in (self.mask_item, self.exclude_item, self.proposal_item):
+            item.setOpacity(0.0 if self.show_original else 1.0)
         self._update_result_visibility()
 
     def _update_result_visibility(self) -> None:
@@ -175,17 +216,24 @@ class Canvas(QGraphicsView):
     def zoom_by(self, step: float) -> None:
         self.set_zoom(self.zoom * step)
 
+    @property
+    def pixel_zoom(self) -> float:
+        """Device pixels per image pixel (the zoom the user reads: 1.0 = 100 % = actual pixels)."""
+        return self.zoom * self.devicePixelRatioF()
+
     def fit(self) -> None:
         w, h = self.doc.size
+        actual = 1.0 / self.devicePixelRatioF()
         if w > 1 and h > 1:
             self.fitInView(QRectF(0, 0, w, h), Qt.AspectRatioMode.KeepAspectRatio)
-            if self.zoom > 1.0:  # small images: show at 100 %, never blown up by "fit"
-                self.set_zoom(1.0)
+            if self.zoom > actual:  # small images: show at 100 %, never blown up by "fit"
+                self.set_zoom(actual)
         self._after_zoom()
 
     def actual_size(self) -> None:
+        """One image pixel per device pixel (on a 200 % screen: half a logical pixel)."""
         center = self.mapToScene(self.viewport().rect().center())
-        self.set_zoom(1.0)
+        self.set_zoom(1.0 / self.devicePixelRatioF())
         self.centerOn(center)
 
     def _after_zoom(self) -> None:
@@ -220,11 +268,16 @@ class Canvas(QGraphicsView):
         p = self.mapToScene(pos.toPoint())
         return p.x(), p.y()
 
-    def _begin_stroke(self, xy: tuple[float, float]) -> None:
-        self.stroke_started.emit()
-        if not self.show_mask:
-            self.set_mask_visible(True)
-        self._stroke_before = self.doc.mask.copy()
+    def _begin_stroke(self, xy: tuple[float, float], erase: bool = False) -> None:
+        self._stroke_layer = EXCLUDE if self.tool == "exclude" else MASK
+        self._stroke_erase = self.tool == "eraser" or (self._stroke_layer == EXCLUDE and erase)
+        if self._stroke_layer == MASK:
+            self.stroke_started.emit()
+            if not self.show_mask:
+                self.set_mask_visible(True)
+        else:
+            self.exclude_item.setVisible(True)
+        self._stroke_before = self.doc.layer(self._stroke_layer).copy()
         self._stroke_rect = None
         self._stroke_last = xy
         self._stroke_to(xy)
@@ -232,19 +285,29 @@ class Canvas(QGraphicsView):
     def _stroke_to(self, xy: tuple[float, float]) -> None:
         assert self._stroke_last is not None
         rect = brush.stroke_segment(
-            self.doc.mask, self._stroke_last, xy, self.paint_radius, self.hardness, erase=self.tool == "eraser"
+            self.doc.layer(self._stroke_layer),
+            self._stroke_last,
+            xy,
+            self.paint_radius,
+            self.hardness,
+            erase=self._stroke_erase,
         )
         self._stroke_last = xy
         if rect is not None:
             self._stroke_rect = brush.union(self._stroke_rect, rect)
             x0, y0, x1, y1 = rect
-            self.doc.mask_changed.emit(QRect(x0, y0, x1 - x0, y1 - y0))
+            self.doc.layer_changed(self._stroke_layer).emit(QRect(x0, y0, x1 - x0, y1 - y0))
 
     def _end_stroke(self) -> None:
         if self._stroke_rect is not None and self._stroke_before is not None:
             x0, y0, x1, y1 = self._stroke_rect
-            name = "Erase" if self.tool == "eraser" else ("Object stroke" if self.object_mode else "Brush stroke")
-            self.doc.push_mask_patch(self._stroke_rect, self._stroke_before[y0:y1, x0:x1], name)
+            if self._stroke_layer == EXCLUDE:
+                name = "Un-exclude stroke" if self._stroke_erase else "Exclude-from-sampling stroke"
+            elif self.tool == "eraser":
+                name = "Erase"
+            else:
+                name = "Object stroke" if self.object_mode else "Brush stroke"
+            self.doc.push_mask_patch(self._stroke_rect, self._stroke_before[y0:y1, x0:x1], name, self._stroke_layer)
         self._stroke_last = self._stroke_rect = self._stroke_before = None
 
     @property
@@ -258,8 +321,14 @@ class Canvas(QGraphicsView):
             self._pan_anchor = event.position()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             return
+        if button == Qt.MouseButton.LeftButton and self.doc.loaded and self.tool == "select":
+            self._band_start = QPointF(*self._scene_xy(event.position()))
+            self.band_item.setRect(QRectF(self._band_start, self._band_start))
+            self.band_item.setVisible(True)
+            return
         if button == Qt.MouseButton.LeftButton and self.doc.loaded:
-            self._begin_stroke(self._scene_xy(event.position()))
+            alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            self._begin_stroke(self._scene_xy(event.position()), erase=alt)
             return
         super().mousePressEvent(event)
 
@@ -272,8 +341,11 @@ class Canvas(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
             return
         xy = self._scene_xy(pos)
+        if self._band_start is not None:
+            self.band_item.setRect(QRectF(self._band_start, QPointF(*xy)).normalized())
+            return
         for item in (self.cursor_item, self.cursor_inner):
-            item.setVisible(self.doc.loaded)
+            item.setVisible(self.doc.loaded and self.tool != "select")
         self._update_cursor_item(QPointF(*xy))
         if self.painting and event.buttons() & Qt.MouseButton.LeftButton:
             self._stroke_to(xy)
@@ -284,6 +356,12 @@ class Canvas(QGraphicsView):
         if self._pan_anchor is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
             self._pan_anchor = None
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.CrossCursor)
+            return
+        if self._band_start is not None and event.button() == Qt.MouseButton.LeftButton:
+            r = QRectF(self._band_start, QPointF(*self._scene_xy(event.position()))).normalized()
+            self._band_start = None
+            self.band_item.setVisible(False)
+            self.box_drawn.emit((round(r.left()), round(r.top()), round(r.right()), round(r.bottom())))
             return
         if self.painting and event.button() == Qt.MouseButton.LeftButton:
             self._stroke_to(self._scene_xy(event.position()))

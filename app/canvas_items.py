@@ -46,13 +46,23 @@ def color_table(color: QColor, opacity: float) -> list[int]:
 
 
 class MaskItem(QGraphicsItem):
-    """Draws a uint8 H×W array as a coloured, semi-transparent overlay; repaints exposed parts only."""
+    """Draws a uint8 H×W array as a coloured, semi-transparent overlay; repaints exposed parts only.
 
-    def __init__(self, color: QColor, opacity: float) -> None:
+    ``region`` (bool H×W or None) limits what is drawn: with ``inside`` True only the array's pixels
+    inside the region (a proposal drawn in its own colour), with False only those outside it (the
+    rest of the mask). No region: all of the array when ``inside`` is False, nothing when True."""
+
+    def __init__(self, color: QColor, opacity: float, inside: bool = False) -> None:
         super().__init__()
         self.array: np.ndarray | None = None
+        self.region: np.ndarray | None = None
+        self.inside = inside
         self.table = color_table(color, opacity)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+
+    def set_region(self, region: np.ndarray | None) -> None:
+        self.region = region
+        self.update()
 
     def set_array(self, array: np.ndarray | None) -> None:
         self.prepareGeometryChange()
@@ -75,7 +85,14 @@ class MaskItem(QGraphicsItem):
         r = option.exposedRect.toAlignedRect().intersected(QRect(0, 0, w, h))
         if r.isEmpty():
             return
-        sub = np.ascontiguousarray(self.array[r.top() : r.bottom() + 1, r.left() : r.right() + 1])
+        rows, cols = slice(r.top(), r.bottom() + 1), slice(r.left(), r.right() + 1)
+        if self.region is None and self.inside:
+            return
+        sub = self.array[rows, cols]
+        if self.region is not None and self.region.shape == self.array.shape:
+            keep = self.region[rows, cols] if self.inside else ~self.region[rows, cols]
+            sub = np.where(keep, sub, 0).astype(np.uint8)
+        sub = np.ascontiguousarray(sub)
         if not sub.any():
             return
         img = QImage(sub.data, sub.shape[1], sub.shape[0], sub.shape[1], QImage.Format.Format_Indexed8)

@@ -12,15 +12,17 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
+from app import prompts, save_as
 from app.document import Document, Source
 from app.feedback import Feedback
 from app.settings import Settings
 from engine.errors import InpaintError
-from engine.imageio import IMAGE_SUFFIXES, load_image, load_mask, save_image
+from engine.imageio import IMAGE_SUFFIXES, LoadedImage, load_image, load_mask, save_image, save_result
+from engine.metadata import estimate_jpeg_quality
 
 OPEN_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;All files (*)"
 SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp)"
-SAVE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+SAVE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".avif", ".heic", ".heif")
 
 
 def _nothing() -> None:
@@ -41,7 +43,7 @@ class Files:
         feedback: Feedback,
         parent: QWidget,
         before_open: Callable[[], None] = _nothing,
-        before_save: Callable[[], None] = _nothing,
+        before_save: Callable[[], bool | None] = _nothing,
         after_save: Callable[[], None] = _nothing,
     ) -> None:
         self.doc = doc
@@ -51,6 +53,7 @@ class Files:
         self.before_open = before_open
         self.before_save = before_save
         self.after_save = after_save
+        self._loaded: LoadedImage | None = None  # the opened photo: native pixels + metadata for saving
 
     # ------------------------------------------------------------------ photo
     def open_dialog(self) -> None:
@@ -61,16 +64,18 @@ class Files:
 
     def open_path(self, path: str | Path) -> bool:
         """Open a photo (EXIF rotation applied). Errors go to a dialog; returns success."""
-        if not self.doc.undo_stack.isClean() and not self.feedback.confirm(
-            "Discard changes?", "The current photo has unsaved changes. Open another photo and lose them?"
-        ):
-            return False
+        if not self.doc.undo_stack.isClean():
+            name = (self.doc.save_path or self.doc.source.path or Path("The photo")).name
+            answer = prompts.unsaved_before_open(self.parent, name)
+            if answer == "cancel" or (answer == "save" and not self.save()):
+                return False
         try:
             loaded = load_image(path)
         except InpaintError as exc:
             self.feedback.show_error("Cannot open photo", str(exc))
             return False
         self.before_open()
+        self._loaded = loaded
         self.doc.set_image(loaded.rgb, Source(loaded.path.resolve(), loaded.format, loaded.exif, loaded.icc))
         self.settings.add_recent(str(loaded.path.resolve()))
         if loaded.note:
@@ -106,8 +111,9 @@ class Files:
         path, _ = QFileDialog.getSaveFileName(
             self.parent,
             "Save photo as",
-            str(self.suggested_path()),
-            SAVE_FILTER,
+            str(start := save_as.start_path(self.suggested_path())),
+            save_as.SAVE_FILTER,
+            save_as.filter_for(start),
             options=QFileDialog.Option.DontConfirmOverwrite,
         )
         if not path:
@@ -117,20 +123,26 @@ class Files:
             path = path.with_suffix(".png")
         quality = None
         if path.suffix.lower() in (".jpg", ".jpeg", ".webp"):
-            value, ok = QInputDialog.getInt(
-                self.parent, "JPEG quality", "Quality (1–100):", int(self.settings.get("save/jpeg_quality")), 1, 100
-            )
+            # A JPEG saved from a JPEG offers the photo's own quality; keeping it keeps its exact tables.
+            original = self._original() if path.suffix.lower() != ".webp" else None
+            own = estimate_jpeg_quality(original.profile.jpeg_qtables) if original is not None else None
+            label = "Quality (1–100):" if own is None else f"Quality (1–100; {own} = the photo's own, kept exactly):"
+            start = own if own is not None else int(self.settings.get("save/jpeg_quality"))
+            value, ok = QInputDialog.getInt(self.parent, "JPEG quality", label, start, 1, 100)
             if not ok:
                 return False
-            quality = value
-            self.settings.set("save/jpeg_quality", value)
+            if value != own:
+                quality = value
+                self.settings.set("save/jpeg_quality", value)
         return self.save_to(path, quality)
 
     def save_to(self, path: str | Path, quality: int | None = None) -> bool:
         """Write the image (atomic, EXIF/ICC kept). An existing file — above all the original —
         is only replaced after the user confirms."""
         path = Path(path)
-        self.before_save()
+        if self.before_save() is False:  # the user cancelled (e.g. the apply-the-fill question)
+            self.feedback.status("Not saved")
+            return False
         if path.exists():
             original = self.doc.source.path is not None and path.resolve() == self.doc.source.path
             text = (
@@ -142,14 +154,7 @@ class Files:
                 self.feedback.status("Not saved")
                 return False
         try:
-            save_image(
-                path,
-                self.doc.image,
-                self.doc.source.exif,
-                self.doc.source.icc,
-                quality if quality is not None else int(self.settings.get("save/jpeg_quality")),
-                png_compression=int(self.settings.get("save/png_compression")),
-            )
+            notes = self._write(path, quality)
         except InpaintError as exc:
             self.feedback.show_error("Cannot save", str(exc))
             return False
@@ -159,8 +164,42 @@ class Files:
         self.doc.save_path = path.resolve()
         self.doc.undo_stack.setClean()
         self.after_save()
-        self.feedback.status(f"Saved {path}")
+        if notes:
+            self.feedback.status(f"Saved {path}" + "".join(f"; {n}" for n in notes), 10000)
+        else:
+            self.feedback.status(f"Saved {path}")
         return True
+
+    def _original(self) -> LoadedImage | None:
+        """The photo as opened, with its native pixels (bit depth, alpha, CMYK) and metadata, when the
+        document still is that photo (same source, same size); read again after a restored session."""
+        src = self.doc.source.path
+        if src is None:
+            return None
+        loaded = self._loaded
+        if loaded is None or loaded.path.resolve() != src:
+            try:
+                loaded = self._loaded = load_image(src)
+            except InpaintError:
+                return None
+        return loaded if loaded.rgb.shape == self.doc.image.shape else None
+
+    def _write(self, path: Path, quality: int | None) -> list[str]:
+        """Save the image as the original was stored: pixels the user did not change keep their native
+        values, depth, alpha and metadata (:func:`engine.imageio.save_result`). ``quality`` None: a JPEG
+        saved from a JPEG keeps its own tables, other lossy saves use the preference. Returns the notes
+        on conversions the chosen format forced (e.g. 16 bits into a JPEG)."""
+        original = self._original()
+        keeps_tables = (
+            original is not None and original.profile.jpeg_qtables and path.suffix.lower() in (".jpg", ".jpeg")
+        )
+        if quality is None and not keeps_tables:
+            quality = int(self.settings.get("save/jpeg_quality"))
+        png = int(self.settings.get("save/png_compression"))
+        if original is not None:
+            return save_result(path, original, self.doc.image, quality, png)[1]
+        save_image(path, self.doc.image, self.doc.source.exif, self.doc.source.icc, quality, png_compression=png)
+        return []
 
     def may_close(self) -> bool:
         """Before the window closes: True if nothing unsaved is lost (no edits, saved now, or discarded)."""

@@ -90,9 +90,13 @@ class RestoreController(QObject):
             else found.mask > 127
         )
         self.doc.set_mask(self._mask(self.base | self.proposal), f"Damage proposal ({found.detector})")
+        self.window.canvas.set_proposal(self.proposal)  # drawn in the proposal colour
         self.panel.set_has_proposal(True, self._describe())
         self.window.acts.show_mask.setChecked(True)
-        self.window.status(f"Damage detection: {found.note}, {found.seconds:.2f} s")
+        self.window.status(
+            f"Damage detection: {found.note}, {found.seconds:.2f} s. Edit the proposal with the brush/eraser, "
+            "then Restore (Ctrl+Shift+D); Esc discards it"
+        )
         self.detected.emit(found)
 
     def _describe(self) -> str:
@@ -122,6 +126,7 @@ class RestoreController(QObject):
         new = ((self.base | proposal) | added) & ~erased
         self.proposal = proposal
         self.doc.set_mask(self._mask(new), f"Damage proposal at {round(sensitivity * 100)} %")
+        self.window.canvas.set_proposal(proposal)
         self.panel.set_has_proposal(True, self._describe())
         return True
 
@@ -133,6 +138,8 @@ class RestoreController(QObject):
 
     def reset(self) -> None:
         """Forget the proposal without touching the mask (new photo, applied result)."""
+        if self.proposal is not None:
+            self.window.canvas.set_proposal(None)
         self.found = self.base = self.proposal = None
         self.panel.set_has_proposal(False)
 

@@ -1,35 +1,43 @@
 """The main window: composition only. It builds the document, canvas, worker, panels and docks, and the
 collaborators that do the work — :mod:`app.actions` (actions, menus, toolbar), :mod:`app.files` (open/save),
-:mod:`app.masks`, :mod:`app.jobs` (run/compare), :mod:`app.recovery_offer`, :mod:`app.statusline`,
-:mod:`app.feedback` — and wires their signals. Its public methods are the slots tests and app.samples call."""
+:mod:`app.masks`, :mod:`app.jobs` (run/compare), :mod:`app.object_select` (select object),
+:mod:`app.variations`, :mod:`app.recovery_offer`, :mod:`app.statusline`, :mod:`app.feedback` — and wires
+their signals. Its public methods are the slots tests and app.samples call."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
 
-from app import gui_gc, samples
+from app import gui_gc, prompts, samples
+from app.about import AboutDialog
 from app.actions import Actions
 from app.canvas import Canvas
-from app.document import Document
+from app.document import EXCLUDE, Document
+from app.engine_names import plain_name
 from app.feedback import Feedback
 from app.files import Files
 from app.jobs import Jobs
 from app.masks import MaskTools
+from app.message_bar import MessageBar
+from app.object_select import ObjectSelect
 from app.panels.alpha_dock import AlphaView
 from app.panels.brush_panel import BrushPanel
 from app.panels.compare import CompareWindow
 from app.panels.engine_panel import EnginePanel
 from app.panels.preferences import PreferencesDialog
 from app.panels.restore_panel import RestorePanel
+from app.panels.variations_panel import VariationsPanel
 from app.recovery import Autosaver
 from app.recovery_offer import RecoveryOffer
 from app.restore_controller import RestoreController
 from app.settings import Settings
 from app.statusline import StatusLine
+from app.variations import Variations
 from app.worker import Worker
 from engine.pipeline import Result
 from engine.registry import CAP_ALPHA_MAPS, get_spec
@@ -46,6 +54,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.ask_before_close = True
         self._closed = False  # set on close: late signals during teardown must not touch widgets
+        self._followed_compare: CompareWindow | None = None  # the comparison grid whose Apply picks the engine
         # No Qt parent: the document must outlive the widgets while they are torn down.
         self.doc = Document()
         self.canvas = Canvas(self.doc)
@@ -55,6 +64,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1280, 820)
 
+        self.setStatusBar(MessageBar())  # messages elided with a tooltip, never cut off or overprinted
         self.feedback = Feedback(self, self.statusBar())
         self.recovery = RecoveryOffer(self.doc, self.autosaver, self.feedback)
         self.acts = a = Actions(self, self.doc.undo_stack, self.canvas)
@@ -67,13 +77,17 @@ class MainWindow(QMainWindow):
             self.feedback,
             self,
             before_open=self.worker.cancel,
-            before_save=self.jobs.offer_apply,
-            after_save=self.autosaver.clear,
+            before_save=self._before_save,
+            after_save=self._after_save,
         )
-        mask_actions = [a.grow, a.shrink, a.invert, a.clear, a.load_mask, a.save_mask]
-        self.brush_panel = BrushPanel(self.canvas, self.settings, [a.brush, a.eraser], mask_actions)
+        self.engine_panel.exclude_source = self.doc.exclusion  # the exclude brush reaches every run
+        mask_actions = [a.grow, a.shrink, a.invert, a.clear, a.clear_exclude, a.load_mask, a.save_mask]
+        tools = [a.brush, a.eraser, a.select, a.exclude]
+        self.brush_panel = BrushPanel(self.canvas, self.settings, tools, mask_actions)
+        self.selector = ObjectSelect(self.doc, self.canvas, self.feedback, self.brush_panel.grow.value, self)
         self.restore_panel = RestorePanel(self.settings)
         self.alpha_view = AlphaView()
+        self.variations_panel = VariationsPanel()
         menus = a.build_menus(self.menuBar())
         self.samples_menu, self.recent_menu, self.view_menu = menus
         samples.attach_menu(self.samples_menu, self)
@@ -109,6 +123,9 @@ class MainWindow(QMainWindow):
                 "quit": self.close,
                 "brush": lambda on: on and m.set_tool("brush"),
                 "eraser": lambda on: on and m.set_tool("eraser"),
+                "select": lambda on: on and m.set_tool("select"),
+                "exclude": lambda on: on and m.set_tool("exclude"),
+                "clear_exclude": lambda: self.doc.set_mask(np.zeros_like(self.doc.exclude), "Clear exclusion", EXCLUDE),
                 "smaller": m.smaller_brush,
                 "bigger": m.bigger_brush,
                 "object": self.brush_panel.object_mode.setChecked,
@@ -129,8 +146,15 @@ class MainWindow(QMainWindow):
                 "compare": self.jobs.compare_engines_dialog,
                 "refresh": self.refresh_engines,
                 "detect": lambda: self.detect_scratches(self.restore_panel.value),
+                "restore": lambda: self.restorer.restore(),
+                "discard_damage": lambda: self.restorer.discard(),
+                "show_damage": c.proposal_item.setVisible,
+                "variations": lambda: self.variations.start(),
+                "about": self.about,
             }
         )
+        for act in (self.acts.undo, self.acts.redo):  # undo during a preview discards the preview
+            act.triggered.connect(lambda _=False: self.jobs.pending is not None and self.jobs.discard_result())
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -149,6 +173,9 @@ class MainWindow(QMainWindow):
         self.alpha_dock = self._dock("Alpha maps (DFNet)", "alpha-dock", self.alpha_view, right)
         self.tabifyDockWidget(self.restore_dock, self.alpha_dock)
         self.restore_dock.raise_()
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.variations_dock = self._dock("Variations", "variations-dock", self.variations_panel, bottom)
+        self.variations_dock.hide()  # shown by Variations
 
     def _connect(self) -> None:
         d, c, w = self.doc, self.canvas, self.worker
@@ -175,6 +202,11 @@ class MainWindow(QMainWindow):
         self.restorer = RestoreController(self)  # Restore panel: detection on the worker, proposal, fill
         for kind in ("detect", "restore"):
             j.routes[kind] = self.restorer.on_result
+        self.restorer.restored.connect(self._on_restored)
+        self.restorer.detected.connect(lambda _found: self._update_actions())
+        self.variations = Variations(self, self.variations_panel)
+        d.image_changed.connect(self.variations.reset)
+        j.compare_shown.connect(lambda _entries: self._follow_compare())
         self.autosaver.failed.connect(lambda message: self.status(message, 10000))
 
     # ------------------------------------------------------------ title/status
@@ -184,9 +216,10 @@ class MainWindow(QMainWindow):
         if self.doc.source.path is None and not self.doc.loaded:
             self.setWindowTitle("Inpaint Studio")
         else:
-            name = self.doc.source.path.name if self.doc.source.path else "untitled"
+            path = self.doc.save_path or self.doc.source.path  # after Save As: the new name
+            name = path.name if path else "untitled"
             w, h = self.doc.size
-            self.setWindowTitle(f"{name}[*] — {w}×{h} — {self.canvas.zoom * 100:.0f} % — Inpaint Studio")
+            self.setWindowTitle(f"{name}[*] — {w}×{h} — {self.canvas.pixel_zoom * 100:.0f} % — Inpaint Studio")
         self.setWindowModified(not self.doc.undo_stack.isClean())
         self._update_status()
 
@@ -194,8 +227,8 @@ class MainWindow(QMainWindow):
         spec = self.engine_panel.current_spec()
         self.status_line.show_info(
             self.doc.size if self.doc.loaded else None,
-            self.canvas.zoom,
-            spec.display_name if spec else "—",
+            self.canvas.pixel_zoom,
+            plain_name(spec) if spec else "—",
             self.engine_panel.device_name,
             self.jobs.last_seconds,
         )
@@ -205,7 +238,7 @@ class MainWindow(QMainWindow):
             return
         has_result = self.jobs.pending is not None
         can_run = self.engine_panel.current_spec() is not None
-        self.acts.update(self.doc.loaded, self.worker.busy, can_run, has_result)
+        self.acts.update(self.doc.loaded, self.worker.busy, can_run, has_result, self.restorer.active)
         self.split.setEnabled(has_result)
 
     def status(self, text: str, ms: int = 6000) -> None:
@@ -228,6 +261,10 @@ class MainWindow(QMainWindow):
         return self.files.open_path(path)
 
     def save_to(self, path: str | Path, quality: int | None = None) -> bool:
+        """Save the photo to ``path``; False (and nothing written) without a photo open."""
+        if not self.doc.loaded:
+            self.status("No photo open: nothing to save")
+            return False
         return self.files.save_to(path, quality)
 
     def load_mask_file(self, path: str | Path) -> bool:
@@ -236,9 +273,25 @@ class MainWindow(QMainWindow):
     def save_mask_file(self, path: str | Path) -> bool:
         return self.files.save_mask_file(path)
 
+    def _before_save(self) -> bool:
+        """Before any save: a shown fill is applied (the default), discarded, or the save cancelled (False)."""
+        if self.jobs.pending is None:
+            return True
+        answer = prompts.apply_before_save(self)
+        if answer == "apply":
+            self.jobs.apply_result()
+        elif answer == "discard":
+            self.jobs.discard_result()
+        return answer != "cancel"
+
+    def _after_save(self) -> None:
+        self.autosaver.clear()
+        self._update_title()  # Save As: the title names the new file
+
     def _on_image_replaced(self) -> None:
         self.jobs.discard_result()
         self.restorer.reset()
+        self.variations.reset()
         self.alpha_view.set_maps([], "")
         self._update_title()
         self._update_actions()
@@ -284,6 +337,22 @@ class MainWindow(QMainWindow):
         self.status_line.show_busy(busy)
         self._update_actions()
 
+    def _on_restored(self, result: Result) -> None:
+        self.jobs.last_seconds = result.seconds  # "last run" counts restorations too
+        self._update_status()
+        self._update_actions()
+
+    def _follow_compare(self) -> None:
+        """Applying a result from the comparison grid makes its engine the current one (toolbar, status)."""
+        window = self.jobs.compare_window
+        if window is not None and window is not self._followed_compare:
+            window.apply_requested.connect(self.engine_panel.select)
+            self._followed_compare = window
+
+    def about(self) -> None:
+        """Help ▸ About: version, licences of the weights and data."""
+        AboutDialog(self).exec()
+
     def _on_pending(self, shown: bool) -> None:
         self.acts.show_mask.setChecked(not shown)  # the result is what to look at; painting shows the mask again
         if shown:
@@ -305,12 +374,18 @@ class MainWindow(QMainWindow):
             self.worker.cancel()
         elif self.jobs.pending is not None:
             self.jobs.discard_result()
+        elif self.selector.active:
+            self.selector.discard()
         elif self.restorer.active:
             self.restorer.discard()
 
     # ---------------------------------------------------------------- restore
     def detect_scratches(self, sensitivity: float | None = None) -> bool:
-        """Detect scratches & dust on the worker (app.restore_controller); False if nothing started."""
+        """Detect scratches & dust on the worker (app.restore_controller); False if nothing started.
+        The Restore panel comes to the front: its slider, Restore and Discard are the next steps."""
+        if self.doc.loaded:
+            self.restore_dock.show()
+            self.restore_dock.raise_()
         return self.restorer.detect(sensitivity)
 
     # --------------------------------------------------------------- settings
@@ -360,7 +435,8 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         QApplication.instance().removeEventFilter(self)
         self.jobs.close()
-        self.worker.shutdown()
-        self.autosaver.enabled = False
-        self.autosaver.clear()  # a deliberate close: nothing to recover next time
+        # Cancelled, a running fill still ends its current engine step (one network pass over a big photo can
+        # take a minute): the window goes now and the worker's thread ends by itself (app/worker.py).
+        self.worker.shutdown(wait=False)
+        self.autosaver.close()  # a deliberate close: this window's session and its lock go
         event.accept()

@@ -1,7 +1,11 @@
-"""``inpaint``: run, compare, eval, restore (engine/restore_cli.py) and models from the command line.
+"""``inpaint``: run, compare, eval, restore (engine/restore_cli.py), select (engine/select_cli.py) and models from the command line.
 
-Errors a user can cause print one line ``inpaint: error: ...`` and exit with code 2; no
-traceback, and no partially written output (every write is temp file + rename).
+Errors a user can cause print one line ``inpaint: error: ...`` and exit with code 2 — bad option
+values included (argparse's usage block is left out) — checked before any work where they can be:
+output folders and the ``--json`` file are tried for writing first, and an output that is an input
+(or another output) is refused unless ``--overwrite``. No traceback, and no partially written
+output (every write is temp file + rename). Results keep their input's format, bit depth, alpha
+and metadata (:func:`engine.imageio.save_result`).
 """
 
 from __future__ import annotations
@@ -18,14 +22,43 @@ import numpy as np
 from tqdm import tqdm
 
 from engine.alphamaps import check_writable, write_alpha_maps
-from engine.console import quiet_on_closed_pipe
-from engine.errors import InpaintError
-from engine.imageio import PNG_FAST, images_in, load_image, load_mask, save_image, write_json
+from engine.console import package_version, quiet_on_closed_pipe
+from engine.errors import InpaintError, one_line
+from engine.imageio import (
+    PNG_FAST,
+    check_writable_file,
+    check_writable_folder,
+    format_for,
+    images_in,
+    load_image,
+    load_mask,
+    save_image,
+    save_result,
+    write_json,
+)
+from engine.outputs import (
+    MAX_SEED,
+    add_file_args,
+    add_quality_arg,
+    folder_outputs,
+    int_arg,
+    refuse_overwrites,
+    seed_arg,
+)
 from engine.pipeline import MAX_VARIATIONS, STRATEGIES, InpaintOptions, inpaint, seed_matters, variation_seeds
 from engine.registry import CAP_ALPHA_MAPS, Engine, create_engine, get_spec, list_specs
 from engine.restore_cli import add_parser as add_restore_parser
+from engine.select_cli import add_parser as add_select_parser
 
 EXIT_USER_ERROR = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line ``inpaint: error: ...`` (exit 2) like every other user
+    error, instead of the usage block followed by the message."""
+
+    def error(self, message: str) -> Any:  # argparse declares NoReturn
+        self.exit(EXIT_USER_ERROR, f"inpaint: error: {message} (see {self.prog} --help)\n")
 
 
 def _parse_options(pairs: Sequence[str]) -> dict[str, str]:
@@ -51,7 +84,18 @@ def _options(args: argparse.Namespace) -> InpaintOptions:
 
 
 def _engine(name: str, device: str, weights: str | None) -> Engine:
-    return create_engine(name, device=device, weights=weights)
+    """Build an engine; weights whose metadata does not fit the network (a bad width or config)
+    become one :class:`InpaintError` line naming the file instead of a traceback."""
+    try:
+        return create_engine(name, device=device, weights=weights)
+    except (InpaintError, KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:
+        source = f"weights file {weights}" if weights else f"the installed weights of {name}"
+        raise InpaintError(
+            f"{source} cannot build engine {name}: its width/config metadata does not fit the network "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); re-export it"
+        ) from None
 
 
 def _load_exclude(path: Path, size: tuple[int, int], resize: bool) -> np.ndarray:
@@ -90,28 +134,48 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InpaintError(f"--alpha-maps: engine {args.engine} has no alpha maps (dfnet has)")
     if args.alpha_maps and image_arg.is_dir():
         raise InpaintError("--alpha-maps takes a single --image file, not a folder")
-    engine = _engine(args.engine, args.device, args.weights)
+    if seeds is not None and seeds[-1] > MAX_SEED:
+        raise InpaintError(f"--seed {args.seed} with --variations {args.variations} runs past the last seed {MAX_SEED}")
+    json_path = Path(args.json) if args.json else None
+    if json_path is not None:
+        check_writable_file(json_path, "--json")  # before the run: a bad path must not cost the batch
     get_spec(args.engine).resolve_options(options.engine_options)  # fail fast on bad options
     if args.alpha_maps:
         check_writable(args.alpha_maps)  # before the run, so a bad folder costs no time
 
+    notes: list[str] = []
     if image_arg.is_dir():
         images, skipped = images_in(image_arg)
         if not images:
-            raise InpaintError(f"no images (.jpg, .png, .tif, .webp, .bmp) in folder {image_arg}")
+            raise InpaintError(f"no images (.jpg, .png, .tif, .webp, .avif, .heic, .bmp) in folder {image_arg}")
         out_dir = Path(args.output)
         if out_dir.exists() and not out_dir.is_dir():
             raise InpaintError(f"--output {out_dir} must be a folder when --image is a folder")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for p in skipped:
-            print(f"inpaint: skipped {p.name}: not an image file", file=sys.stderr)
-        jobs = [(img, out_dir / f"{img.stem}.png") for img in images]
+        check_writable_folder(out_dir, "--output")
+        outs, notes = folder_outputs(images, out_dir)
+        notes = [f"skipped {p.name}: not an image file" for p in skipped] + notes
+        jobs = list(zip(images, outs, strict=True))
     else:
         if mask_arg.is_dir():
             raise InpaintError("--mask is a folder but --image is a single file; pass the mask file")
         if exclude_arg is not None and exclude_arg.is_dir():
             raise InpaintError("--exclude is a folder but --image is a single file; pass the exclude mask file")
         jobs = [(image_arg, Path(args.output))]
+        check_writable_file(Path(args.output), "--output")
+        format_for(Path(args.output))  # a suffix that cannot be written is refused now, not after the fill
+
+    mask_files = images_in(mask_arg)[0] if mask_arg.is_dir() else [mask_arg]
+    exclude_files = [] if exclude_arg is None else images_in(exclude_arg)[0] if exclude_arg.is_dir() else [exclude_arg]
+    written: list[tuple[Path, str]] = []
+    for _img, out in jobs:
+        paths = [out] if seeds is None else [variation_path(out, k) for k in range(1, len(seeds) + 1)]
+        written += [(p, "--output") for p in paths]
+    inputs = [(img, "--image") for img, _ in jobs] + [(m, "--mask") for m in mask_files]
+    inputs += [(x, "--exclude") for x in exclude_files]
+    refuse_overwrites(written + ([(json_path, "--json")] if json_path else []), inputs, args.overwrite)
+    engine = _engine(args.engine, args.device, args.weights)  # after the path checks: a learned one takes seconds
+    for note in notes:
+        print(f"inpaint: {note}", file=sys.stderr)
 
     masks_by_stem: dict[str, Path] = {}
     if mask_arg.is_dir():
@@ -120,7 +184,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if exclude_arg is not None and exclude_arg.is_dir():
         excludes_by_stem = {p.stem: p for p in images_in(exclude_arg)[0]}
     report: list[dict[str, Any]] = []
-    failures = 0
+    failures = unchanged = 0
     progress = tqdm(jobs, desc="inpaint", unit="img", disable=len(jobs) == 1 or args.quiet)
     for img_path, out_path in progress:
         mask_path = masks_by_stem.get(img_path.stem) if mask_arg.is_dir() else mask_arg
@@ -141,8 +205,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 if seeds is None
                 else [(seed, variation_path(out_path, k)) for k, seed in enumerate(seeds, 1)]
             )
-            seconds, note = _run_one(engine, img_path, mask_path, exclude_path, outputs, options, args)
-            entry.update(status="ok", seconds=round(seconds, 4))
+            seconds, note, filled = _run_one(engine, img_path, mask_path, exclude_path, outputs, options, args)
+            unchanged += not filled
+            entry.update(status="ok", filled=filled, seconds=round(seconds, 4))
             if seeds is None:
                 entry["output"] = str(out_path)
             else:
@@ -152,14 +217,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                 tqdm.write(f"inpaint: {img_path.name}: {note}", file=sys.stderr)
         except InpaintError as exc:
             failures += 1
-            entry.update(status="error", error=str(exc))
-            tqdm.write(f"inpaint: error: {exc}", file=sys.stderr)
+            entry.update(status="error", error=one_line(exc))
+            tqdm.write(f"inpaint: error: {one_line(exc)}", file=sys.stderr)
         report.append(entry)
-    if args.json:
-        write_json(Path(args.json), report)
+    if json_path is not None:
+        write_json(json_path, report)
     if not args.quiet:
-        done = len(jobs) - failures
-        print(f"inpaint: {done} of {len(jobs)} filled with {engine.spec.name}", file=sys.stderr)
+        done = len(jobs) - failures - unchanged
+        same = f"; {unchanged} written unchanged (empty mask)" if unchanged else ""
+        print(f"inpaint: {done} of {len(jobs)} filled with {engine.spec.name}{same}", file=sys.stderr)
     return EXIT_USER_ERROR if failures else 0
 
 
@@ -171,13 +237,20 @@ def _run_one(
     outputs: list[tuple[int, Path]],
     options: InpaintOptions,
     args: argparse.Namespace,
-) -> tuple[float, str]:
-    """Fill one image once per (seed, output path) of ``outputs``; returns (seconds, notes)."""
-    loaded = load_image(img_path)
+) -> tuple[float, str, bool]:
+    """Fill one image once per (seed, output path) of ``outputs``; returns (seconds, notes, whether
+    anything was filled). Each output keeps the image's depth, alpha and metadata."""
+    loaded = load_image(img_path, max_pixels=args.max_pixels)
     h, w = loaded.rgb.shape[:2]
-    mask = load_mask(mask_path, size=(w, h), resize=args.resize_mask)
+    mask = load_mask(mask_path, size=(w, h), resize=args.resize_mask, max_pixels=args.max_pixels)
+    if mask.all():
+        raise InpaintError(
+            f"mask {mask_path.name} covers the whole of {img_path.name}: no pixel is left to fill from "
+            "(white = fill, black = keep; is the mask inverted?)"
+        )
     exclude = None if exclude_path is None else _load_exclude(exclude_path, (w, h), args.resize_mask)
     seconds = 0.0
+    saved_notes: list[str] = []
     first: np.ndarray | None = None
     identical = len(outputs) > 1
     for seed, out_path in outputs:
@@ -192,30 +265,31 @@ def _run_one(
             from engine.sheet import concat_strip
 
             image = concat_strip(loaded.rgb, result.mask, result.image)
-        save_image(
-            out_path,
-            image,
-            exif=loaded.exif,
-            icc=loaded.icc,
-            quality=args.quality,
-            png_compression=args.png_compression,
-        )
+        saved_notes = save_result(out_path, loaded, image, args.quality, args.png_compression)[1]
     if getattr(args, "alpha_maps", None):
         box = result.extras.get("box")
         write_alpha_maps(args.alpha_maps, result.extras.get("alpha_maps", []), box[2] - box[0] if box else None)
-    notes = [n for n in (loaded.note, result.note) if n]
+    notes = [n for n in (loaded.note, result.note, *saved_notes) if n]
     if identical and result.note == "":
         notes.append("the variations came out identical: nothing of this fill depends on the seed (a thin hole?)")
-    return seconds, "; ".join(notes)
+    return seconds, "; ".join(notes), bool(result.mask.any())
 
 
 # ------------------------------------------------------------------------------------- compare
 def cmd_compare(args: argparse.Namespace) -> int:
     from engine.sheet import comparison_sheet, crop, hole_frame, mask_overlay
 
-    loaded = load_image(args.image)
+    out = Path(args.output)
+    refuse_overwrites(
+        [(out, "--output")],
+        [(Path(args.image), "--image"), (Path(args.mask), "--mask"), (Path(args.exclude) if args.exclude else None, "--exclude")],
+        args.overwrite,
+    )  # fmt: skip
+    check_writable_file(out, "--output")
+    format_for(out)
+    loaded = load_image(args.image, max_pixels=args.max_pixels)
     h, w = loaded.rgb.shape[:2]
-    mask = load_mask(args.mask, size=(w, h), resize=args.resize_mask)
+    mask = load_mask(args.mask, size=(w, h), resize=args.resize_mask, max_pixels=args.max_pixels)
     exclude = None if args.exclude is None else _load_exclude(Path(args.exclude), (w, h), args.resize_mask)
     if args.engines:
         names = [n.strip() for n in args.engines.split(",") if n.strip()]
@@ -232,7 +306,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         label = spec.display_name + (" + texture" if result.texture > 0 else "")
         tiles.append((f"{label}  {result.seconds:.2f} s", crop(result.image, box)))
     sheet = comparison_sheet(tiles, tile_width=args.tile_width)
-    save_image(Path(args.output), sheet, png_compression=args.png_compression)
+    save_image(out, sheet, png_compression=args.png_compression)
     if not args.quiet:
         print(f"inpaint: wrote {args.output} ({len(specs)} engines)", file=sys.stderr)
     return 0
@@ -242,6 +316,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from engine.evaluate import BASELINES, evaluate, format_table, list_images, pair_files, summarise, write_reports
 
+    check_writable_folder(Path(args.output_dir), "--output-dir")  # before the run, not after it
     images = list_images(Path(args.images))
     masks = list_images(Path(args.masks))
     pairs = pair_files(images, masks)
@@ -314,7 +389,12 @@ def _common(p: argparse.ArgumentParser, with_engine: bool = True) -> None:
         "classical ones)",
     )  # fmt: skip
     p.add_argument("--no-texture", dest="texture", action="store_const", const=0.0, help="same as --texture 0")
-    p.add_argument("--seed", type=int, default=0, help="photo texture and patchmatch seed (same seed, same fill)")
+    p.add_argument(
+        "--seed",
+        type=seed_arg,
+        default=0,
+        help=f"photo texture and patchmatch seed, 0-{MAX_SEED} (same seed, same fill)",
+    )
     p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE", help="engine option, repeatable")
     p.add_argument("--resize-mask", action="store_true", help="scale a mask of another size to the image")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -336,7 +416,8 @@ def _png_arg(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="inpaint", description="Inpaint Studio command line.")
+    parser = OneLineParser(prog="inpaint", description="Inpaint Studio command line.")
+    parser.add_argument("--version", action="version", version=f"inpaint (Inpaint Studio) {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="fill the masked region of an image or a folder of images")
@@ -351,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
         "beside --output (patchmatch, or an engine with the texture stage)",
     )  # fmt: skip
     run.add_argument("--json", help="write a per-file report (engine, seconds, output) to this file")
-    run.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    add_quality_arg(run)
     run.add_argument(
         "--alpha-maps",
         metavar="DIR",
@@ -359,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
         "plus alpha-maps.json with each level's min/mean/max (largest hole region)",
     )
     _common(run)
+    add_file_args(run)
     _png_arg(run)
     run.set_defaults(func=cmd_run)
 
@@ -368,12 +450,13 @@ def build_parser() -> argparse.ArgumentParser:
     _exclude_arg(cmp_, "")
     cmp_.add_argument("--engines", help="comma-separated engine names (default: every available engine)")
     cmp_.add_argument("--output", required=True, help="sheet image file (.png/.jpg)")
-    cmp_.add_argument("--tile-width", type=int, default=480)
+    cmp_.add_argument("--tile-width", type=int_arg(32, 8192), default=480, help="tile width in pixels (32-8192)")
     cmp_.add_argument(
         "--frame", choices=("photo", "hole"), default="photo",
         help="tiles show the whole photo (default) or the holes' bounding box with context around it",
     )  # fmt: skip
     _common(cmp_, with_engine=False)
+    add_file_args(cmp_)
     _png_arg(cmp_)
     cmp_.set_defaults(func=cmd_compare)
 
@@ -391,6 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_eval)
 
     add_restore_parser(sub)
+    add_select_parser(sub)
 
     models = sub.add_parser("models", help="list engines, availability and capabilities")
     models.add_argument("--json", action="store_true")
@@ -401,11 +485,14 @@ def build_parser() -> argparse.ArgumentParser:
 @quiet_on_closed_pipe  # `inpaint models | head -1` ends quietly (status 141), as Unix tools do
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a bad option (one line, see OneLineParser)
+        return stop.code if isinstance(stop.code, int) else EXIT_USER_ERROR
     try:
         return int(args.func(args))
     except InpaintError as exc:
-        print(f"inpaint: error: {exc}", file=sys.stderr)
+        print(f"inpaint: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("inpaint: interrupted", file=sys.stderr)

@@ -111,7 +111,7 @@ def test_menus_and_toolbar(qtbot) -> None:
     acts = Actions(window, stack, QWidget(window))
     menus = acts.build_menus(window.menuBar())
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles == ["&File", "&Edit", "&Mask", "&View", "E&ngine", "&Restore"]
+    assert titles == ["&File", "&Edit", "&Mask", "&View", "E&ngine", "&Restore", "&Help"]
     file_menu = window.menuBar().actions()[0].menu()
     assert file_menu.actions()[0] is acts.open and menus.samples.menuAction() in file_menu.actions()
     assert menus.recent.menuAction() in file_menu.actions()

@@ -61,7 +61,7 @@ def test_known_alpha_maps_are_named_ranged_and_contrasted(qtbot, opened: MainWin
         w = opened
         w.refresh_engines()
         assert w.engine_panel.select("test-alpha-known")
-        w.engine_panel.strategy.setCurrentText("full")
+        w.engine_panel.strategy.setCurrentIndex(w.engine_panel.strategy.findData("full"))
         w.doc.set_mask(_hole(w), "test")
         photo = w.doc.image.copy()
         with qtbot.waitSignal(w.result_shown, timeout=10000):
@@ -149,7 +149,7 @@ def test_alpha_dock_with_a_real_dfnet(qtbot, opened: MainWindow, tmp_path: Path,
     w = opened
     w.refresh_engines()
     assert w.engine_panel.select("dfnet")
-    w.engine_panel.strategy.setCurrentText("full")
+    w.engine_panel.strategy.setCurrentIndex(w.engine_panel.strategy.findData("full"))
     mask = np.zeros_like(w.doc.mask)
     mask[80:130, 100:160] = 255
     w.doc.set_mask(mask, "test")

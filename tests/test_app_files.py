@@ -74,14 +74,14 @@ def test_open_failures_leave_the_document_alone(setup, photo: np.ndarray, tmp_pa
     menu = QMenu()
     files.fill_recent(menu)
     assert [a.text() for a in menu.actions()] == ["(none)"] and not menu.actions()[0].isEnabled()
-    # unsaved edits: opening another photo asks first, and No keeps them
+    # unsaved edits: opening another photo asks first (Save/Discard/Cancel), and cancelling keeps them
     doc.set_image(photo, Source(tmp_path / "a.png"))
     doc.set_mask(np.full(photo.shape[:2], 255, np.uint8), "paint")
     good = tmp_path / "other.png"
     Image.fromarray(photo[::-1].copy()).save(good)
     answers.queue = [False]
     assert not files.open_path(good)
-    assert answers.asked == ["Discard changes?"] and doc.mask.all() and calls == []
+    assert answers.asked == ["Unsaved changes"] and doc.mask.all() and calls == []  # No = Cancel
 
 
 def test_save_asks_before_replacing_and_reports(setup, photo: np.ndarray, tmp_path: Path) -> None:
@@ -140,3 +140,60 @@ def test_may_close_asks_only_with_unsaved_edits(setup, photo: np.ndarray, tmp_pa
     buttons[:] = [QMessageBox.StandardButton.Save]
     assert files.may_close()
     assert (tmp_path / "saved.png").exists() and doc.undo_stack.isClean() and calls == ["before_save", "after_save"]
+
+
+def test_save_keeps_depth_alpha_and_metadata_of_the_photo(setup, tmp_path: Path) -> None:
+    """Issue #40: the editor saves through the same round trip as `inpaint run`: a 16-bit RGBA PNG
+    stays 16-bit RGBA; pixels the user did not change keep their 16-bit values; alpha is untouched."""
+    import cv2
+
+    files, doc, _, _, _ = setup
+    rng = np.random.default_rng(1)
+    native = rng.integers(0, 65536, (40, 50, 4), dtype=np.uint16)
+    native[..., 3] = 65535
+    native[:10, :, 3] = 20000  # a half-transparent band
+    src = tmp_path / "deep.png"
+    cv2.imwrite(str(src), native[..., [2, 1, 0, 3]])
+    assert files.open_path(src)
+    edited = doc.image.copy()
+    edited[5:20, 10:30] = (200, 40, 90)
+    doc.apply_result(edited, "paint")
+    out = tmp_path / "deep-out.png"
+    assert files.save_to(out)
+    saved = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)[..., [2, 1, 0, 3]]
+    assert saved.dtype == np.uint16 and saved.shape == native.shape
+    changed = np.zeros((40, 50), bool)
+    changed[5:20, 10:30] = True
+    np.testing.assert_array_equal(saved[~changed], native[~changed])
+    np.testing.assert_array_equal(saved[..., 3], native[..., 3])
+    assert np.all(saved[changed][:, :3] % 257 == 0)
+
+
+def test_save_as_jpeg_offers_the_photos_own_quality(setup, photo: np.ndarray, tmp_path: Path, monkeypatch) -> None:
+    """Issue #40: Save As JPEG of a JPEG starts at the photo's own quality; keeping it keeps its exact
+    quantization tables and subsampling (Pillow's quality="keep"), another value is used as asked."""
+    from PIL import JpegImagePlugin
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    files, doc, _, _, _ = setup
+    src = tmp_path / "p.jpg"
+    Image.fromarray(photo).save(src, quality=67, subsampling=1)
+    assert files.open_path(src)
+    edited = doc.image.copy()
+    edited[:20, :20] = 0
+    doc.apply_result(edited, "paint")
+    offered: list[int] = []
+    answers = [67, 40]
+
+    def get_int(parent, title, label, value, low, high):
+        offered.append(value)
+        return answers.pop(0), True
+
+    monkeypatch.setattr(QInputDialog, "getInt", get_int)
+    for name in ("same.jpg", "q40.jpg"):
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, n=name, **k: (str(tmp_path / n), ""))
+        assert files.save_as()
+    assert offered == [67, 67]
+    with Image.open(src) as a, Image.open(tmp_path / "same.jpg") as b, Image.open(tmp_path / "q40.jpg") as c:
+        assert b.quantization == a.quantization and JpegImagePlugin.get_sampling(b) == 1
+        assert c.quantization != a.quantization

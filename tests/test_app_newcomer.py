@@ -164,8 +164,9 @@ def test_compare_cells_open_on_the_hole_box(qtbot, make_window, tmp_path: Path) 
     grid.outline_button.setChecked(True)
     assert all(c.view.outline.isVisible() for c in grid.cells)
     assert grid.cells[0].view.outline.path().boundingRect().adjusted(-1, -1, 1, 1).contains(QRectF(700, 500, 99, 79))
-    # the exported sheet uses the grid's framing: tiles have the edit box's proportions
-    x0, y0, x1, y1 = grid.frame_box
+    # the exported sheet is framed as the grid shows it (zoomed and panned): tiles have its proportions
+    x0, y0, x1, y1 = grid.shown_box
+    assert grid.shown_box != grid.frame_box
     framed = np.asarray(Image.open(grid.export_sheet(tmp_path / "framed.png")))
     tile = framed[:, 6 : 6 + 480]
     assert (x1 - x0) < 1200 and framed.shape[1] == 2 * (480 + 6) + 6
@@ -194,7 +195,7 @@ def test_no_display_runs_the_demo_and_prints_the_sheet(capsys, tmp_path: Path) -
 
 @pytest.mark.parametrize("failure", ["libraries", "display"])
 def test_display_that_qt_cannot_use_falls_back_to_the_demo(monkeypatch, capsys, tmp_path: Path, failure) -> None:
-    monkeypatch.setattr(launch.syslibs, "ensure_platform_libs", lambda platform: failure != "libraries")
+    monkeypatch.setattr(launch.syslibs, "ensure_platform_libs", lambda platform, **_: failure != "libraries")
     monkeypatch.setattr(launch.syslibs, "qt_starts", lambda: (False, "could not connect to display :0"))
     out = tmp_path / "sheet.png"
     assert launch.main(["--engines", "ns", "--output", str(out)], env={"DISPLAY": ":0"}) == 0

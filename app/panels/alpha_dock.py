@@ -125,6 +125,8 @@ class AlphaView(QWidget):
         flat = sum(lv.constant for lv in self.levels)
         self.info.setText(
             f"{len(self.maps)} levels from {engine}{where}." + (f" {flat} of them constant." if flat else "")
+            if self.maps
+            else ""  # a new photo: nothing stale ("0 levels from .")
         )
         if not self.maps:
             self.image.clear()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -55,21 +56,30 @@ class BrushPanel(QWidget):
         self.hardness.setToolTip(
             "Edge hardness: 100 % = hard edge; lower values fade the edge (pixels over half count as hole)"
         )
-        self.object_mode = QCheckBox("Object removal")
+        self.hardness_value = QLabel()
+        self.hardness_value.setMinimumWidth(self.hardness_value.fontMetrics().horizontalAdvance("100 %") + 4)
+        self.object_mode = QCheckBox("Grow strokes by")
         self.object_mode.setToolTip(
             "Grow each stroke by a few pixels so edges, shadows and halos of the object go too (O)"
         )
         self.grow = QSpinBox()
         self.grow.setRange(1, 64)
         self.grow.setSuffix(" px")
-        self.grow.setToolTip("How far object-removal strokes reach beyond the brush outline")
+        self.grow.setMinimumWidth(self.grow.fontMetrics().horizontalAdvance("64 px") + 48)
+        self.size.setMinimumWidth(self.size.fontMetrics().horizontalAdvance("2000 px") + 48)
+        self.grow.setToolTip(
+            "How far object-removal strokes reach beyond the brush outline (also the margin Select object adds)"
+        )
 
         form = QFormLayout()
         size_row = QHBoxLayout()
         size_row.addWidget(self.size_slider, 1)
         size_row.addWidget(self.size)
         form.addRow("Size", size_row)
-        form.addRow("Hardness", self.hardness)
+        hardness_row = QHBoxLayout()
+        hardness_row.addWidget(self.hardness, 1)
+        hardness_row.addWidget(self.hardness_value)
+        form.addRow("Hardness", hardness_row)
         grow_row = QHBoxLayout()
         grow_row.addWidget(self.object_mode)
         grow_row.addWidget(self.grow)
@@ -109,6 +119,7 @@ class BrushPanel(QWidget):
     def _push(self, *_: object) -> None:
         c = self.canvas
         c.hardness = self.hardness.value() / 100.0
+        self.hardness_value.setText(f"{self.hardness.value()} %")
         c.object_mode = self.object_mode.isChecked()
         c.grow_px = self.grow.value()
         c.set_brush_size(self.size.value())

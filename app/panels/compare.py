@@ -3,9 +3,10 @@
 A grid with one cell per engine, labelled with its name and seconds. Every cell opens framed on
 the edit — the holes' bounding box with context around it (:func:`engine.sheet.hole_frame`, the
 framing ``inpaint compare --frame hole`` uses) — and *Fit photo* toggles the whole photo; zoom
-(wheel) and pan (drag) are synchronised across cells; *Hole outline* draws the hole's edge in every
-cell; a click (without dragging) applies that result. *Export sheet* writes the grid as one PNG
-with :func:`engine.sheet.comparison_sheet`, framed as the grid is.
+(wheel, kept under the cursor) and pan (drag) are synchronised across cells; *Hole outline* draws the
+hole's edge in every cell; a click (without dragging) applies that result. *Export sheet* writes the
+grid as one PNG with :func:`engine.sheet.comparison_sheet`, framed as the grid shows it (the edit's
+frame, the whole photo, or the part the user zoomed and panned to), and says where it went.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ class SyncView(QGraphicsView):
         super().__init__()
         self.setScene(QGraphicsScene(self))
         self.setBackgroundBrush(QColor(48, 48, 52))
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        # The window keeps the point under the cursor in place itself (keep_at): no anchor of Qt's own.
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.anchor: QPointF | None = None  # viewport position of the last wheel step
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         # No scroll bars (drag pans): bars that come and go with the zoom would change the viewport's
         # size after a framing, and cells with and without them would not show the same part.
@@ -66,7 +69,9 @@ class SyncView(QGraphicsView):
         self.scene().addItem(self.item)
         if rgb is not None:
             self.item.setPixmap(QPixmap.fromImage(rgb_to_qimage(rgb)))
-            self.setSceneRect(QRectF(0, 0, rgb.shape[1], rgb.shape[0]))
+            h, w = rgb.shape[:2]
+            # Room to pan past the photo's edges, so a zoom can keep any point under the cursor.
+            self.setSceneRect(QRectF(-w, -h, 3 * w, 3 * h))
         pen = QPen(QColor(*OUTLINE_RGB), 2)
         pen.setCosmetic(True)  # 2 screen pixels at every zoom
         self.outline = QGraphicsPathItem()
@@ -89,6 +94,12 @@ class SyncView(QGraphicsView):
         """The part of the scene (image pixels) the viewport shows now."""
         return self.mapToScene(self.viewport().rect()).boundingRect()
 
+    def keep_at(self, scene: QPointF, view: QPointF) -> None:
+        """Scroll so the scene (image) point ``scene`` is at viewport position ``view``."""
+        delta = self.mapFromScene(scene) - view.toPoint()
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + delta.x())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + delta.y())
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self.resized.emit()
@@ -96,6 +107,7 @@ class SyncView(QGraphicsView):
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
         steps = event.angleDelta().y() / 120.0
         if steps:
+            self.anchor = event.position()
             self.zoomed.emit(1.25**steps)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
@@ -147,6 +159,7 @@ class CompareWindow(QDialog):
     """Non-modal window holding the comparison grid."""
 
     apply_requested = Signal(str)
+    exported = Signal(str)  # path of a sheet just written by Export sheet
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -239,12 +252,19 @@ class CompareWindow(QDialog):
             cell.view.outline.setVisible(on)
 
     def _zoom_all(self, step: float) -> None:
+        """Zoom every cell by ``step``, keeping the point under the cursor (of the cell wheeled) in place."""
         self._auto_frame = False
-        for cell in self.cells:
-            cell.view.scale(step, step)
         src = self.sender()
-        if isinstance(src, SyncView):
-            self._sync_scroll(src)
+        if not isinstance(src, SyncView):
+            if not self.cells:
+                return
+            src = self.cells[0].view
+        view_pos = src.anchor if src.anchor is not None else QPointF(src.viewport().rect().center())
+        src.anchor = None
+        scene_pos = src.mapToScene(view_pos.toPoint())
+        src.scale(step, step)
+        src.keep_at(scene_pos, view_pos)
+        self._sync_scroll(src)
 
     def _stop_auto_frame(self) -> None:
         self._auto_frame = False
@@ -270,7 +290,7 @@ class CompareWindow(QDialog):
         done = [c for c in self.cells if c.entry.result is not None]
         if not done:
             raise InpaintError("no results to export")
-        box = self.frame_box
+        box = self.shown_box
         tiles = []
         for cell in done:
             res = cell.entry.result
@@ -278,6 +298,23 @@ class CompareWindow(QDialog):
             tiles.append((cell.label_text, np.ascontiguousarray(crop(image, box))))
         # Tiles as wide as a cell: a small edit box is scaled up, as the cells zoom in on it.
         return comparison_sheet(tiles, tile_width=cell_width, columns=max(1, math.ceil(math.sqrt(len(done)))))
+
+    @property
+    def shown_box(self) -> Box:
+        """What the cells show now: :attr:`frame_box` until the user zooms or pans, then the part of
+        the photo in view (image pixels, clipped to the photo)."""
+        w, h = self.photo_size
+        if self._auto_frame or not self.cells or w <= 0 or h <= 0:
+            return self.frame_box
+        r = self.cells[0].view.visible_rect().intersected(QRectF(0, 0, w, h))
+        if r.width() < 1 or r.height() < 1:
+            return self.frame_box
+        return (
+            max(0, math.floor(r.left())),
+            max(0, math.floor(r.top())),
+            min(w, math.ceil(r.right())),
+            min(h, math.ceil(r.bottom())),
+        )
 
     def export_sheet(self, path: str | Path) -> Path:
         return save_image(path, self.sheet())
@@ -289,6 +326,10 @@ class CompareWindow(QDialog):
         if not path.lower().endswith(".png"):
             path += ".png"
         try:
-            self.export_sheet(path)
+            written = self.export_sheet(path)
         except InpaintError as exc:
             QMessageBox.warning(self, "Export failed", str(exc))
+            return
+        self.hint.setText(f"Exported the sheet to {written}")
+        self.exported.emit(str(written))
+        QMessageBox.information(self, "Sheet exported", f"Saved the comparison sheet as shown to\n{written}")

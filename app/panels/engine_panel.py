@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine_names import engine_tooltip, plain_name
 from app.settings import Settings
 from app.worker import EngineRun
 from engine.pipeline import STRATEGIES, InpaintOptions, default_texture
@@ -29,6 +32,12 @@ TEXTURE_HELP = (
     "Strength 1 = the completion as it is, 0.5 = half over the engine's fill. On by default for learned "
     "engines, whose fills are smooth."
 )
+
+STRATEGY_LABELS = {
+    "crop": "Around each hole (fast)",
+    "resize": "Whole photo, scaled down",
+    "full": "Whole photo, full size (slow)",
+}
 
 STRATEGY_HELP = {
     "crop": "one box per hole with context around it, at the engine's working size (fast, default)",
@@ -48,16 +57,20 @@ class EnginePanel(QWidget):
         self._loading = False  # True while _load_texture sets the controls: do not save them back
         self.specs: dict[str, EngineSpec] = {}
         self.controls: dict[str, QWidget] = {}
+        #: the exclude-from-sampling layer for the next run (uint8 H×W, > 127 = never a source) or None;
+        #: the window points it at the open document
+        self.exclude_source: Callable[[], np.ndarray | None] = lambda: None
         self.combo = QComboBox()
-        self.combo.setMinimumWidth(190)
+        self.combo.setMinimumWidth(self.fontMetrics().horizontalAdvance("Copy texture from the photo (PatchMatch)"))
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.combo.setToolTip("Engine that fills the mask (Ctrl+Return runs it)")
         self.combo.currentIndexChanged.connect(self._on_combo)
 
         self.strategy = QComboBox()
         for s in STRATEGIES:
-            self.strategy.addItem(s, s)
+            self.strategy.addItem(STRATEGY_LABELS[s], s)
             self.strategy.setItemData(self.strategy.count() - 1, STRATEGY_HELP[s], Qt.ItemDataRole.ToolTipRole)
-        self.strategy.setCurrentText(str(settings.get("engine/strategy")))
+        self.strategy.setCurrentIndex(max(0, self.strategy.findData(str(settings.get("engine/strategy")))))
         self.strategy.setToolTip(
             "How big photos are handled: " + "; ".join(f"{k}: {v}" for k, v in STRATEGY_HELP.items())
         )
@@ -70,6 +83,7 @@ class EnginePanel(QWidget):
         self.feather = QSpinBox()
         self.feather.setRange(0, 64)
         self.feather.setSuffix(" px")
+        _roomy(self.feather, "64 px")
         self.feather.setToolTip(
             "Blend this many pixels outside the hole with the fill (0 = hard edge; touches only that band)"
         )
@@ -80,23 +94,25 @@ class EnginePanel(QWidget):
         self.texture_strength.setRange(0.1, 2.0)
         self.texture_strength.setSingleStep(0.1)
         self.texture_strength.setDecimals(1)
+        _roomy(self.texture_strength, "2.0")
         self.texture_strength.setToolTip("How much of the photo's patches go over the engine's fill (1 = all)")
         self.texture.toggled.connect(self.texture_strength.setEnabled)
         self.texture.toggled.connect(lambda _on: self._save_texture())
         self.texture_strength.valueChanged.connect(lambda _v: self._save_texture())
 
         common = QFormLayout()
-        common.addRow("Strategy", self.strategy)
+        common.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        common.addRow("Work on", self.strategy)
         common.addRow("Device", self.device)
-        common.addRow("Feather", self.feather)
+        common.addRow("Soft edge", self.feather)
         common.addRow(self.texture, self.texture_strength)
         self._common = common
         self.options_box = QGroupBox("Engine options")
         self.options_form = QFormLayout(self.options_box)
+        self.options_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.about = QLabel()
         self.about.setWordWrap(True)
         self.about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.about.setStyleSheet("color: palette(mid);")
         layout = QVBoxLayout(self)
         layout.addLayout(common)
         layout.addWidget(self.options_box)
@@ -112,10 +128,10 @@ class EnginePanel(QWidget):
         self.specs = {}
         for spec in list_specs():
             ok, reason = spec.availability()
-            item = QStandardItem(spec.display_name if ok else f"{spec.display_name} (unavailable)")
+            name = plain_name(spec)
+            item = QStandardItem(name if ok else f"{name} (unavailable)")
             item.setData(spec.name, Qt.ItemDataRole.UserRole)
-            tip = f"{spec.description}\n{spec.paper}\n" if spec.description else f"{spec.paper}\n"
-            item.setToolTip(tip + ("Ready: " if ok else "Unavailable: ") + reason)
+            item.setToolTip(engine_tooltip(spec) + "\n" + ("Ready: " if ok else "Unavailable: ") + reason)
             item.setEnabled(ok)
             model.appendRow(item)
             self.specs[spec.name] = spec
@@ -155,13 +171,16 @@ class EnginePanel(QWidget):
         for opt in spec.options:
             control = _control_for(opt, saved.get(opt.name, opt.default) if isinstance(saved, dict) else opt.default)
             control.setToolTip(opt.help)
+            if isinstance(control, QSpinBox | QDoubleSpinBox):
+                _roomy(control, "0000.000")
             self.controls[opt.name] = control
             self.options_form.addRow(opt.label, control)
         self.options_box.setVisible(bool(spec.options))
         self._load_texture(spec)
         _ok, reason = spec.availability()
-        self.about.setText(f"<b>{spec.display_name}</b><br>{spec.description}<br><i>{spec.paper}</i>")
-        self.about.setToolTip(reason)
+        self.about.setText(f"<b>{plain_name(spec)}</b><br>{spec.description}")
+        self.about.setToolTip(f"{engine_tooltip(spec)}\n{reason}")
+        self.combo.setToolTip(f"Engine that fills the mask (Ctrl+Return runs it)\n{engine_tooltip(spec)}")
         self.settings.set("engine/name", spec.name)
         self.engine_changed.emit(spec.name)
 
@@ -216,6 +235,7 @@ class EnginePanel(QWidget):
             feather=self.feather.value(),
             texture=self.texture_for(name),
             engine_options=engine_options,
+            exclude=self.exclude_source(),
         )
         return EngineRun(name, str(self.device.currentData()), options)
 
@@ -233,6 +253,11 @@ def texture_setting(settings: Settings, spec: EngineSpec) -> float:
         return min(2.0, max(0.0, float(value))) if value is not None else default_texture(spec)
     except (TypeError, ValueError):
         return default_texture(spec)
+
+
+def _roomy(spin: QSpinBox | QDoubleSpinBox, widest: str) -> None:
+    """Room for ``widest`` and the arrows: never a clipped value at any scale."""
+    spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance(widest) + 48)
 
 
 def _control_for(opt: OptionSpec, value: Any) -> QWidget:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine_names import engine_tooltip, plain_name
 from app.icons import icon
 from app.settings import Settings
 from engine.registry import list_specs
@@ -63,7 +64,8 @@ class RestorePanel(QWidget):
         self.engine.setToolTip("Engine that fills the damage (Navier–Stokes suits thin scratches and dust)")
         for spec in list_specs():
             if spec.availability()[0]:
-                self.engine.addItem(spec.display_name, spec.name)
+                self.engine.addItem(plain_name(spec), spec.name)
+                self.engine.setItemData(self.engine.count() - 1, engine_tooltip(spec), Qt.ItemDataRole.ToolTipRole)
         index = self.engine.findData(str(settings.get("restore/engine", DEFAULT_FILL)))
         self.engine.setCurrentIndex(max(0, index if index >= 0 else self.engine.findData(DEFAULT_FILL)))
         self.info = QLabel("Old photos: find scratches and dust automatically, then Restore.")
