@@ -6,9 +6,10 @@
    CI): one line says so, then the demo runs — the default sample's mask filled by every
    available engine into one labelled comparison sheet (``inpaint compare --frame hole``, the
    same code path and sheet as the CLI), and the sheet's path is printed last, on stdout. Exit 0.
-2. A display: Qt's platform plugin is checked first (:mod:`app.syslibs`); missing system
-   libraries are installed with apt-get when running as root, otherwise the one command that
-   installs them is printed. Then a child process starts Qt on the display and quits. If either
+2. A display: Qt's platform plugin is checked first (:mod:`app.syslibs`); for missing system
+   libraries the one command that installs them is printed, and run with apt-get only as root and
+   only when the user agrees: asked on a terminal, or ``--install-system-libs``
+   (``make run INSTALL_SYSTEM_LIBS=1``). Then a child process starts Qt on the display and quits. If either
    fails the editor could only abort, so the demo runs instead. Otherwise the editor opens on the
    sample with its mask loaded.
 
@@ -25,10 +26,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from app import syslibs
-from engine.paths import ROOT
+from engine.paths import REPOSITORY, user_data_dir
 
-#: Where the demo writes its sheet (git-ignored, like every run's output).
-DEMO_DIR = ROOT / "runs" / "demo"
+#: Where the demo writes its sheet: runs/demo in a checkout (git-ignored, like every run's output), the user's
+#: data folder when installed from a wheel (never inside site-packages).
+DEMO_DIR = REPOSITORY / "runs" / "demo" if REPOSITORY is not None else user_data_dir() / "demo"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample", default="", help="sample name (default: the kite)")
     parser.add_argument("--engines", default="", help="demo: comma-separated engines (default: every available)")
     parser.add_argument("--output", default="", help=f"demo: sheet path (default: {DEMO_DIR}/compare-<sample>.png)")
+    parser.add_argument(
+        "--install-system-libs", action="store_true",
+        help="as root, install missing Qt system libraries with apt-get without asking (make run INSTALL_SYSTEM_LIBS=1)",
+    )  # fmt: skip
     return parser
 
 
@@ -76,7 +82,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             flush=True,
         )
         return run_demo(args.sample, args.engines, args.output)
-    if platform in syslibs.PLUGINS and not syslibs.ensure_platform_libs(platform):
+    consent = (lambda _question: True) if args.install_system_libs else syslibs.ask_on_terminal
+    if platform in syslibs.PLUGINS and not syslibs.ensure_platform_libs(platform, consent=consent):
         print("inpaint-studio: the editor cannot start without them; running the command-line demo meanwhile")
         return run_demo(args.sample, args.engines, args.output)
     if platform != "offscreen":

@@ -1,6 +1,9 @@
-"""Crash recovery: the editing session is autosaved to a folder and offered back on the next start.
+"""Crash recovery: each editor window autosaves its editing session, offered back after a crash.
 
-Layout of the recovery folder (``$XDG_DATA_HOME/inpaint-studio/recovery``):
+Every window has a session folder of its own under the recovery root (``$XDG_DATA_HOME/inpaint-studio/recovery``),
+held by a lock file while the window lives (:mod:`app.recovery_sessions`): two windows never touch each other's
+session, and after a crash every session whose lock is free is offered (:mod:`app.recovery_offer`). A session
+folder holds:
 
 - ``session.json`` — source photo path, undo index/count, document revision, file names below.
 - ``mask-<gen>.png`` — the current mask, uint8 H×W gray, stored exactly (soft brush values kept).
@@ -18,11 +21,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,29 +34,18 @@ from PIL import Image
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.document import Document
+from app.recovery_sessions import (
+    FORMAT_VERSION,
+    SESSION_FILE,
+    Session,
+    SessionFolder,
+    clear_session,
+    read_session,
+    recovery_dir,
+)
 
-SESSION_FILE = "session.json"
-FORMAT_VERSION = 1
-
-
-def recovery_dir() -> Path:
-    """``$XDG_DATA_HOME/inpaint-studio/recovery`` (``~/.local/share`` when the variable is unset)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "inpaint-studio" / "recovery"
-
-
-@dataclass
-class Session:
-    """A recovered session. ``image`` is uint8 H×W×3 RGB or None (= the unchanged source file);
-    ``mask`` uint8 H×W (0 = keep, > 127 = hole)."""
-
-    source: Path | None
-    mask: np.ndarray
-    image: np.ndarray | None
-    revision: int
-    undo_index: int
-    undo_count: int
-    saved_at: float
+# The session layout lives in app.recovery_sessions; callers of the autosave get it from here too.
+__all__ = ["FORMAT_VERSION", "SESSION_FILE", "Autosaver", "Session", "clear_session", "read_session", "recovery_dir"]
 
 
 def _atomic_write(path: Path, write: Callable[[object], None]) -> None:
@@ -69,50 +62,13 @@ def _atomic_write(path: Path, write: Callable[[object], None]) -> None:
         raise
 
 
+def _raise(error: OSError) -> None:
+    raise error
+
+
 def _write_png(path: Path, array: np.ndarray) -> None:
     # compress_level 1: speed matters more than size for a file that lives until the next save.
     _atomic_write(path, lambda f: Image.fromarray(array).save(f, format="PNG", compress_level=1))
-
-
-def read_session(folder: Path | None = None) -> Session | None:
-    """The session in ``folder`` (default :func:`recovery_dir`), or None if there is none or it
-    cannot be read (a damaged recovery folder must never stop the editor from starting)."""
-    folder = folder or recovery_dir()
-    try:
-        meta = json.loads((folder / SESSION_FILE).read_text(encoding="utf-8"))
-        if meta.get("version") != FORMAT_VERSION:
-            return None
-        with Image.open(folder / meta["mask"]) as im:
-            mask = np.asarray(im.convert("L")).copy()
-        image = None
-        if meta.get("image"):
-            with Image.open(folder / meta["image"]) as im:
-                image = np.asarray(im.convert("RGB")).copy()
-            if image.shape[:2] != mask.shape:
-                return None
-        source = Path(meta["source"]) if meta.get("source") else None
-        return Session(
-            source,
-            mask,
-            image,
-            int(meta.get("revision", 0)),
-            int(meta.get("undo_index", 0)),
-            int(meta.get("undo_count", 0)),
-            float(meta.get("saved_at", 0.0)),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def clear_session(folder: Path | None = None) -> None:
-    """Delete the recovery files (after a clean close, a save, or when the user declines)."""
-    folder = folder or recovery_dir()
-    if not folder.is_dir():
-        return
-    (folder / SESSION_FILE).unlink(missing_ok=True)  # first: the session is gone even if the rest fails
-    for p in folder.iterdir():
-        if p.suffix == ".png" or p.name.startswith("."):
-            p.unlink(missing_ok=True)
 
 
 class Autosaver(QObject):
@@ -122,16 +78,21 @@ class Autosaver(QObject):
     and a new photo. The timer is not restarted while it runs, so continuous editing is still saved
     at least every ``delay_ms``. A clean document (just opened or saved) has nothing to recover:
     its session is removed instead of written.
+
+    ``root`` is the recovery root (default :func:`recovery_dir`); the autosaver locks a session folder of
+    its own inside it (:attr:`folder`) before its first write — a window with nothing unsaved has nothing
+    to protect and leaves no trace — and gives it up in :meth:`close`.
     """
 
     saved = Signal(int)  # undo index written
     failed = Signal(str)  # why the autosave could not be written (disk full, …)
     _written = Signal(int, str)  # from the autosave thread: (undo index, error or "")
 
-    def __init__(self, doc: Document, folder: Path | None = None, delay_ms: int = 2000) -> None:
+    def __init__(self, doc: Document, root: Path | None = None, delay_ms: int = 2000) -> None:
         super().__init__(doc)
         self.doc = doc
-        self.folder = folder or recovery_dir()
+        self.root = root or recovery_dir()
+        self.session: SessionFolder | None = None  # claimed by the first write (_prepare)
         self.enabled = True
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -141,10 +102,16 @@ class Autosaver(QObject):
         self._pending: Future[None] | None = None
         self._written.connect(self._on_written)
         self._generation = 0
+        self._token = secrets.token_hex(3)  # file names unique across processes, even with a reused pid
         self._pristine: np.ndarray | None = None  # the image as read from the source file
         self._image_file: tuple[int, str] | None = None  # (revision, file name) of the image PNG written
         doc.undo_stack.indexChanged.connect(self.schedule)
         doc.image_replaced.connect(self._on_image_replaced)
+
+    @property
+    def folder(self) -> Path | None:
+        """This window's session folder (None before its first autosave)."""
+        return self.session.folder if self.session is not None else None
 
     def _on_image_replaced(self) -> None:
         self.mark_pristine()
@@ -212,7 +179,7 @@ class Autosaver(QObject):
     def _on_written(self, index: int, error: str) -> None:
         if error:
             self._image_file = None  # it may not have been written: write it again next time
-            self.failed.emit(f"autosave to {self.folder} failed: {error}")
+            self.failed.emit(f"autosave to {self.folder or self.root} failed: {error}")
         else:
             self.saved.emit(index)
 
@@ -224,7 +191,7 @@ class Autosaver(QObject):
             self.clear()
             return None
         self._generation += 1
-        gen = f"{os.getpid()}-{self._generation}"
+        gen = f"{self._token}-{self._generation}"
         mask_name = f"mask-{gen}.png"
         mask = doc.mask.copy()  # painted in place: copy; images are replaced, never modified
         image_name, image = None, None
@@ -245,7 +212,12 @@ class Autosaver(QObject):
             "undo_count": doc.undo_stack.count(),
             "saved_at": time.time(),
         }
-        folder = self.folder
+        try:  # locked on the GUI thread: never two sessions for one window
+            self.session = self.session or SessionFolder.create(self.root)
+        except OSError as exc:  # read-only or full disk: reported through `failed`, tried again next time
+            self._image_file = None
+            return partial(_raise, exc), index
+        folder = self.session.folder
 
         def write() -> None:
             folder.mkdir(parents=True, exist_ok=True)
@@ -262,8 +234,28 @@ class Autosaver(QObject):
         return write, index
 
     def clear(self) -> None:
+        """Remove this window's session files (saved, or back to clean); the folder stays this window's."""
         self.timer.stop()
         self.wait()  # a write still in flight must not re-create the session after this
         self._image_file = None
-        with contextlib.suppress(OSError):  # a stale session is only offered again; never block closing
-            clear_session(self.folder)
+        if self.folder is not None:
+            with contextlib.suppress(OSError):  # a stale session is only offered again; never block closing
+                clear_session(self.folder)
+
+    def adopt(self, session: SessionFolder) -> None:
+        """Continue the dead ``session`` just restored into the document: its files stay until the next
+        autosave replaces them (a crash before that still finds them), and this window's own, empty
+        session is given up."""
+        self.timer.stop()
+        self.wait()
+        if self.session is not None:
+            self.session.release(remove=True)
+        self.session = session
+        self._image_file = None  # the adopted folder's image file is not ours: write one next time
+
+    def close(self) -> None:
+        """A deliberate close: stop autosaving and remove this window's session and its lock."""
+        self.enabled = False
+        self.clear()
+        if self.session is not None:
+            self.session.release(remove=True)

@@ -1,22 +1,59 @@
-"""Offering the autosaved session back after a crash, and restoring it into the document.
+"""Offering autosaved sessions back after a crash, and restoring one into the document.
 
-:mod:`app.recovery` writes and reads the session; :class:`RecoveryOffer` is the editor's side of the next start:
-ask (or obey ``INPAINT_STUDIO_RECOVERY=restore|discard``), then bring back image, mask and applied edits.
+:mod:`app.recovery` writes the sessions, :mod:`app.recovery_sessions` locks and reads them; :class:`RecoveryOffer`
+is the editor's side of the next start: for each session a crashed window left (never one a running window still
+holds), ask (or obey ``INPAINT_STUDIO_RECOVERY=restore|discard``), then bring back image, mask and applied edits.
+One window takes one session; :func:`app.main.main` opens a window for each further one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtWidgets import QMessageBox
 
 from app.document import Document, Source
 from app.feedback import Feedback
-from app.recovery import Autosaver, Session, read_session
+from app.recovery import Autosaver
+from app.recovery_sessions import SESSION_FILE, Session, SessionFolder, claim_dead, read_session
 from engine.errors import InpaintError
 from engine.imageio import load_image
+
+
+def _move_legacy_session(root: Path) -> None:
+    """Before sessions had folders of their own, one session lived in the root itself: move it into a
+    session folder of its own (left unlocked, so it is offered like any other dead session)."""
+    if not (root / SESSION_FILE).is_file():
+        return
+    with contextlib.suppress(OSError):
+        held = SessionFolder.create(root)
+        held.folder.mkdir()
+        for p in root.iterdir():
+            if p.is_file() and (p.name == SESSION_FILE or p.suffix == ".png"):
+                os.replace(p, held.folder / p.name)
+        held.release(remove=False)
+
+
+def dead_sessions(root: Path) -> Iterator[tuple[SessionFolder, Session | None]]:
+    """Each session under the recovery root ``root`` that no running window holds (a crash left it), locked
+    for the caller, with its content (None if unreadable), newest first; see :func:`app.recovery_sessions.claim_dead`."""
+    _move_legacy_session(root)
+    for held in claim_dead(root):
+        yield held, read_session(held.folder)
+
+
+def count_dead_sessions(root: Path) -> int:
+    """How many readable sessions under ``root`` no running window holds (each left exactly as found)."""
+    found = 0
+    for held, session in dead_sessions(root):
+        found += session is not None
+        held.release(remove=False)
+    return found
 
 
 class RecoveryOffer:
@@ -28,12 +65,26 @@ class RecoveryOffer:
         self.feedback = feedback
 
     def offer(self, answer: bool | None = None) -> bool:
-        """If an autosaved session exists (the last run did not close cleanly), ask whether to
-        restore it. ``answer`` (or ``INPAINT_STUDIO_RECOVERY=restore|discard``) skips the question.
-        Returns True if a session was restored."""
-        session = read_session(self.autosaver.folder)
-        if session is None:
-            return False
+        """Offer the sessions crashed windows left behind, newest first, until one is restored into this
+        document. ``answer`` (or ``INPAINT_STUDIO_RECOVERY=restore|discard``) skips the question. A declined
+        session is deleted; one that cannot be read or restored stays for a later start. Returns True if a
+        session was restored (the sessions after it are left for other windows)."""
+        for held, session in dead_sessions(self.autosaver.root):
+            if session is None:
+                # Without session.json (killed during its first write) nothing is recoverable: it goes. A damaged
+                # one, or one from a newer version, stays: deleting what we cannot read could delete someone's work.
+                held.release(remove=not (held.folder / SESSION_FILE).exists())
+            elif not self._accepted(session, answer):
+                held.release(remove=True)
+                self.feedback.status("Discarded the autosaved session")
+            elif self.restore(session, held):
+                return True
+            else:
+                held.release(remove=False)
+        return False
+
+    def _accepted(self, session: Session, answer: bool | None) -> bool:
+        """Whether to restore ``session``: ``answer``, the environment's, or the user's."""
         if answer is None:
             choice = os.environ.get("INPAINT_STUDIO_RECOVERY", "").lower()
             if choice in ("restore", "discard"):
@@ -51,17 +102,11 @@ class RecoveryOffer:
                     QMessageBox.StandardButton.Yes,  # unlike other questions: Enter keeps the work
                 )
                 answer = reply == QMessageBox.StandardButton.Yes
-        if answer:
-            return self.restore(session)
-        self.autosaver.clear()
-        self.feedback.status("Discarded the autosaved session")
-        return False
+        return answer
 
-    def restore(self, session: Session | None = None) -> bool:
-        """Bring back the autosaved image, mask and applied edits (see :mod:`app.recovery`)."""
-        session = session or read_session(self.autosaver.folder)
-        if session is None:
-            return False
+    def restore(self, session: Session, held: SessionFolder) -> bool:
+        """Bring back the autosaved image, mask and applied edits (see :mod:`app.recovery`); the window's
+        autosaver then continues the session ``held`` in place of its own."""
         loaded = None
         if session.source is not None:
             try:
@@ -84,5 +129,7 @@ class RecoveryOffer:
             )
             return False
         self.doc.set_mask(session.mask, "Restored mask")
+        self.autosaver.adopt(held)
+        self.autosaver.schedule()  # rewrite it in this window's own files soon
         self.feedback.status("Restored the autosaved session (Save to keep it)", 10000)
         return True

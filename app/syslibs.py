@@ -6,8 +6,11 @@ aborts with "Could not load the Qt platform plugin". ``ldd`` of the plugin lists
 library it needs, transitively, and marks the absent ones ``=> not found``: that is checked here
 *without importing Qt*, so the check works exactly where importing Qt would fail.
 
-Stdlib only (it runs before anything else in ``make run``). :func:`ensure_platform_libs` installs
-the packages with apt-get when running as root, otherwise prints the one command that does.
+Stdlib only (it runs before anything else in ``make run``). :func:`ensure_platform_libs` prints the
+one command that installs the packages, and runs it with apt-get only as root and only with the user's
+consent: asked on a terminal, or given up front (``make run INSTALL_SYSTEM_LIBS=1``,
+``python -m app.launch --install-system-libs``). Changing the system is never a side effect of starting
+an editor.
 """
 
 from __future__ import annotations
@@ -159,14 +162,26 @@ def qt_starts(run: Runner = subprocess.run, timeout: float = 60.0) -> tuple[bool
     return False, cause or f"exit status {proc.returncode}"
 
 
+def ask_on_terminal(question: str) -> bool:
+    """``question`` answered y/yes on the terminal; False without one (nobody to ask) or on end of input."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
 def ensure_platform_libs(
     platform: str,
     run: Runner = subprocess.run,
     is_root: bool | None = None,
     has_apt: bool | None = None,
     say: Callable[[str], None] = print,
+    consent: Callable[[str], bool] | None = None,
 ) -> bool:
-    """Check ``platform``'s plugin; install what is missing when root with apt-get, else print how.
+    """Check ``platform``'s plugin; print the command that installs what is missing, and run it with
+    apt-get when root and ``consent(question)`` says yes (None: never; :func:`ask_on_terminal` asks).
 
     Returns True when the plugin's libraries are all present (or cannot be checked: no ldd, a
     platform this module does not know), False when some are still missing.
@@ -181,7 +196,9 @@ def ensure_platform_libs(
     root = os.geteuid() == 0 if is_root is None else is_root
     apt_present = shutil.which("apt-get") is not None if has_apt is None else has_apt
     say(f"inpaint-studio: Qt's {platform} plugin needs system libraries that are missing: {', '.join(missing)}")
-    if packages and root and apt_present:
+    command = install_command(packages, root)
+    agreed = bool(packages and root and apt_present and consent is not None and consent(f"Run `{command}` now?"))
+    if agreed:
         say("inpaint-studio: installing " + " ".join(packages) + " with apt-get")
         quiet_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}  # no debconf questions
 
@@ -197,7 +214,9 @@ def ensure_platform_libs(
         say("inpaint-studio: apt-get could not install them all; still missing: " + ", ".join(still or missing))
         return False
     if packages:
-        say("inpaint-studio: install them with:  " + install_command(packages, root))
+        say("inpaint-studio: install them with:  " + command)
+        if root and apt_present:
+            say("inpaint-studio: or let `make run INSTALL_SYSTEM_LIBS=1` run it for you")
     if unknown:
         say("inpaint-studio: no known package for " + ", ".join(unknown) + " (try: apt-file search NAME)")
     return False

@@ -8,11 +8,16 @@ for a single run (kinds "run" and "restore"), a list of :class:`CompareEntry` fo
 ``engine.damage.DamageResult`` for a damage detection (kind "detect"; ``job.mask`` is unused).
 
 Cancel sets :attr:`Worker.cancel_event` (a ``threading.Event``); the pipeline polls it between
-regions, and engines that loop for long may poll it too.
+regions, and engines that loop for long may poll it too. A step in between (one network pass over a
+big photo) cannot be interrupted, so closing a window mid-fill must not wait for it on the GUI thread,
+nor may the ``QThread`` be destroyed while it runs (Qt aborts the process): :meth:`Worker.shutdown`
+with ``wait=False`` cancels and lets the thread end by itself, kept alive meanwhile, and
+:func:`wait_for_workers` — run when the application quits and at interpreter exit — waits for it.
 """
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import threading
 import traceback
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from app.canvas import rgb_to_display_image
 from engine.damage import detect_damage
@@ -147,6 +152,28 @@ class _Runner(QObject):
         return entries
 
 
+#: Threads of workers shut down without waiting, with their runners, until they have ended: only then may
+#: they be destroyed (a QThread destroyed while running aborts; a runner deleted mid-job crashes).
+_STOPPING: dict[QThread, _Runner] = {}
+
+
+def _forget_ended() -> None:
+    for thread in [t for t in _STOPPING if t.isFinished()]:
+        del _STOPPING[thread]
+
+
+def wait_for_workers() -> None:
+    """Block until every worker thread shut down without waiting has ended (each was cancelled, so
+    this is the rest of one engine step at most). Connected to the application's ``aboutToQuit``."""
+    for thread in list(_STOPPING):
+        thread.wait()
+    _STOPPING.clear()
+
+
+# Scripts and tests that never run the event loop quit without aboutToQuit.
+atexit.register(wait_for_workers)
+
+
 class Worker(QObject):
     """Front object on the GUI thread. Only one job runs at a time (:attr:`busy`)."""
 
@@ -173,6 +200,14 @@ class Worker(QObject):
         self.runner.cancelled.connect(self.cancelled)
         self.runner.finished.connect(self._on_finished)
         self.current: Job | None = None
+        self._stopped = False
+        app = QCoreApplication.instance()
+        if app is not None:
+            # Quitting with this worker's window still open (app.quit()): stop it all the same. Workers
+            # whose windows are gone already are in _STOPPING.
+            app.aboutToQuit.connect(self.shutdown)
+            app.aboutToQuit.connect(wait_for_workers)
+        _forget_ended()
         self.thread.start()
 
     @property
@@ -201,8 +236,24 @@ class Worker(QObject):
         self.current = None
         self.finished.emit(job)
 
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Cancel any job and stop the thread (window close)."""
+    def shutdown(self, wait: bool = True) -> None:
+        """Cancel any job and stop the thread (window close); nothing is reported after this.
+
+        ``wait``: block until the thread has ended. Without it (a window closing mid-fill) the thread
+        ends once the running engine step returns, and :func:`wait_for_workers` waits for it at exit."""
         self.cancel_event.set()
-        self.thread.quit()
-        self.thread.wait(timeout_ms)
+        if not self._stopped:  # a second disconnect would warn
+            self._stopped = True
+            for runner_signal, own in (
+                (self.runner.started, self.started),
+                (self.runner.progress, self.progress),
+                (self.runner.result, self.result),
+                (self.runner.error, self.error),
+                (self.runner.cancelled, self.cancelled),
+            ):
+                runner_signal.disconnect(own)
+        self.thread.quit()  # the thread's event loop ends after the job in progress, if any
+        if wait:
+            self.thread.wait()
+        elif self.thread.isRunning():
+            _STOPPING[self.thread] = self.runner

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import ParamSpec
 
 P = ParamSpec("P")
@@ -66,3 +68,24 @@ def quiet_on_closed_pipe(main: Callable[P, int]) -> Callable[P, int]:
             return EXIT_CLOSED_PIPE
 
     return wrapper
+
+
+#: The distribution name in pyproject.toml.
+DISTRIBUTION = "inpaint-studio"
+
+
+def package_version() -> str:
+    """The installed version of Inpaint Studio (``importlib.metadata``), else the ``version`` line of
+    the source tree's pyproject.toml (running from a checkout that was never installed), else "unknown"."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        pass
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        found = re.search(r'^version\s*=\s*"([^"]+)"', pyproject.read_text(encoding="utf-8"), re.MULTILINE)
+    except OSError:
+        found = None
+    return found.group(1) if found else "unknown"

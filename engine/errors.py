@@ -13,3 +13,12 @@ class InpaintError(Exception):
 
 class Cancelled(Exception):
     """Raised inside a running job when the caller asked it to stop (not an error)."""
+
+
+def one_line(message: object, limit: int = 400) -> str:
+    """``message`` (an exception or text) as the single line the CLI prints: its lines joined with
+    " | " (a wrapped library message such as PyTorch's state-dict report spans many), at most
+    ``limit`` characters."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    text = " | ".join(lines) if lines else type(message).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,7 +6,9 @@ the fill is :func:`engine.pipeline.inpaint` with the chosen engine (default Navi
 damage it is both the fastest and, in the model card's measurement, the most faithful fill) and the
 editor's default options, so thin damage is filled at full resolution and large holes (tears) go
 through the crop strategy, and through the texture stage with ``--texture``. User errors raise :class:`InpaintError`; ``engine.cli.main`` prints them as one
-line and exits 2.
+line and exits 2. Paths, the ``--json`` file and the detector weights are checked before the first
+photo; a restored photo keeps its format, bit depth, alpha and metadata, and never replaces its
+original unless ``--overwrite``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,18 @@ import numpy as np
 from tqdm import tqdm
 
 from engine.damage import detect_damage
-from engine.errors import InpaintError
-from engine.imageio import images_in, load_image, save_image, write_json
+from engine.errors import InpaintError, one_line
+from engine.imageio import (
+    check_writable_file,
+    check_writable_folder,
+    format_for,
+    images_in,
+    load_image,
+    save_image,
+    save_result,
+    write_json,
+)
+from engine.outputs import add_file_args, add_quality_arg, folder_outputs, refuse_overwrites, unique_keys
 from engine.pipeline import InpaintOptions, inpaint
 from engine.registry import Engine, create_engine
 
@@ -50,7 +62,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="texture stage on large holes (tears); thin scratches skip it (0 = off, default)",
     )  # fmt: skip
     p.add_argument("--device", default="cpu", help="device of the fill engine: cpu (default) or cuda")
-    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    add_quality_arg(p)
+    add_file_args(p)
     p.add_argument("--json", help="write a per-file report (detector, damage share, seconds) to this file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_restore)
@@ -58,34 +71,69 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def _jobs(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]]:
-    """(photo, output, mask output or None) per photo; validates the paths first."""
+    """(photo, output, mask output or None) per photo; validates the paths and tries the folders
+    for writing first, and refuses outputs that are inputs (see :func:`engine.outputs.refuse_overwrites`)."""
     image_arg = Path(args.image)
     if not image_arg.exists():
         raise InpaintError(f"image path {image_arg} does not exist")
     mask_arg = Path(args.mask_output) if args.mask_output else None
+    said: list[str] = []
     if not image_arg.is_dir():
         if mask_arg is not None and mask_arg.is_dir():
             raise InpaintError(f"--mask-output {mask_arg} is a folder but --image is a single file; pass a file name")
-        return [(image_arg, Path(args.output), mask_arg)]
-    images, skipped = images_in(image_arg)
-    if not images:
-        raise InpaintError(f"no images (.jpg, .png, .tif, .webp, .bmp) in folder {image_arg}")
-    for folder, what in ((Path(args.output), "--output"), (mask_arg, "--mask-output")):
-        if folder is not None:
-            if folder.exists() and not folder.is_dir():
-                raise InpaintError(f"{what} {folder} must be a folder when --image is a folder")
-            folder.mkdir(parents=True, exist_ok=True)
-    for p in skipped:
-        print(f"inpaint: skipped {p.name}: not an image file", file=sys.stderr)
-    out = Path(args.output)
-    return [(p, out / f"{p.stem}.png", mask_arg / f"{p.stem}_damage.png" if mask_arg else None) for p in images]
+        jobs = [(image_arg, Path(args.output), mask_arg)]
+        for path, what in ((Path(args.output), "--output"), (mask_arg, "--mask-output")):
+            if path is not None:
+                check_writable_file(path, what)
+                format_for(path)
+    else:
+        images, skipped = images_in(image_arg)
+        if not images:
+            raise InpaintError(f"no images (.jpg, .png, .tif, .webp, .avif, .heic, .bmp) in folder {image_arg}")
+        for folder, what in ((Path(args.output), "--output"), (mask_arg, "--mask-output")):
+            if folder is not None:
+                if folder.exists() and not folder.is_dir():
+                    raise InpaintError(f"{what} {folder} must be a folder when --image is a folder")
+                check_writable_folder(folder, what)
+        outs, notes = folder_outputs(images, Path(args.output))
+        keys = unique_keys(images)[0]
+        said = [f"skipped {p.name}: not an image file" for p in skipped] + notes
+        masks = [mask_arg / f"{key}_damage.png" if mask_arg else None for key in keys]
+        jobs = list(zip(images, outs, masks, strict=True))
+    outputs = [(out, "--output") for _, out, _ in jobs] + [(m, "--mask-output") for *_, m in jobs if m is not None]
+    json_path = Path(args.json) if args.json else None
+    if json_path is not None:
+        outputs.append((json_path, "--json"))
+        check_writable_file(json_path, "--json")  # before the batch, not after it
+    refuse_overwrites(outputs, [(src, "--image") for src, _, _ in jobs], args.overwrite)
+    for line in said:
+        print(f"inpaint: {line}", file=sys.stderr)
+    return jobs
+
+
+def _check_detector(args: argparse.Namespace) -> None:
+    """Build the detector once on a small grey picture before the first photo, so a weights file
+    whose metadata does not fit the network is one error line before any work, not a traceback."""
+    if args.detector == "classical":
+        return
+    try:
+        detect_damage(np.full((64, 64, 3), 128, np.uint8), 0.5, method=args.detector, weights=args.detector_weights)
+    except (InpaintError, KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:
+        source = args.detector_weights or "the installed scratch detector weights"
+        detail = str(exc).splitlines()[0] if str(exc) else "no detail"
+        raise InpaintError(
+            f"{source} cannot build the scratch detector: its width/config metadata does not fit the network "
+            f"({type(exc).__name__}: {detail}); re-export it"
+        ) from None
 
 
 def restore_one(
     engine: Engine, src: Path, out: Path, mask_out: Path | None, args: argparse.Namespace
 ) -> dict[str, Any]:
     """Detect, fill and write one photo; returns its report entry."""
-    loaded = load_image(src)
+    loaded = load_image(src, max_pixels=args.max_pixels)
     found = detect_damage(
         loaded.rgb, args.sensitivity, method=args.detector, weights=args.detector_weights, verify=args.line_check
     )
@@ -93,9 +141,9 @@ def restore_one(
     if share > 0:
         filled = inpaint(loaded.rgb, found.mask, engine, InpaintOptions(texture=args.texture))
         image, fill_seconds = filled.image, filled.seconds
-    else:  # nothing to fill: the photo is written unchanged (still converted to the output format)
+    else:  # nothing to fill: the photo is written unchanged (at its own depth, in the output's format)
         image, fill_seconds = loaded.rgb, 0.0
-    save_image(out, image, exif=loaded.exif, icc=loaded.icc, quality=args.quality)
+    notes = save_result(out, loaded, image, args.quality)[1]
     if mask_out is not None:
         save_image(mask_out, np.repeat(found.mask[..., None], 3, axis=2))
     return {
@@ -110,6 +158,7 @@ def restore_one(
         "fill_seconds": round(fill_seconds, 4),
         "engine": engine.spec.name,
         **({"mask_output": str(mask_out)} if mask_out is not None else {}),
+        **({"note": "; ".join(n for n in (loaded.note, *notes) if n)} if loaded.note or notes else {}),
     }
 
 
@@ -121,6 +170,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     InpaintOptions(texture=args.texture).validate()
     jobs = _jobs(args)
     engine = create_engine(args.engine, device=args.device)
+    _check_detector(args)
     report: list[dict[str, Any]] = []
     failures = 0
     bar = tqdm(jobs, desc="restore", unit="img", disable=len(jobs) == 1 or args.quiet)
@@ -128,16 +178,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
         try:
             entry = restore_one(engine, src, out, mask_out, args)
             if not args.quiet:
+                done = (
+                    f"filled with {engine.spec.name}"
+                    if entry["damage_fraction"] > 0
+                    else "nothing to fill, written unchanged"
+                )
                 tqdm.write(
                     f"inpaint: {src.name}: {entry['damage_fraction'] * 100:.2f} % marked as damage by the "
-                    f"{entry['detector_note']} in {entry['detect_seconds']:.2f} s, filled with {engine.spec.name}"
-                    f" -> {out}",
+                    f"{entry['detector_note']} in {entry['detect_seconds']:.2f} s, {done} -> {out}",
                     file=sys.stderr,
                 )
+                if entry.get("note"):
+                    tqdm.write(f"inpaint: {src.name}: {entry['note']}", file=sys.stderr)
         except InpaintError as exc:
             failures += 1
-            entry = {"image": str(src), "status": "error", "error": str(exc)}
-            tqdm.write(f"inpaint: error: {src.name}: {exc}", file=sys.stderr)
+            entry = {"image": str(src), "status": "error", "error": one_line(exc)}
+            tqdm.write(f"inpaint: error: {src.name}: {one_line(exc)}", file=sys.stderr)
         report.append(entry)
     if args.json:
         write_json(Path(args.json), report)

@@ -61,9 +61,9 @@ def test_failed_save_keeps_previous_file_and_says_why(
     assert not w.doc.undo_stack.isClean()  # still unsaved
     monkeypatch.setattr(engine.imageio.os, "replace", real_replace)
     assert w.autosaver.save_now()  # the unsaved work is still recoverable
-    assert np.array_equal(read_session().image, w.doc.image)
+    assert np.array_equal(read_session(w.autosaver.folder).image, w.doc.image)
     assert w.save_to(out)  # disk has room again: saved, recovery removed
-    assert read_session() is None
+    assert read_session(w.autosaver.folder) is None
 
 
 # ------------------------------------------------------------------ bad masks
@@ -143,7 +143,8 @@ def _bad_images(folder: Path) -> dict[str, bool]:
     save("one-pixel.png", Image.fromarray(rgb[:1, :1]), True)
     save("long.png", Image.fromarray(np.zeros((10, 30000, 3), np.uint8)), True)
     save("sixteen-bit.png", Image.fromarray((rng.integers(0, 65535, (40, 60))).astype(np.uint16)), True)
-    save("cmyk.jpg", Image.fromarray(rgb).convert("CMYK"), True)
+    # issue #40: CMYK without an ICC profile cannot be converted faithfully, so it is refused with a message
+    save("cmyk.jpg", Image.fromarray(rgb).convert("CMYK"), False)
     save("palette.png", Image.fromarray(rgb).convert("P"), True)
     save("rgba.png", Image.fromarray(np.dstack([rgb, np.full((40, 60), 128, np.uint8)])), True)
     save("gray.png", Image.fromarray(rgb[..., 0]), True)

@@ -29,6 +29,14 @@ RECOVERY_AUTOSAVE_MS = 150  # short debounce: the tests wait for autosaves
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _crash(w: MainWindow) -> None:
+    """What a killed editor leaves (simulated in this process): its session's files, no live lock, no window."""
+    w.autosaver.enabled = False
+    w.autosaver.session.release(remove=False)
+    w.worker.shutdown()
+    w.hide()
+
+
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
     yield from open_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
@@ -43,13 +51,15 @@ def photo_path(photo: np.ndarray, tmp_path: Path) -> Path:
 def test_autosave_is_debounced_written_and_removed_after_save(qtbot, window: MainWindow, photo_path, tmp_path) -> None:
     w = window
     assert w.open_path(photo_path)
-    folder = recovery_dir()
-    assert w.autosaver.folder == folder and str(folder).startswith(os.environ["XDG_DATA_HOME"])
-    assert not (folder / SESSION_FILE).exists()  # a just-opened photo has nothing to recover
+    qtbot.wait(3 * RECOVERY_AUTOSAVE_MS)
+    assert w.autosaver.folder is None  # a just-opened photo has nothing to recover: no session at all
 
     soft = _box(w.doc.mask.shape, 100, 80, 140, 120, 200)  # soft brush values are kept exactly
     with qtbot.waitSignal(w.autosaver.saved, timeout=10000):
         w.doc.set_mask(soft, "paint")
+    folder = w.autosaver.folder  # this window's own session, inside the recovery root
+    assert folder is not None and folder.parent == recovery_dir()
+    assert str(folder).startswith(os.environ["XDG_DATA_HOME"])
     session = read_session(folder)
     assert session is not None and session.source == photo_path.resolve()
     assert np.array_equal(session.mask, soft) and session.image is None  # image unchanged: not copied
@@ -69,6 +79,7 @@ def test_autosave_is_debounced_written_and_removed_after_save(qtbot, window: Mai
     qtbot.waitUntil(lambda: (folder / SESSION_FILE).exists(), timeout=10000)
     w.close()
     assert read_session(folder) is None  # a clean close removes the session
+    assert not list(recovery_dir().iterdir())  # its folder and its lock too
 
 
 def test_undo_back_to_clean_removes_the_session(qtbot, window: MainWindow, photo_path) -> None:
@@ -76,9 +87,9 @@ def test_undo_back_to_clean_removes_the_session(qtbot, window: MainWindow, photo
     assert w.open_path(photo_path)
     with qtbot.waitSignal(w.autosaver.saved, timeout=10000):
         w.doc.set_mask(_box(w.doc.mask.shape, 10, 10, 50, 50), "paint")
-    assert read_session() is not None
+    assert read_session(w.autosaver.folder) is not None
     w.doc.undo_stack.undo()
-    qtbot.waitUntil(lambda: read_session() is None, timeout=10000)
+    qtbot.waitUntil(lambda: read_session(w.autosaver.folder) is None, timeout=10000)
 
 
 def test_autosave_is_debounced(qtbot, window: MainWindow, photo_path) -> None:
@@ -92,7 +103,7 @@ def test_autosave_is_debounced(qtbot, window: MainWindow, photo_path) -> None:
     qtbot.waitUntil(lambda: bool(saves), timeout=10000)
     qtbot.wait(400)
     assert saves == [20]
-    assert np.array_equal(read_session().mask, w.doc.mask)
+    assert np.array_equal(read_session(w.autosaver.folder).mask, w.doc.mask)
 
 
 def test_failed_autosave_keeps_the_previous_session(
@@ -118,19 +129,22 @@ def test_failed_autosave_keeps_the_previous_session(
         w.autosaver.save_now()
     assert "No space left" in blocker.args[0]
     assert "autosave" in w.statusBar().currentMessage()
-    assert np.array_equal(read_session().mask, first)  # the old session is intact and consistent
+    assert np.array_equal(read_session(w.autosaver.folder).mask, first)  # the old session is intact and consistent
     monkeypatch.setattr(app.recovery.os, "replace", real_replace)  # not monkeypatch.undo(): keeps XDG_DATA_HOME
     assert w.autosaver.save_now()
-    assert np.array_equal(read_session().mask, w.doc.mask)
+    assert np.array_equal(read_session(w.autosaver.folder).mask, w.doc.mask)
 
 
 def test_damaged_recovery_folder_is_ignored(qtbot, tmp_path: Path) -> None:
     folder = recovery_dir()
     folder.mkdir(parents=True)
-    (folder / SESSION_FILE).write_text('{"version": 1, "mask": "missing.png"')
+    damaged = '{"version": 1, "mask": "missing.png"'
+    (folder / SESSION_FILE).write_text(damaged)  # where sessions lived before each window had its own
     w = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
     assert not w.offer_recovery()  # no dialog, no crash
     w.close()
+    kept = [p.read_text() for p in folder.glob(f"*/{SESSION_FILE}")]
+    assert kept == [damaged]  # moved into a session folder of its own, and kept: it may be someone's work
 
 
 # -------------------------------------------------------------- crash + restore
@@ -184,7 +198,7 @@ def test_kill_9_then_restore_brings_back_mask_and_applied_edits(
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
     expected = np.load(expected_file)
-    assert (recovery_dir() / SESSION_FILE).exists()
+    assert len(list(recovery_dir().glob(f"*/{SESSION_FILE}"))) == 1
 
     asked = _answer(monkeypatch, QMessageBox.StandardButton.Yes)
     w = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
@@ -213,9 +227,7 @@ def test_restore_without_the_source_file_and_declining(
     mask = _box(w.doc.mask.shape, 0, 0, 320, 5)
     w.doc.set_mask(mask, "paint")
     assert w.autosaver.save_now()
-    w.autosaver.enabled = False  # simulate the crash: the window goes away without cleaning up
-    w.worker.shutdown()
-    w.hide()
+    _crash(w)
     photo_path.unlink()
 
     w2 = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
@@ -225,15 +237,14 @@ def test_restore_without_the_source_file_and_declining(
     assert not w2.doc.undo_stack.isClean()
     w2.doc.undo_stack.undo()
     assert not w2.doc.undo_stack.isClean()  # resetClean: the restored photo counts as unsaved
-    w2.autosaver.enabled = False
-    w2.worker.shutdown()
-    w2.hide()
+    assert w2.autosaver.save_now()
+    _crash(w2)
 
     w3 = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
     _answer(monkeypatch, QMessageBox.StandardButton.No)
     monkeypatch.delenv("INPAINT_STUDIO_RECOVERY")
     assert not w3.offer_recovery()
-    assert read_session() is None and not w3.doc.loaded
+    assert not list(recovery_dir().glob(f"*/{SESSION_FILE}")) and not w3.doc.loaded
     w3.close()
 
 
@@ -259,6 +270,92 @@ def test_timed_autosave_encodes_off_the_gui_thread(qtbot, window: MainWindow, ph
         w.doc.set_mask(first, "paint")
     assert threads and all(name.startswith("autosave") for name in threads)
     assert threading.current_thread().name not in threads
-    assert np.array_equal(read_session(recovery_dir()).mask, first)
+    assert np.array_equal(read_session(w.autosaver.folder).mask, first)
     w.autosaver.clear()  # waits for the writer, then removes the session
-    assert read_session(recovery_dir()) is None
+    assert read_session(w.autosaver.folder) is None
+
+
+# ------------------------------------------------------- several editor processes
+LIVE_DRIVER = textwrap.dedent(
+    """
+    import os, sys
+    import numpy as np
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from app import main as entry
+
+    photo, out, row = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    qapp = QApplication(sys.argv[:1])
+
+    def drive():
+        w = next(x for x in QApplication.topLevelWidgets() if type(x).__name__ == "MainWindow")
+        assert w.doc.source.path is not None, "photo not opened"
+        w.autosaver.timer.setInterval(100)
+        m = np.zeros_like(w.doc.mask); m[row:row + 20, 40:200] = 255
+
+        def autosaved(_index):  # tell the test, then keep running until it kills us
+            np.save(out + ".part.npy", m)
+            os.replace(out + ".part.npy", out)
+
+        w.autosaver.saved.connect(autosaved)
+        w.doc.set_mask(m, "stroke")
+
+    QTimer.singleShot(0, drive)
+    entry.main(["inpaint-studio", photo])
+    """
+)
+
+
+def test_two_editors_each_get_their_own_session_back_after_kill_9(
+    qtbot, photo: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's repro: two editors paint; a third starts and closes meanwhile (it must neither offer nor
+    remove their live sessions); both are killed; each session comes back, into a window of its own."""
+    from app.main import _recover_in_more_windows
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="1")
+    # Were a live session taken for a crashed one, these editors would delete it (and the test see that).
+    env["INPAINT_STUDIO_RECOVERY"] = "discard"
+    editors = []
+    for name, row in (("a", 30), ("b", 150)):
+        path = tmp_path / f"{name}.png"
+        Image.fromarray(photo).save(path)
+        log = (tmp_path / f"{name}.log").open("w")
+        cmd = [sys.executable, "-c", LIVE_DRIVER, str(path), str(tmp_path / f"{name}.npy"), str(row)]
+        editors.append((name, path, subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)))
+    try:
+        qtbot.waitUntil(
+            lambda: all((tmp_path / f"{n}.npy").exists() or p.poll() is not None for n, _, p in editors),
+            timeout=180000,
+        )
+        for name, _, proc in editors:
+            assert proc.poll() is None, (tmp_path / f"{name}.log").read_text()[-3000:]
+        masks = {path.resolve(): np.load(tmp_path / f"{name}.npy") for name, path, _ in editors}
+
+        monkeypatch.delenv("INPAINT_STUDIO_RECOVERY", raising=False)
+        monkeypatch.setattr(QMessageBox, "question", lambda *a: pytest.fail("a live session was offered"))
+        second = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
+        assert not second.offer_recovery()
+        second.close()
+        live = {s.source: s.mask for s in map(read_session, recovery_dir().iterdir()) if s is not None}
+        assert live.keys() == masks.keys() and all(np.array_equal(live[k], masks[k]) for k in masks)
+    finally:
+        for _, _, proc in editors:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(60)
+
+    monkeypatch.setenv("INPAINT_STUDIO_RECOVERY", "restore")
+    first = _make_window(qtbot, tmp_path, RECOVERY_AUTOSAVE_MS)
+    assert first.offer_recovery()
+    more = _recover_in_more_windows(first)  # what `inpaint-studio` does after the first restored session
+    try:
+        assert len(more) == 1
+        restored = {w.doc.source.path: w.doc.mask for w in (first, *more)}
+        assert restored.keys() == masks.keys() and all(np.array_equal(restored[k], masks[k]) for k in masks)
+        assert first.autosaver.folder != more[0].autosaver.folder  # each went on with its own session
+    finally:
+        for w in more:
+            w.ask_before_close = False
+            w.close()
+        first.close()
+    assert not list(recovery_dir().iterdir())  # clean closes: nothing left to offer

@@ -4,6 +4,7 @@ never load the training-only dependencies of the ``train`` extra."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -136,3 +137,54 @@ def test_editor_and_inpaint_never_load_the_train_extra() -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "LOADED []", proc.stdout[-500:]
+
+
+def test_the_editor_is_a_gui_script_and_inpaint_a_console_script() -> None:
+    """As installed (pyproject's [project.gui-scripts]): on Windows a GUI script opens no console window."""
+    from importlib.metadata import entry_points
+
+    gui = {e.name: e.value for e in entry_points(group="gui_scripts")}
+    console = {e.name: e.value for e in entry_points(group="console_scripts")}
+    assert gui.get("inpaint-studio") == "app.main:main" and "inpaint-studio" not in console
+    assert console.get("inpaint") == "engine.cli:main"
+
+
+def test_install_desktop_writes_the_menu_entry_and_icons(tmp_path: Path) -> None:
+    from app.desktop import install_desktop_entry
+
+    program = "/opt/my tools/bin/inpaint-studio"  # a space: the Exec value must be quoted
+    written = install_desktop_entry(tmp_path, program)
+    entry = (tmp_path / "applications" / "inpaint-studio.desktop").read_text()
+    assert 'Exec="/opt/my tools/bin/inpaint-studio" %f\n' in entry
+    assert "Icon=inpaint-studio" in entry and "Categories=Graphics;" in entry
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == [
+        "applications/inpaint-studio.desktop",
+        "icons/hicolor/256x256/apps/inpaint-studio.png",
+        "icons/hicolor/scalable/apps/inpaint-studio.svg",
+    ]
+    install_desktop_entry(tmp_path, "/usr/bin/inpaint-studio")  # again: replaced, not appended
+    assert "Exec=/usr/bin/inpaint-studio %f\n" in (tmp_path / "applications" / "inpaint-studio.desktop").read_text()
+
+
+TEST_TOOLS = ("pytest", "pytest-qt", "ruff", "hypothesis", "import-linter")
+
+
+def _make(*args: str) -> str:
+    """What `make -n -B ARGS` would run (every recipe, nothing run)."""
+    return subprocess.run(["make", "--no-print-directory", "-n", "-B", *args], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_installs_no_test_tools_and_make_test_does() -> None:
+    def pinned(lock: str) -> set[str]:
+        lines = (ROOT / lock).read_text().splitlines()
+        return {line.split("==")[0].lower().replace("_", "-") for line in lines if "==" in line}
+
+    assert not pinned("requirements.lock") & set(TEST_TOOLS)
+    assert pinned("requirements-dev.lock") >= set(TEST_TOOLS)
+    run, test = _make("run"), _make("test")
+    assert "requirements-dev.lock" not in run and "requirements-train.lock" not in run
+    assert "-r requirements-dev.lock" in test and "-r requirements-train.lock" in test
+    # apt-get only with the user's yes: asked, or given as INSTALL_SYSTEM_LIBS=1
+    assert run.rstrip().endswith("-m app.launch")
+    assert _make("run", "INSTALL_SYSTEM_LIBS=1").rstrip().endswith("-m app.launch --install-system-libs")

@@ -43,14 +43,15 @@ def test_conversions(tmp_path: Path) -> None:
     gray16 = (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000).astype(np.uint16)
     Image.fromarray(gray16).save(tmp_path / "g16.png")
     rgb = load_image(tmp_path / "g16.png").rgb
-    assert rgb.shape == (8, 8, 3) and rgb[7, 7, 0] == (63 * 1000) >> 8
+    assert rgb.shape == (8, 8, 3) and rgb[7, 7, 0] == round(63 * 1000 / 257)  # 16 -> 8 bits, rounded
     rgba = np.zeros((4, 4, 4), np.uint8)
     rgba[..., 0] = 255  # red, fully transparent -> white
     Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
     assert (load_image(tmp_path / "a.png").rgb == 255).all()
+    # CMYK without an ICC profile cannot be converted faithfully: refused with a line, never guessed
     Image.new("CMYK", (5, 5), (0, 255, 255, 0)).save(tmp_path / "c.jpg")
-    cmyk = load_image(tmp_path / "c.jpg").rgb
-    assert cmyk.shape == (5, 5, 3) and cmyk[2, 2, 0] > 200 and cmyk[2, 2, 1] < 60
+    with pytest.raises(InpaintError, match="CMYK without an embedded ICC profile"):
+        load_image(tmp_path / "c.jpg")
 
 
 def test_animated_gif_first_frame(tmp_path: Path) -> None:
@@ -104,3 +105,45 @@ def test_save_is_atomic_and_keeps_icc(tmp_path: Path, photo: np.ndarray) -> None
         save_image(tmp_path / "missing" / "out.png", photo)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["out.png"]  # no temp files left behind
+
+
+def test_write_json_failure_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk while writing the report: one InpaintError, the previous report intact, no 0-byte temp."""
+    import errno
+    import os
+
+    from engine.imageio import write_json
+
+    report = tmp_path / "r.json"
+    write_json(report, {"run": 1})
+    before = report.read_bytes()
+
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(InpaintError, match="No space left on device"):
+        write_json(report, {"run": 2})
+    assert report.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_loaded_image_keeps_native_pixels_and_profile(tmp_path: Path) -> None:
+    """The round-trip API: ``rgb`` stays uint8 H×W×3 for the engines, ``native``/``profile`` keep the file."""
+    from engine.imageio import save_result
+
+    g16 = (np.arange(48 * 64, dtype=np.uint32).reshape(48, 64) * 21).astype(np.uint16)
+    Image.fromarray(g16).save(tmp_path / "g.png", dpi=(240, 240))
+    loaded = load_image(tmp_path / "g.png")
+    assert loaded.rgb.dtype == np.uint8 and loaded.rgb.shape == (48, 64, 3)
+    assert loaded.native.dtype == np.uint16 and loaded.profile.mode == "L" and loaded.profile.bits == 16
+    result = loaded.rgb.copy()
+    result[10:20, 10:20] = 77
+    path, notes = save_result(tmp_path / "o.png", loaded, result)
+    assert notes == []
+    with Image.open(path) as im:
+        out = np.array(im)
+        assert im.mode == "I;16" and [round(v) for v in im.info["dpi"]] == [240, 240]
+    assert (out[10:20, 10:20] == 77 * 257).all()
+    out[10:20, 10:20] = g16[10:20, 10:20]
+    np.testing.assert_array_equal(out, g16)

@@ -37,10 +37,42 @@ def test_round_trip_through_two_decoders(shape: tuple[int, ...]) -> None:
 
 
 def test_rejects_what_it_cannot_write() -> None:
-    with pytest.raises(ValueError, match="uint8"):
-        png.write_png(io.BytesIO(), np.zeros((4, 4, 4), np.uint8))
-    with pytest.raises(ValueError, match="uint8"):
-        png.write_png(io.BytesIO(), np.zeros((4, 4), np.uint16))
+    with pytest.raises(ValueError, match="uint8/uint16"):
+        png.write_png(io.BytesIO(), np.zeros((4, 4, 5), np.uint8))
+    with pytest.raises(ValueError, match="uint8/uint16"):
+        png.write_png(io.BytesIO(), np.zeros((4, 4), np.float32))
+    with pytest.raises(ValueError, match="level"):
+        png.write_png(io.BytesIO(), np.zeros((4, 4), np.uint8), level=10)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+@pytest.mark.parametrize("level", [0, 1, 6])
+def test_sixteen_bit_and_alpha_read_back_by_opencv(channels: int, level: int) -> None:
+    """16-bit grey, grey+alpha, RGB and RGBA (Pillow has no such colour modes; libpng decodes them)."""
+    shape = (png.BAND_ROWS + 9, 13) + ((channels,) if channels > 1 else ())
+    image = np.random.default_rng(channels).integers(0, 65536, shape, dtype=np.uint16)
+    buf = io.BytesIO()
+    png.write_png(buf, image, threads=2, level=level)
+    cv = cv2.imdecode(np.frombuffer(buf.getvalue(), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert cv.dtype == np.uint16
+    if channels == 1:
+        assert np.array_equal(cv, image)
+    elif channels == 2:  # OpenCV expands grey + alpha to BGRA
+        assert np.array_equal(cv[..., 0], image[..., 0]) and np.array_equal(cv[..., 3], image[..., 1])
+    else:
+        order = [2, 1, 0, 3][:channels]
+        assert np.array_equal(cv[..., order], image)
+
+
+def test_metadata_chunks_read_by_pillow() -> None:
+    image = np.random.default_rng(3).integers(0, 256, (20, 30, 4), dtype=np.uint8)
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
+    buf = io.BytesIO()
+    png.write_png(buf, image, dpi=(300, 300), xmp=xmp)
+    with Image.open(io.BytesIO(buf.getvalue())) as im:
+        assert im.mode == "RGBA" and np.array_equal(np.asarray(im), image)
+        assert [round(v) for v in im.info["dpi"]] == [300, 300]
+        assert im.info["XML:com.adobe.xmp"].encode() == xmp
 
 
 def _photo() -> np.ndarray:
@@ -84,5 +116,5 @@ def test_cli_png_compression_flag(tmp_path: Path) -> None:
         assert inpaint_main([*argv, "--output", str(out), "--png-compression", str(level), "-q"]) == 0
         sizes[level] = out.stat().st_size
     assert sizes[9] < sizes[1]
-    with pytest.raises(SystemExit):  # argparse: not a level
-        inpaint_main([*argv, "--output", str(tmp_path / "x.png"), "--png-compression", "10"])
+    # argparse: not a level; one line, exit 2
+    assert inpaint_main([*argv, "--output", str(tmp_path / "x.png"), "--png-compression", "10"]) == 2

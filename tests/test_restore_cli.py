@@ -61,7 +61,7 @@ def test_restore_folder_mirrors_inpaint_run(old, tmp_path, capsys) -> None:
     code = main(["restore", "--image", str(folder), "--output", str(out), "--mask-output", str(masks), "--json",
                  str(tmp_path / "report.json"), "--detector", "classical"])  # fmt: skip
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.jpg"]  # each keeps its format
     assert sorted(p.name for p in masks.iterdir()) == ["a_damage.png", "b_damage.png"]
     err = capsys.readouterr().err
     assert "skipped notes.txt" in err and "restored 2 of 2" in err and "classical top-hat detector (chosen)" in err
@@ -122,3 +122,68 @@ def test_line_check_is_on_by_default_and_no_line_check_keeps_every_detection(old
     assert checked["line_check"] is True and "picture lines checked" in checked["detector_note"]
     assert unchecked["line_check"] is False and "checked" not in unchecked["detector_note"]
     assert not np.any(masks[""] & ~masks["--no-line-check"])  # the check only ever removes detections
+
+
+def test_restore_never_writes_over_its_photo(old, tmp_path, capsys) -> None:
+    """Issue #40: --output or --mask-output naming the photo itself is refused before any work."""
+    path, _ = old
+    before = path.read_bytes()
+    for extra, message in (
+        (["--output", str(path)], "--output"),
+        (["--output", str(tmp_path / "r.png"), "--mask-output", str(path)], "--mask-output"),
+        (["--output", str(tmp_path / "r.png"), "--mask-output", str(tmp_path / "r.png")], "are the same file"),
+    ):
+        assert main(["restore", "--image", str(path), "--detector", "classical", *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0] and "inpaint: error:" in err[0], err
+    assert path.read_bytes() == before and not (tmp_path / "r.png").exists()
+
+
+def test_restore_folder_collisions_and_unwritable_paths(old, tmp_path, capsys) -> None:
+    _path, rgb = old
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(rgb).save(folder / "x.jpg")
+    Image.fromarray(rgb).save(folder / "x.tif")
+    out, masks = tmp_path / "out", tmp_path / "masks"
+    argv = ["restore", "--image", str(folder), "--detector", "classical", "-q"]
+    assert main([*argv, "--output", str(out), "--mask-output", str(masks)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["x-jpg.jpg", "x-tif.tif"]
+    assert sorted(p.name for p in masks.iterdir()) == ["x-jpg_damage.png", "x-tif_damage.png"]
+    assert "share a name" in capsys.readouterr().err
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    for extra, message in (
+        (["--output", str(blocker / "o")], "--output"),
+        (["--output", str(out), "--mask-output", str(blocker / "m")], "--mask-output"),
+        (["--output", str(out), "--json", str(blocker / "r.json")], "--json"),
+    ):
+        assert main([*argv, *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+    (folder / "x.tif").unlink()  # now x.jpg keeps its own name, so the input folder as output would replace it
+    assert main([*argv, "--output", str(folder)]) == 2
+    assert "is the --image itself" in capsys.readouterr().err
+
+
+def test_bad_detector_weights_metadata_is_one_line(old, tmp_path, capsys) -> None:
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    from engine.weights import META_KEY
+
+    src = damage.network_weights()
+    if src is None:
+        pytest.skip("no scratch detector weights installed")
+    with safe_open(str(src), framework="pt") as handle:
+        meta = json.loads(handle.metadata()[META_KEY])
+    bad = tmp_path / "bad.safetensors"
+    save_file(load_file(str(src)), str(bad), metadata={META_KEY: json.dumps({**meta, "width": "wide"})})
+    path, _ = old
+    argv = ["restore", "--image", str(path), "--output", str(tmp_path / "r.png"), "--detector-weights", str(bad)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot build the scratch detector" in err[0], err
+    assert not (tmp_path / "r.png").exists()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+import tifffile
 from PIL import Image
 
 from engine.errors import InpaintError
@@ -34,6 +36,12 @@ def _valid_files() -> dict[str, bytes]:
         exif[0x0112] = 6
         im.save(buf, format=fmt, **({"exif": exif.tobytes()} if fmt in ("JPEG", "PNG", "WEBP") else {}))
         out[f"{fmt.lower()}-{mode}{suffix}"] = buf.getvalue()
+    # 16-bit colour goes through OpenCV (PNG) and tifffile (TIFF): damaged ones must be refused as cleanly
+    deep = rng.integers(0, 65536, (24, 32, 3), dtype=np.uint16)
+    out["sixteen-rgb.png"] = cv2.imencode(".png", deep)[1].tobytes()
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, deep, photometric="rgb", compression="zlib")
+    out["sixteen-rgb.tif"] = buf.getvalue()
     return out
 
 
@@ -83,6 +91,8 @@ def test_damaged_file_corpus_never_crashes(tmp_path: Path) -> None:
             opened += 1
             arr = out.rgb if hasattr(out, "rgb") else out
             assert arr.dtype == np.uint8 and arr.size > 0
+            if hasattr(out, "native"):  # the kept pixels are as sound as the working ones
+                assert out.native.dtype in (np.uint8, np.uint16) and out.native.shape[:2] == arr.shape[:2]
         path.unlink()
     assert opened + refused == 2 * len(corpus) == 4000
     assert refused > 1000  # most damage is detected, and none of it crashed

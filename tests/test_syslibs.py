@@ -88,10 +88,21 @@ def plugin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return fake
 
 
+def _yes(_question: str) -> bool:
+    return True
+
+
 def test_root_installs_the_missing_packages_then_rechecks(plugin: Path) -> None:
     run = FakeRunner([FAKE_LDD.replace("libweird-thing.so.3 => not found", ""), CLEAN_LDD])
     said: list[str] = []
-    assert syslibs.ensure_platform_libs("xcb", run=run, is_root=True, has_apt=True, say=said.append)
+    questions: list[str] = []
+
+    def agree(question: str) -> bool:
+        questions.append(question)
+        return True
+
+    assert syslibs.ensure_platform_libs("xcb", run=run, is_root=True, has_apt=True, say=said.append, consent=agree)
+    assert questions == ["Run `apt-get install -y libxcb-cursor0 libxcb-icccm4 libxkbcommon-x11-0` now?"]
     apt = [c for c in run.calls if c[0] == "apt-get"]
     assert apt == [["apt-get", "install", "-y", "--no-install-recommends", "libxcb-cursor0", "libxcb-icccm4",
                     "libxkbcommon-x11-0"]]  # fmt: skip
@@ -102,7 +113,7 @@ def test_root_installs_the_missing_packages_then_rechecks(plugin: Path) -> None:
 def test_root_retries_after_apt_get_update_when_install_fails(plugin: Path) -> None:
     run = FakeRunner([FAKE_LDD, FAKE_LDD], apt_ok=False)
     said: list[str] = []
-    assert not syslibs.ensure_platform_libs("xcb", run=run, is_root=True, has_apt=True, say=said.append)
+    assert not syslibs.ensure_platform_libs("xcb", run=run, is_root=True, has_apt=True, say=said.append, consent=_yes)
     assert [c[:2] for c in run.calls if c[0] == "apt-get"] == [["apt-get", "install"], ["apt-get", "update"]]
     assert "still missing" in said[-1]
 
@@ -114,6 +125,29 @@ def test_non_root_prints_the_one_command_and_installs_nothing(plugin: Path) -> N
     assert all(c[0] == "ldd" for c in run.calls)
     assert any(s.endswith("sudo apt-get install -y libxcb-cursor0 libxcb-icccm4 libxkbcommon-x11-0") for s in said)
     assert any("libweird-thing.so.3" in s and "apt-file" in s for s in said)
+
+
+@pytest.mark.parametrize("consent", [None, lambda question: False])
+def test_root_without_consent_only_prints_the_command(plugin: Path, consent) -> None:
+    """`make run` as root used to run apt-get after one printed line; now it asks, or only prints."""
+    run = FakeRunner([FAKE_LDD])
+    said: list[str] = []
+    assert not syslibs.ensure_platform_libs(
+        "xcb", run=run, is_root=True, has_apt=True, say=said.append, consent=consent
+    )
+    assert [c[0] for c in run.calls] == ["ldd"]
+    assert any(s.endswith(":  apt-get install -y libxcb-cursor0 libxcb-icccm4 libxkbcommon-x11-0") for s in said)
+    assert any("INSTALL_SYSTEM_LIBS=1" in s for s in said)
+
+
+def test_asking_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["y", "", "no"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    monkeypatch.setattr(syslibs.sys.stdin, "isatty", lambda: True, raising=False)
+    assert [syslibs.ask_on_terminal("Run it?") for _ in range(3)] == [True, False, False]  # N is the default
+    monkeypatch.setattr(syslibs.sys.stdin, "isatty", lambda: False, raising=False)
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked without a terminal"))
+    assert not syslibs.ask_on_terminal("Run it?")  # no terminal (CI, a pipe): nobody to ask, so no
 
 
 def test_nothing_missing_or_nothing_to_check_is_fine(plugin: Path) -> None:
@@ -173,6 +207,6 @@ def test_root_installs_after_updating_a_stale_package_index(plugin: Path) -> Non
             return done
 
     run = StaleIndex([FAKE_LDD, CLEAN_LDD])
-    assert syslibs.ensure_platform_libs("xcb", run=run, is_root=True, has_apt=True, say=lambda s: None)
+    assert syslibs.ensure_platform_libs("xcb", run=run, is_root=True, has_apt=True, say=lambda s: None, consent=_yes)
     assert [c[:2] for c in run.calls] == [["ldd", str(plugin)], ["apt-get", "install"], ["apt-get", "update"],
                                           ["apt-get", "install"], ["ldd", str(plugin)]]  # fmt: skip
