@@ -10,6 +10,11 @@ evaluation set's). The photos the project reports on — the validation split (E
 set (:mod:`benchmarks.fill_real`) and the samples — are never used here, so the settings are chosen
 away from the figures they are judged by.
 
+``--textures DIR`` (ground textures of Debian ``ufoai-textures``, see :data:`MAP_SUFFIXES`) and ``--crops``
+(the most textured 512² window of each train photo, at full resolution) are object-hole sets with G'MIC's
+fill beside (``apt-get install gmic``): per bucket texture ÷ G'MIC's and structure − G'MIC's, the bar of
+issue #38 on textured ground. Neither holds a photo the project reports on.
+
 Each variant (``name:key=value,...``, keys of :class:`engine.texture.TextureOptions`) completes the fill
 of ``--engines`` (learned engines' fills and Navier–Stokes as the patchmatch guide; computed once and
 cached under ``data/fill-tuning/cache``) and prints per bucket the mean texture as a ratio to NS's,
@@ -27,6 +32,7 @@ import argparse
 import statistics
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from benchmarks.realfill_set import object_mask
@@ -55,6 +61,63 @@ def calibration_set(corpus: Path, split: Path, stride: int) -> list[tuple[str, n
     return out
 
 
+CROP = 512
+CROP_BUCKETS = ("object 5-15%", "object 15-30%")
+
+
+def _fine_share(rgb: np.ndarray) -> float:
+    """Share of a window's luma variance finer than a σ 3 px blur (0–1): how textured it is at 100 %."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.mean((grey - cv2.GaussianBlur(grey, (0, 0), 3.0)) ** 2) / (grey.var() + 1e-6))
+
+
+def calibration_crops(corpus: Path, split: Path, stride: int) -> list[tuple[str, np.ndarray, dict[str, np.ndarray]]]:
+    """[(name, uint8 512×512×3 RGB, {bucket: mask})]: the most textured of a 3×3 grid of 512² windows at
+    full resolution (a user's 100 % view: grass, stone, bark, water) of each ``stride``-th train photo at
+    least 1024 px on its short side, with object masks of 5–15 % and 15–30 %."""
+    out = []
+    for path in list_images(corpus, split, subset="train")[::stride]:
+        rgb = load_image(path).rgb
+        h, w = rgb.shape[:2]
+        if min(h, w) < 2 * CROP:
+            continue
+        windows = [(y, x) for y in np.linspace(0, h - CROP, 3).astype(int) for x in np.linspace(0, w - CROP, 3).astype(int)]
+        y, x = max(windows, key=lambda yx: _fine_share(rgb[yx[0] : yx[0] + CROP, yx[1] : yx[1] + CROP]))
+        name = f"{path.stem}-crop"
+        masks = {b: object_mask(name, key)[0] for b, key in (("object 5-15%", "obj5-15"), ("object 15-30%", "obj15-30"))}
+        out.append((name, np.ascontiguousarray(rgb[y : y + CROP, x : x + CROP]), masks))
+    return out
+
+
+#: Texture maps of a game (Debian ``ufoai-textures``, GPL-2+) that are not photos a user is judged on:
+#: ``apt-get download ufoai-textures && dpkg -x ufoai-textures_*.deb x && unzip x/usr/share/games/ufoai/
+#: base/0textures.pk3 'textures/tex_nature/*' 'textures/tex_terrain/*' 'textures/tex_dirt/*'``.
+MAP_SUFFIXES = ("_nm", "_gm", "_sm", "_rm")
+
+
+def calibration_textures(folder: Path, stride: int) -> list[tuple[str, np.ndarray, dict[str, np.ndarray]]]:
+    """[(name, uint8 512×512×3 RGB, {bucket: mask})]: the centre 512² at full resolution of every
+    ``stride``-th ground texture (grass, rock, dirt, sand, snow; at least 512 px, normal and gloss maps
+    left out) under ``folder``, with object masks of 5–15 % and 15–30 %."""
+    paths = sorted(
+        p for p in folder.rglob("*") if p.suffix.lower() in (".png", ".jpg") and not p.stem.endswith(MAP_SUFFIXES)
+    )
+    out = []
+    for path in paths:
+        try:
+            rgb = load_image(path).rgb
+        except Exception:
+            continue
+        h, w = rgb.shape[:2]
+        if min(h, w) < CROP:
+            continue
+        y, x = (h - CROP) // 2, (w - CROP) // 2
+        name = f"ufoai-{path.stem}"
+        masks = {b: object_mask(name, key)[0] for b, key in (("object 5-15%", "obj5-15"), ("object 15-30%", "obj15-30"))}
+        out.append((name, np.ascontiguousarray(rgb[y : y + CROP, x : x + CROP]), masks))
+    return out[::stride]
+
+
 def base_fill(engine: str, name: str, bucket: str, image: np.ndarray, mask: np.ndarray, engines: dict) -> np.ndarray:
     """The engine's fill alone (texture off), cached on disk: uint8 H×W×3 RGB."""
     path = ROOT / "cache" / engine / f"{name}-{bucket.replace(' ', '_').replace('%', 'pct')}.png"
@@ -74,7 +137,7 @@ def parse_variant(text: str) -> tuple[str, TextureOptions]:
     for item in filter(None, spec.split(",")):
         key, _, value = item.partition("=")
         if "/" in value:  # a tuple, e.g. em_iterations=6/3
-            kwargs[key.strip()] = tuple(int(v) for v in value.split("/"))
+            kwargs[key.strip()] = tuple(float(v) if "." in v else int(v) for v in value.split("/"))
         else:
             kwargs[key.strip()] = float(value) if "." in value else int(value)
     return name, TextureOptions(**kwargs)
@@ -87,7 +150,14 @@ def main() -> None:
     ap.add_argument("--stride", type=int, default=7)
     ap.add_argument("--engines", default="dfnet,ns")
     ap.add_argument("--variant", action="append", default=[], help="name:key=value,... (repeatable)")
+    ap.add_argument(
+        "--crops", action="store_true", help="100 %% crops of textured train photos, object holes, G'MIC beside"
+    )
+    ap.add_argument("--textures", type=Path, help="ground textures (see MAP_SUFFIXES) instead, G'MIC beside")
     args = ap.parse_args()
+    if args.crops or args.textures:
+        crops_main(args)
+        return
     photos = calibration_set(args.corpus, args.split, args.stride)
     variants = [parse_variant(v) for v in args.variant or ["default:"]]
     engines: dict = {}
@@ -111,6 +181,41 @@ def main() -> None:
                 cells.append(f"{bucket} {t:.2f}/{s:+.2f}/{p:+.2f}")
             verdict = "bar met" if bar else "bar not met"
             print(f"{engine:<7}{vname:<18}" + "  ".join(cells) + f"  mean tex {statistics.mean(ratios):.3f}  {verdict}")
+
+
+def crops_main(args: argparse.Namespace) -> None:
+    """The ``--crops`` set: per bucket, mean texture ÷ G'MIC's and structure − G'MIC's (the issue #38 bar
+    on textured ground), G'MIC's fills cached under ``data/fill-tuning/cache``."""
+    from benchmarks.realfill_peers import available_peers, cached_fill
+
+    gmic = available_peers()[0].get("gmic")
+    if gmic is None:
+        raise SystemExit("--crops compares with G'MIC: apt-get install gmic")
+    if args.textures:
+        photos = calibration_textures(args.textures, args.stride)
+    else:
+        photos = calibration_crops(args.corpus, args.split, args.stride)
+    variants = [parse_variant(v) for v in args.variant or ["default:"]]
+    engines: dict = {}
+    print(f"{len(photos)} textured crops; cells: texture ÷ G'MIC / structure − G'MIC (dB)")
+    for engine in args.engines.split(","):
+        for vname, opts in variants:
+            cells, ratios = [], []
+            for bucket in CROP_BUCKETS:
+                tex, refs, st = [], [], []
+                for name, image, masks in photos:
+                    mask = masks[bucket]
+                    peer = cached_fill(gmic, image, mask, ROOT / "cache")[0]
+                    fill = base_fill(engine, name, bucket, image, mask, engines)
+                    out = synthesize(image, mask, None if engine == "none" else fill, opts)
+                    tex.append(texture_distance(image, out, mask))
+                    refs.append(texture_distance(image, peer, mask))
+                    gap = structure_psnr(image, out) - structure_psnr(image, peer)
+                    if np.isfinite(gap):  # a flat crop: both blurred composites can equal the photo
+                        st.append(gap)
+                ratios.append(statistics.mean(tex) / statistics.mean(refs))  # as the bar: ratio of the means
+                cells.append(f"{bucket} {ratios[-1]:.2f}/{statistics.mean(st):+.2f}")
+            print(f"{engine:<7}{vname:<18}" + "  ".join(cells) + f"  mean {statistics.mean(ratios):.3f}", flush=True)
 
 
 if __name__ == "__main__":

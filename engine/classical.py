@@ -103,7 +103,7 @@ class PatchMatchEngine(Engine):
 
 #: Hole pixels the Navier–Stokes guide is computed at, at most: it only steers through its low-pass,
 #: and NS costs time per hole pixel (a 5 % hole of 24 MP: ~3.5 s at full resolution).
-GUIDE_HOLE_PIXELS = 150_000
+GUIDE_HOLE_PIXELS = 40_000
 
 
 def _smooth_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:

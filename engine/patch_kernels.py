@@ -62,23 +62,28 @@ SEARCH_CHUNKS = 8
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
-def search(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius):
+def search(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, active):
     """PatchMatch sweeps over the targets, in :data:`SEARCH_CHUNKS` runs processed in parallel
     (raster order on even passes, reverse on odd, within each run): propagation from the two
     neighbours already visited in the same run, then random search in windows halving around the
-    best (``rounds`` = how many windows, from ``radius`` px down; 0 = propagation only)."""
+    best (``rounds`` = how many windows, from ``radius`` px down; 0 = propagation only).
+    ``active``: bool N, the targets searched (the others keep their match and distance, and still
+    propagate it), or an empty array for all."""
     n = ty.shape[0]
     for c in numba.prange(SEARCH_CHUNKS):
         _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius,
-                    n * c // SEARCH_CHUNKS, n * (c + 1) // SEARCH_CHUNKS)  # fmt: skip
+                    n * c // SEARCH_CHUNKS, n * (c + 1) // SEARCH_CHUNKS, active)  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
-def _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, lo, hi):
+def _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, lo, hi, active):
     h, w = valid.shape
     step = -1 if it % 2 == 0 else 1
+    every = active.shape[0] == 0
     for k in range(hi - lo):
         i = lo + k if step == -1 else hi - 1 - k
+        if not every and not active[i]:
+            continue
         y, x = ty[i], tx[i]
         li = lam[i]
         by, bx = nnf[i, 0], nnf[i, 1]
@@ -157,79 +162,85 @@ def vote(src, hy, hx, index, nnf, dist, r, sigma2, out):
 
 
 @numba.njit(cache=True, nogil=True)
+def _onion_source(img, known, guide, lam, y, x, cnt, gcnt, valid_y, valid_x, r):
+    """The source centre (sy, sx) whose patch best matches the known pixels around hole pixel (y, x),
+    plus ``lam`` × the guide term, among ``valid_y``/``valid_x``; ``cnt``/``gcnt``: the numbers of
+    known / in-image pixels of the target patch. A candidate is dropped as soon as its partial
+    distance (rows so far) passes the best: the sums grow monotonically, and the full distance of a
+    kept candidate is the same sum in the same order, so the choice equals an exhaustive scan's."""
+    h, w, _ = img.shape
+    bd = np.inf
+    by, bx = valid_y[0], valid_x[0]
+    inv = 1.0 / cnt
+    ginv = lam / gcnt if gcnt > 0 else 0.0
+    for s in range(valid_y.shape[0]):
+        sy, sx = valid_y[s], valid_x[s]
+        d = 0.0
+        g = 0.0
+        over = False
+        for dy in range(-r, r + 1):
+            ty = y + dy
+            if ty < 0 or ty >= h:
+                continue
+            for dx in range(-r, r + 1):
+                tx = x + dx
+                if tx < 0 or tx >= w:
+                    continue
+                if lam > 0.0:
+                    for c in range(3):
+                        e = guide[ty, tx, c] - guide[sy + dy, sx + dx, c]
+                        g += e * e
+                if not known[ty, tx]:
+                    continue
+                for c in range(3):
+                    e = img[ty, tx, c] - img[sy + dy, sx + dx, c]
+                    d += e * e
+            if d * inv + g * ginv >= bd:
+                over = True
+                break
+        if not over:
+            bd, by, bx = d * inv + g * ginv, sy, sx
+    return by, bx
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
 def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, index):
     """Start a hole from the outside in (Newson et al. 2014, §4.3): layer by layer, each hole pixel
     takes the centre of the source patch that best matches its already known pixels (mean squared
     difference over them, plus ``lam`` × the mean squared difference of the ``guide`` patches, which
     are known everywhere), searched exhaustively among the given sources. ``img`` float32 H×W×3 and
     ``known`` bool H×W are updated in place; ``layer`` int32 per hole pixel, sorted ascending;
-    ``nnf`` gets the chosen source of each hole pixel's target (``index``)."""
+    ``nnf`` gets the chosen source of each hole pixel's target (``index``). The pixels of one layer
+    read only pixels known before it, so they are searched in parallel and the result does not
+    depend on the number of threads."""
     h, w, _ = img.shape
     n = hy.shape[0]
+    pick = np.zeros((n, 2), np.int64)
     start = 0
     while start < n:
         stop = start
         while stop < n and layer[stop] == layer[start]:
             stop += 1
-        for k in range(start, stop):
+        for k in numba.prange(start, stop):
             y, x = hy[k], hx[k]
-            bd = np.inf
-            by, bx = valid_y[0], valid_x[0]
-            for s in range(valid_y.shape[0]):
-                sy, sx = valid_y[s], valid_x[s]
-                d = 0.0
-                g = 0.0
-                cnt = 0
-                gcnt = 0
-                for dy in range(-r, r + 1):
-                    ty = y + dy
-                    if ty < 0 or ty >= h:
-                        continue
-                    for dx in range(-r, r + 1):
-                        tx = x + dx
-                        if tx < 0 or tx >= w:
-                            continue
-                        if lam > 0.0:
-                            for c in range(3):
-                                e = guide[ty, tx, c] - guide[sy + dy, sx + dx, c]
-                                g += e * e
-                            gcnt += 1
-                        if not known[ty, tx]:
-                            continue
-                        for c in range(3):
-                            e = img[ty, tx, c] - img[sy + dy, sx + dx, c]
-                            d += e * e
-                        cnt += 1
-                if cnt > 0:
-                    d /= cnt
-                    if gcnt > 0:
-                        d += lam * g / gcnt
-                    if d < bd:
-                        bd, by, bx = d, sy, sx
+            cnt = 0
+            gcnt = 0
+            for dy in range(-r, r + 1):
+                for dx in range(-r, r + 1):
+                    ty, tx = y + dy, x + dx
+                    if 0 <= ty < h and 0 <= tx < w:
+                        gcnt += 1
+                        if known[ty, tx]:
+                            cnt += 1
+            if cnt == 0:
+                pick[k, 0], pick[k, 1] = valid_y[0], valid_x[0]
+            else:
+                pick[k, 0], pick[k, 1] = _onion_source(img, known, guide, lam, y, x, cnt, gcnt, valid_y, valid_x, r)
+        for k in range(start, stop):
+            y, x, by, bx = hy[k], hx[k], pick[k, 0], pick[k, 1]
             img[y, x, 0], img[y, x, 1], img[y, x, 2] = img[by, bx, 0], img[by, bx, 1], img[by, bx, 2]
+            known[y, x] = True
             j = index[y, x]
             if j >= 0:
                 nnf[j, 0], nnf[j, 1] = by, bx
-        for k in range(start, stop):
-            known[hy[k], hx[k]] = True
         start = stop
-
-
-@numba.njit(cache=True, parallel=True, nogil=True)
-def copy_full(src, known, hy, hx, index, nnf, scale_y, scale_x, out):
-    """Full-resolution copy: each hole pixel takes ``src`` at its own position shifted by the offset of
-    the working-resolution target it lies in (scaled); a shift onto an unknown pixel copies nothing."""
-    big_h, big_w, _ = src.shape
-    h, w = index.shape
-    for k in numba.prange(hy.shape[0]):
-        y, x = hy[k], hx[k]
-        qy = min(h - 1, int((y + 0.5) / scale_y))
-        qx = min(w - 1, int((x + 0.5) / scale_x))
-        j = index[qy, qx]
-        if j < 0:
-            continue
-        sy = int(y + (nnf[j, 0] - qy) * scale_y + 0.5)
-        sx = int(x + (nnf[j, 1] - qx) * scale_x + 0.5)
-        if sy < 0 or sy >= big_h or sx < 0 or sx >= big_w or not known[sy, sx]:
-            continue
-        out[y, x, 0], out[y, x, 1], out[y, x, 2] = src[sy, sx, 0], src[sy, sx, 1], src[sy, sx, 2]

@@ -252,3 +252,72 @@ def test_a_sliver_of_a_photo_keeps_the_fill() -> None:
     assert np.array_equal(guided, np.where(mask[..., None] > 0, fill, img))
     plain = synthesize(img, mask, None)
     assert np.array_equal(plain[mask == 0], img[mask == 0]) and plain.shape == img.shape
+
+
+def test_onion_peel_picks_the_exhaustive_best_source() -> None:
+    # The kernel drops candidates early and searches a layer in parallel; it must still choose, for every
+    # hole pixel, the source an exhaustive scan over the same sources chooses (mean squared difference
+    # over known pixels + lam × that of the guide), layer by layer.
+    from engine.patch_kernels import onion_peel
+
+    rng = np.random.default_rng(5)
+    h = w = 24
+    r, lam = 3, 0.7
+    img = rng.uniform(0, 255, (h, w, 3)).astype(np.float32)
+    guide = cv2.GaussianBlur(img, (0, 0), 2.0)
+    hole = np.zeros((h, w), bool)
+    hole[9:15, 10:16] = True
+    dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    hy, hx = np.nonzero(hole)
+    layer = np.ceil(dist[hy, hx]).astype(np.int32)
+    order = np.argsort(layer, kind="stable")
+    hy, hx, layer = hy[order].astype(np.int64), hx[order].astype(np.int64), layer[order]
+    valid = np.zeros((h, w), bool)
+    valid[r : h - r, r : w - r] = True
+    valid &= ~(cv2.dilate(hole.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0)
+    vy, vx = (a.astype(np.int64) for a in np.nonzero(valid))
+    index = np.full((h, w), -1, np.int32)
+    index[hy, hx] = np.arange(len(hy), dtype=np.int32)
+    nnf = np.zeros((len(hy), 2), np.int64)
+    got = img.copy()
+    onion_peel(got, ~hole, guide, lam, vy, vx, hy, hx, layer, r, nnf, index)
+
+    want, known = img.copy(), ~hole
+    for value in np.unique(layer):
+        picks = []
+        for y, x in zip(hy[layer == value], hx[layer == value], strict=True):
+            ys, xs = np.mgrid[y - r : y + r + 1, x - r : x + r + 1]
+            inside = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
+            ys, xs = ys[inside], xs[inside]
+            k = known[ys, xs]
+            costs = []
+            for sy, sx in zip(vy, vx, strict=True):
+                sys_, sxs = ys - y + sy, xs - x + sx
+                d = ((want[ys, xs] - want[sys_, sxs]) ** 2).sum(axis=1)
+                g = ((guide[ys, xs] - guide[sys_, sxs]) ** 2).sum(axis=1)
+                costs.append(d[k].sum() / k.sum() + lam * g.sum() / len(ys))
+            s = int(np.argmin(costs))
+            picks.append((y, x, vy[s], vx[s]))
+        for y, x, sy, sx in picks:
+            want[y, x] = want[sy, sx]
+            known[y, x] = True
+    assert np.array_equal(got, want)
+
+
+def test_a_learned_engines_prefill_is_made_at_the_completions_working_scale() -> None:
+    # When the completion follows at full strength the prefill is only its guide: made at the working
+    # scale (not at 24 MP), while the prefill alone (texture off, or a small hole) keeps full resolution.
+    from engine.pipeline import _guide_limit
+    from engine.texture import working_scale
+
+    big = np.zeros((3000, 4000), np.uint8)
+    cv2.ellipse(big, (2000, 1500), (500, 700), 0, 0, 360, 255, -1)
+    scale = working_scale(big)
+    assert scale > 2
+    assert _guide_limit(big, 0) == round(4000 / scale)
+    assert _guide_limit(big, 300) == 300  # a smaller limit already set stays
+    small = _hole(160, 30)
+    assert working_scale(small) == 1.0 and _guide_limit(small, 0) == 0
+    scratch = np.zeros((3000, 4000), np.uint8)
+    cv2.line(scratch, (0, 0), (3999, 2999), 255, 2)  # a thin scratch: no completion, full-size prefill
+    assert _guide_limit(scratch, 0) == 0
