@@ -69,6 +69,13 @@ class Actions:
             "Paint where the fill must not copy from (another person, a shadow); Alt+drag erases",
             True,
         )
+        self.scratch = a(
+            "Scratch brush",
+            "fa5s.band-aid",
+            "K",
+            "Paint roughly along a scratch or crack the detection missed: its damage pixels join the proposal",
+            True,
+        )
         self.brush.setChecked(True)
         self.smaller = a("Smaller brush", "", "[", "Brush size down")
         self.bigger = a("Bigger brush", "", "]", "Brush size up")
@@ -154,14 +161,15 @@ class Actions:
                 action.triggered.connect(lambda _=False, s=slot: s())
 
     def show_tool(self, tool: str) -> None:
-        """Check the action of ``tool`` ("brush", "eraser", "select" or "exclude") and uncheck the others."""
-        for name in ("brush", "eraser", "select", "exclude"):
+        """Check the action of ``tool`` ("brush", "eraser", "select", "exclude" or "scratch") and uncheck the others."""
+        for name in ("brush", "eraser", "select", "exclude", "scratch"):
             getattr(self, name).setChecked(tool == name)
 
     def update(self, loaded: bool, busy: bool, can_run: bool, has_result: bool, has_proposal: bool = False) -> None:
         """Enable what makes sense now: a photo is open, the engine is busy, the selected engine is
         available, a result is shown (Apply/Discard/Variations), a damage proposal is up (Restore)."""
         photo = (self.save, self.save_as, self.save_mask, self.load_mask, self.detect, self.select, self.exclude)
+        photo = (*photo, self.scratch)
         mask_ops = (self.grow, self.shrink, self.invert, self.clear, self.clear_exclude, self.brush, self.eraser)
         for act in (*photo, *mask_ops, self.fit, self.actual_size, self.zoom_in, self.zoom_out):
             act.setEnabled(loaded)
@@ -200,7 +208,7 @@ class Actions:
         m = bar.addMenu("E&ngine")
         m.addActions([self.run, self.variations, self.cancel, self.compare, self.refresh])
         m = bar.addMenu("&Restore")
-        m.addActions([self.detect, self.restore, self.discard_damage, self.show_damage])
+        m.addActions([self.detect, self.scratch, self.restore, self.discard_damage, self.show_damage])
         m = bar.addMenu("&Help")
         m.addAction(self.about)
         return Menus(samples_menu, recent_menu, view_menu)

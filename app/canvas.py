@@ -1,7 +1,9 @@
 """The editing view: photo, mask overlay, proposed-mask overlay, pending result, brush cursor.
 
 Tools: "brush" and "eraser" paint the hole; "exclude" paints the exclude-from-sampling layer
-(Alt+drag erases it); "select" drags a box and emits :attr:`Canvas.box_drawn` (object selection).
+(Alt+drag erases it); "select" drags a box and emits :attr:`Canvas.box_drawn` (object selection);
+"scratch" paints a band along a scratch on a layer of its own and emits :attr:`Canvas.hint_drawn`
+when the stroke ends (the Restore panel's scratch brush, app/restore_controller.py).
 Holding the compare key shows the photo as opened (``Document.original``) over everything.
 What is shown is colour-managed from the photo's ICC profile (:mod:`app.colour`); "100 %" is one
 image pixel per device pixel on high-DPI screens.
@@ -31,6 +33,8 @@ from app import brush, colour
 from app.canvas_items import MaskItem, ResultItem, color_table, cosmetic_pen, rgb_to_display_image, rgb_to_qimage
 from app.document import EXCLUDE, MASK, Document
 
+HINT = "hint"  # the scratch brush's band: the canvas's own layer, never the document's
+
 __all__ = ["MAX_ZOOM", "MIN_ZOOM", "Canvas", "color_table", "rgb_to_display_image", "rgb_to_qimage"]
 
 MIN_ZOOM, MAX_ZOOM = 0.01, 32.0
@@ -44,6 +48,7 @@ class Canvas(QGraphicsView):
     file_dropped = Signal(str)
     stroke_started = Signal()
     box_drawn = Signal(tuple)  # "select" tool: (x0, y0, x1, y1) image pixels of the dragged box
+    hint_drawn = Signal(object)  # "scratch" tool: uint8 H×W band painted by one stroke (255 = band)
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +77,8 @@ class Canvas(QGraphicsView):
         self.mask_item = MaskItem(QColor(255, 40, 40), 0.5)
         self.exclude_item = MaskItem(QColor(40, 220, 90), 0.45)
         self.proposal_item = MaskItem(QColor(40, 200, 255), 0.6, inside=True)  # proposal part of the mask
+        self.hint_item = MaskItem(QColor(255, 200, 40), 0.35)  # the scratch brush's band while it is painted
+        self.hint = np.zeros((1, 1), np.uint8)  # that band: uint8 H×W, 255 = painted (a layer of its own)
         self.band_item = QGraphicsRectItem()  # the box being dragged with the select tool
         self.band_item.setPen(cosmetic_pen(QColor(255, 255, 255), 1.5, Qt.PenStyle.DashLine))
         self.band_item.setVisible(False)
@@ -82,14 +89,15 @@ class Canvas(QGraphicsView):
         self.cursor_inner = QGraphicsEllipseItem()
         self.cursor_inner.setPen(cosmetic_pen(QColor(255, 255, 255), 1))
         items = (self.image_item, self.result_item, self.split_line, self.mask_item, self.exclude_item)
-        items = (*items, self.proposal_item, self.original_item, self.band_item)
+        items = (*items, self.proposal_item, self.hint_item, self.original_item, self.band_item)
         for z, item in enumerate((*items, self.cursor_outer, self.cursor_item, self.cursor_inner)):
             item.setZValue(z)
             self.scene().addItem(item)
         for item in (self.cursor_outer, self.cursor_item, self.cursor_inner):
             item.setVisible(False)
 
-        self.tool = "brush"  # or "eraser", "exclude" (exclude-from-sampling layer), "select" (drag a box)
+        self.tool = "brush"  # or "eraser", "exclude" (exclude-from-sampling layer), "select" (drag a box),
+        # "scratch" (a band along a scratch, app/restore_controller.py)
         self.brush_size = 40  # diameter, image pixels
         self.hardness = 1.0
         self.object_mode = False  # grow strokes by grow_px so edges and halos go too
@@ -268,16 +276,25 @@ class Canvas(QGraphicsView):
         p = self.mapToScene(pos.toPoint())
         return p.x(), p.y()
 
+    def _layer(self) -> np.ndarray:
+        """The array the current stroke paints: the scratch band or a document layer."""
+        return self.hint if self._stroke_layer == HINT else self.doc.layer(self._stroke_layer)
+
     def _begin_stroke(self, xy: tuple[float, float], erase: bool = False) -> None:
-        self._stroke_layer = EXCLUDE if self.tool == "exclude" else MASK
+        self._stroke_layer = {"exclude": EXCLUDE, "scratch": HINT}.get(self.tool, MASK)
         self._stroke_erase = self.tool == "eraser" or (self._stroke_layer == EXCLUDE and erase)
-        if self._stroke_layer == MASK:
+        if self._stroke_layer == HINT:
+            if self.hint.shape != self.doc.mask.shape:
+                self.hint = np.zeros_like(self.doc.mask)
+                self.hint_item.set_array(self.hint)
+            self.hint_item.setVisible(True)
+        if self._stroke_layer != EXCLUDE:  # the scratch brush's damage goes into the mask too
             self.stroke_started.emit()
             if not self.show_mask:
                 self.set_mask_visible(True)
         else:
             self.exclude_item.setVisible(True)
-        self._stroke_before = self.doc.layer(self._stroke_layer).copy()
+        self._stroke_before = None if self._stroke_layer == HINT else self._layer().copy()
         self._stroke_rect = None
         self._stroke_last = xy
         self._stroke_to(xy)
@@ -285,7 +302,7 @@ class Canvas(QGraphicsView):
     def _stroke_to(self, xy: tuple[float, float]) -> None:
         assert self._stroke_last is not None
         rect = brush.stroke_segment(
-            self.doc.layer(self._stroke_layer),
+            self._layer(),
             self._stroke_last,
             xy,
             self.paint_radius,
@@ -296,9 +313,19 @@ class Canvas(QGraphicsView):
         if rect is not None:
             self._stroke_rect = brush.union(self._stroke_rect, rect)
             x0, y0, x1, y1 = rect
-            self.doc.layer_changed(self._stroke_layer).emit(QRect(x0, y0, x1 - x0, y1 - y0))
+            if self._stroke_layer == HINT:
+                self.hint_item.update(QRectF(x0, y0, x1 - x0, y1 - y0))
+            else:
+                self.doc.layer_changed(self._stroke_layer).emit(QRect(x0, y0, x1 - x0, y1 - y0))
 
     def _end_stroke(self) -> None:
+        if self._stroke_layer == HINT:
+            band, self.hint = self.hint, np.zeros_like(self.hint)  # the next stroke starts empty
+            self.hint_item.set_array(self.hint)
+            self._stroke_last = self._stroke_rect = None
+            if band.any():
+                self.hint_drawn.emit(band)
+            return
         if self._stroke_rect is not None and self._stroke_before is not None:
             x0, y0, x1, y1 = self._stroke_rect
             if self._stroke_layer == EXCLUDE:

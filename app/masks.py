@@ -16,7 +16,7 @@ from app.document import Document
 class MaskTools(QObject):
     """Grow, shrink, invert and clear the mask; pick the brush or the eraser and its size."""
 
-    tool_changed = Signal(str)  # "brush", "eraser", "select" or "exclude": the actions that show it follow
+    tool_changed = Signal(str)  # "brush", "eraser", "select", "exclude" or "scratch": the actions follow
 
     def __init__(self, doc: Document, canvas: Canvas, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -25,7 +25,8 @@ class MaskTools(QObject):
 
     def set_tool(self, tool: str) -> None:
         """``tool``: "brush" paints the hole, "eraser" removes from it, "select" drags a box around an
-        object (app.object_select), "exclude" paints where fills must not sample from."""
+        object (app.object_select), "exclude" paints where fills must not sample from, "scratch" paints
+        a band along a scratch whose damage pixels join the damage proposal (app.restore_controller)."""
         self.canvas.tool = tool
         self.tool_changed.emit(tool)
         self.canvas.set_brush_size(self.canvas.brush_size)  # redraws the cursor for the tool

@@ -11,7 +11,12 @@ Flow (issue #19):
    brush and eraser edits since the proposal are carried over to the new proposal. The
    *Leave out picture lines* box does the same between the detector's verified map and its map
    before the verifier (engine/damage_verify.py): both come back from one detection.
-4. *Restore* fills the mask with the panel's engine on the worker and applies the result directly
+4. The *Scratch brush* (the canvas's "scratch" tool): one stroke painted roughly along a scratch the
+   detection missed is turned into that scratch's damage pixels (:func:`engine.damage_hint.damage_for_hint`,
+   with the detection's map before the line check when there is one, the ridge test alone before any
+   detection: the GUI thread never runs the network) and added to the proposal as ONE undo step.
+   Re-thresholding and a new detection keep what the brush added.
+5. *Restore* fills the mask with the panel's engine on the worker and applies the result directly
    as ONE undo step (:meth:`app.document.Document.apply_result`): Ctrl+Z brings back the original
    pixels and the proposal.
 """
@@ -25,6 +30,8 @@ from PySide6.QtCore import QObject, Signal
 
 from app.worker import EngineRun, Job
 from engine.damage import DamageResult
+from engine.damage_hint import damage_for_hint
+from engine.errors import InpaintError
 from engine.pipeline import InpaintOptions, Result
 from engine.registry import get_spec
 
@@ -37,6 +44,7 @@ class RestoreController(QObject):
 
     detected = Signal(object)  # engine.damage.DamageResult, after its proposal went into the mask
     restored = Signal(object)  # engine.pipeline.Result, after it was applied
+    hinted = Signal(object)  # bool H×W: the damage one scratch-brush stroke added to the proposal
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -46,6 +54,8 @@ class RestoreController(QObject):
         self.found: DamageResult | None = None
         self.base: np.ndarray | None = None  # the mask before the proposal went in (bool H×W)
         self.proposal: np.ndarray | None = None  # the proposal now in the mask (bool H×W)
+        self.brushed: np.ndarray | None = None  # what the scratch brush added to it (bool H×W)
+        window.canvas.hint_drawn.connect(self.add_hint)
         self.panel.detect_requested.connect(self.detect)
         self.panel.sensitivity_changed.connect(self.rethreshold)
         self.panel.line_check_changed.connect(lambda _on: self.rethreshold(self.panel.value))
@@ -80,6 +90,7 @@ class RestoreController(QObject):
             self._apply(outcome)  # type: ignore[arg-type]
 
     def _show(self, found: DamageResult) -> None:
+        brushed = self.brushed
         if self.active:  # a new detection replaces the previous proposal, not the user's own mask
             self.discard()
         self.found = found
@@ -89,6 +100,9 @@ class RestoreController(QObject):
             if found.probability is not None
             else found.mask > 127
         )
+        if brushed is not None and brushed.shape == self.proposal.shape:  # the scratch brush's strokes stay
+            self.brushed = brushed
+            self.proposal |= brushed
         self.doc.set_mask(self._mask(self.base | self.proposal), f"Damage proposal ({found.detector})")
         self.window.canvas.set_proposal(self.proposal)  # drawn in the proposal colour
         self.panel.set_has_proposal(True, self._describe())
@@ -100,8 +114,10 @@ class RestoreController(QObject):
         self.detected.emit(found)
 
     def _describe(self) -> str:
-        assert self.found is not None and self.proposal is not None
+        assert self.proposal is not None
         share = np.count_nonzero(self.proposal) / self.proposal.size * 100
+        if self.found is None:
+            return f"Proposed {share:.2f} % of the photo with the scratch brush. Detect adds the rest; then Restore."
         checked = ", picture lines left out" if self.found.verified and self.panel.line_check else ""
         how = (
             f"the scratch & dust network{checked}; the slider re-draws it at once"
@@ -123,6 +139,8 @@ class RestoreController(QObject):
         before = self.base | self.proposal
         added, erased = current & ~before, before & ~current  # brush and eraser edits since the proposal
         proposal = self.found.rethreshold(sensitivity, line_check=self.panel.line_check) > 127
+        if self.brushed is not None:
+            proposal |= self.brushed
         new = ((self.base | proposal) | added) & ~erased
         self.proposal = proposal
         self.doc.set_mask(self._mask(new), f"Damage proposal at {round(sensitivity * 100)} %")
@@ -140,8 +158,37 @@ class RestoreController(QObject):
         """Forget the proposal without touching the mask (new photo, applied result)."""
         if self.proposal is not None:
             self.window.canvas.set_proposal(None)
-        self.found = self.base = self.proposal = None
+        self.found = self.base = self.proposal = self.brushed = None
         self.panel.set_has_proposal(False)
+
+    # ---------------------------------------------------------- scratch brush
+    def add_hint(self, band: np.ndarray) -> bool:
+        """Add the damage inside one scratch-brush stroke (``band``: uint8 H×W, > 0 = painted) to the
+        proposal as one undo step; False when the band held no scratch (the mask is left alone)."""
+        if not self.doc.loaded or band.shape != self.doc.mask.shape:
+            return False
+        found = self.found if self.found is not None and self.found.probability is not None else None
+        try:
+            added = damage_for_hint(self.doc.image, band, found) > 127
+        except InpaintError as exc:
+            self.window.status(f"Scratch brush: {exc}", 10000)
+            return False
+        if not added.any():
+            self.window.status("Scratch brush: no scratch found in that band; paint along it, or use the brush (B)")
+            return False
+        if self.proposal is None or self.base is None:  # the brush starts a proposal of its own
+            self.base = self.doc.mask > 127
+            self.proposal = np.zeros_like(self.base)
+        self.brushed = added if self.brushed is None else self.brushed | added
+        self.proposal = self.proposal | added
+        self.doc.set_mask(self._mask((self.doc.mask > 127) | added), "Scratch brush")
+        self.window.canvas.set_proposal(self.proposal)
+        self.panel.set_has_proposal(True, self._describe())
+        self.window.status(
+            f"Scratch brush: {np.count_nonzero(added)} px of damage added to the proposal; Restore (Ctrl+Shift+D) fills it"
+        )
+        self.hinted.emit(added)
+        return True
 
     # ---------------------------------------------------------------- restore
     def restore(self) -> bool:

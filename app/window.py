@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         tools = [a.brush, a.eraser, a.select, a.exclude]
         self.brush_panel = BrushPanel(self.canvas, self.settings, tools, mask_actions)
         self.selector = ObjectSelect(self.doc, self.canvas, self.feedback, self.brush_panel.grow.value, self)
-        self.restore_panel = RestorePanel(self.settings)
+        self.restore_panel = RestorePanel(self.settings, a.scratch)
         self.alpha_view = AlphaView()
         self.variations_panel = VariationsPanel()
         menus = a.build_menus(self.menuBar())
@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
                 "eraser": lambda on: on and m.set_tool("eraser"),
                 "select": lambda on: on and m.set_tool("select"),
                 "exclude": lambda on: on and m.set_tool("exclude"),
+                "scratch": lambda on: on and m.set_tool("scratch"),
                 "clear_exclude": lambda: self.doc.set_mask(np.zeros_like(self.doc.exclude), "Clear exclusion", EXCLUDE),
                 "smaller": m.smaller_brush,
                 "bigger": m.bigger_brush,
@@ -204,6 +205,7 @@ class MainWindow(QMainWindow):
             j.routes[kind] = self.restorer.on_result
         self.restorer.restored.connect(self._on_restored)
         self.restorer.detected.connect(lambda _found: self._update_actions())
+        self.restorer.hinted.connect(lambda _added: self._update_actions())
         self.variations = Variations(self, self.variations_panel)
         d.image_changed.connect(self.variations.reset)
         j.compare_shown.connect(lambda _entries: self._follow_compare())

@@ -9,19 +9,26 @@ through the crop strategy, and through the texture stage with ``--texture``. Use
 line and exits 2. Paths, the ``--json`` file and the detector weights are checked before the first
 photo; a restored photo keeps its format, bit depth, alpha and metadata, and never replaces its
 original unless ``--overwrite``.
+
+``--hint MASK`` (one photo): a mask painted roughly along scratches the automatic pass missed (white =
+a band 10–40 px wide); the damage pixels inside the band (:func:`engine.damage_hint.damage_for_hint`)
+are added to the detection, or with ``--hint-only`` are all that is filled.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from engine.damage import detect_damage
+from engine.damage import DamageResult, detect_damage, network_weights
+from engine.damage_hint import damage_for_hint
 from engine.errors import InpaintError, one_line
 from engine.imageio import (
     check_writable_file,
@@ -29,6 +36,7 @@ from engine.imageio import (
     format_for,
     images_in,
     load_image,
+    load_mask,
     save_image,
     save_result,
     write_json,
@@ -60,6 +68,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--texture", type=float, default=0.0, metavar="STRENGTH",
         help="texture stage on large holes (tears); thin scratches skip it (0 = off, default)",
+    )  # fmt: skip
+    p.add_argument(
+        "--hint", metavar="MASK",
+        help="mask painted roughly along scratches the detection missed (white = a band 10-40 px wide, "
+        "same size as the photo; one photo only): the damage inside the band is filled too",
+    )  # fmt: skip
+    p.add_argument(
+        "--hint-only", action="store_true",
+        help="with --hint: fill only the damage inside the hint's band (no automatic detection elsewhere)",
     )  # fmt: skip
     p.add_argument("--device", default="cpu", help="device of the fill engine: cpu (default) or cuda")
     add_quality_arg(p)
@@ -105,10 +122,49 @@ def _jobs(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]]:
     if json_path is not None:
         outputs.append((json_path, "--json"))
         check_writable_file(json_path, "--json")  # before the batch, not after it
-    refuse_overwrites(outputs, [(src, "--image") for src, _, _ in jobs], args.overwrite)
+    inputs = [(src, "--image") for src, _, _ in jobs] + ([(Path(args.hint), "--hint")] if args.hint else [])
+    refuse_overwrites(outputs, inputs, args.overwrite)
     for line in said:
         print(f"inpaint: {line}", file=sys.stderr)
     return jobs
+
+
+def _check_hint(args: argparse.Namespace) -> None:
+    """``--hint`` names a file and goes with one photo; ``--hint-only`` needs ``--hint``."""
+    if args.hint_only and not args.hint:
+        raise InpaintError("--hint-only needs --hint MASK (the band painted along the scratches)")
+    if args.hint is None:
+        return
+    if not Path(args.hint).is_file():
+        raise InpaintError(f"--hint {args.hint} is not a file")
+    if Path(args.image).is_dir():
+        raise InpaintError("--hint goes with one photo: --image is a folder; pass the photo the hint was painted on")
+
+
+def _find(rgb: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, DamageResult | None]:
+    """(damage mask uint8 H×W 255/0, the detection or None): the automatic detection of ``rgb``
+    (uint8 H×W×3 RGB) with the ``--hint`` band's damage added, or (``--hint-only``) that alone."""
+    hint = None
+    if args.hint is not None:
+        hint = load_mask(args.hint, max_pixels=args.max_pixels)
+        if hint.shape != rgb.shape[:2]:
+            raise InpaintError(
+                f"--hint {args.hint} is {hint.shape[1]}×{hint.shape[0]} but the photo is {rgb.shape[1]}×{rgb.shape[0]}; "
+                "paint the hint on this photo at its own size"
+            )
+    found = None
+    if not args.hint_only:
+        found = detect_damage(
+            rgb, args.sensitivity, method=args.detector, weights=args.detector_weights, verify=args.line_check
+        )
+        if hint is None:
+            return found.mask, found
+    assert hint is not None
+    weights = None
+    if found is None and args.detector != "classical":
+        weights = Path(args.detector_weights) if args.detector_weights else network_weights()
+    hinted = damage_for_hint(rgb, hint, found, weights)
+    return (hinted if found is None else np.maximum(found.mask, hinted)), found
 
 
 def _check_detector(args: argparse.Namespace) -> None:
@@ -129,32 +185,61 @@ def _check_detector(args: argparse.Namespace) -> None:
         ) from None
 
 
+@dataclass(frozen=True)
+class Restored:
+    """One photo through ``inpaint restore``: image (uint8 H×W×3 RGB, the photo with its damage
+    filled), mask (uint8 H×W, 255 = filled), found (the detection; None with ``--hint-only``) and the
+    seconds detection and fill took."""
+
+    image: np.ndarray
+    mask: np.ndarray
+    found: DamageResult | None
+    detect_seconds: float
+    fill_seconds: float
+
+
+def restore_args(extra: list[str] | None = None) -> argparse.Namespace:
+    """The ``inpaint restore`` options as the command line would parse them (the defaults, plus
+    ``extra`` such as ``["--sensitivity", "0.7"]``), for :func:`restore_rgb` outside the command."""
+    parser = argparse.ArgumentParser(prog="inpaint")
+    add_parser(parser.add_subparsers())
+    return parser.parse_args(["restore", "--image", "-", "--output", "-", *(extra or [])])
+
+
+def restore_rgb(rgb: np.ndarray, engine: Engine, args: argparse.Namespace) -> Restored:
+    """Detect and fill the damage of ``rgb`` (uint8 H×W×3 RGB) as ``inpaint restore`` does with
+    ``args`` (:func:`restore_args`); the benchmarks call this, so they measure the shipped pipeline."""
+    t0 = time.perf_counter()
+    mask, found = _find(rgb, args)
+    detect_seconds = time.perf_counter() - t0
+    if mask.any():
+        filled = inpaint(rgb, mask, engine, InpaintOptions(texture=args.texture))
+        return Restored(filled.image, mask, found, detect_seconds, filled.seconds)
+    return Restored(rgb, mask, found, detect_seconds, 0.0)  # nothing to fill: the photo unchanged
+
+
 def restore_one(
     engine: Engine, src: Path, out: Path, mask_out: Path | None, args: argparse.Namespace
 ) -> dict[str, Any]:
     """Detect, fill and write one photo; returns its report entry."""
     loaded = load_image(src, max_pixels=args.max_pixels)
-    found = detect_damage(
-        loaded.rgb, args.sensitivity, method=args.detector, weights=args.detector_weights, verify=args.line_check
-    )
-    share = float(np.count_nonzero(found.mask)) / found.mask.size
-    if share > 0:
-        filled = inpaint(loaded.rgb, found.mask, engine, InpaintOptions(texture=args.texture))
-        image, fill_seconds = filled.image, filled.seconds
-    else:  # nothing to fill: the photo is written unchanged (at its own depth, in the output's format)
-        image, fill_seconds = loaded.rgb, 0.0
+    done = restore_rgb(loaded.rgb, engine, args)
+    mask, found, image = done.mask, done.found, done.image
+    detect_seconds, fill_seconds = done.detect_seconds, done.fill_seconds
+    share = float(np.count_nonzero(mask)) / mask.size
     notes = save_result(out, loaded, image, args.quality)[1]
     if mask_out is not None:
-        save_image(mask_out, np.repeat(found.mask[..., None], 3, axis=2))
+        save_image(mask_out, np.repeat(mask[..., None], 3, axis=2))
+    note = "scratch hint only" if found is None else found.note + (" and the scratch hint" if args.hint else "")
     return {
         "image": str(src),
         "output": str(out),
         "status": "ok",
-        "detector": found.detector,
-        "detector_note": found.note,
-        "line_check": found.verified,
+        "detector": "hint" if found is None else found.detector,
+        "detector_note": note,
+        "line_check": found is not None and found.verified,
         "damage_fraction": round(share, 6),
-        "detect_seconds": round(found.seconds, 4),
+        "detect_seconds": round(detect_seconds, 4),
         "fill_seconds": round(fill_seconds, 4),
         "engine": engine.spec.name,
         **({"mask_output": str(mask_out)} if mask_out is not None else {}),
@@ -168,6 +253,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if args.detector_weights is not None and not Path(args.detector_weights).is_file():
         raise InpaintError(f"--detector-weights {args.detector_weights} is not a file")
     InpaintOptions(texture=args.texture).validate()
+    _check_hint(args)
     jobs = _jobs(args)
     engine = create_engine(args.engine, device=args.device)
     _check_detector(args)

@@ -40,6 +40,7 @@ SHORTCUTS = {
     "apply": ["Return", "Enter"],
     "compare": ["Ctrl+Shift+Return"],
     "detect": ["Ctrl+D"],
+    "scratch": ["K"],
 }
 
 

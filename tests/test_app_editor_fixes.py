@@ -132,6 +132,7 @@ def test_ctrl_d_raises_the_restore_panel_and_the_menu_is_complete(qtbot, opened:
     menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Restore")
     assert [a.text() for a in menu.actions()] == [
         "Detect scratches && dust",
+        "Scratch brush",
         "Restore",
         "Discard damage proposal",
         "Show damage",

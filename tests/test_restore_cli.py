@@ -13,6 +13,7 @@ from engine import damage
 from engine.cli import main
 from engine.imageio import load_image, load_mask
 from engine.paths import SAMPLES
+from tests import hint_support as hs
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +77,8 @@ def test_restore_folder_mirrors_inpaint_run(old, tmp_path, capsys) -> None:
         (["--engine", "nosuch"], "nosuch"),
         (["--detector-weights", "nowhere.safetensors"], "--detector-weights nowhere.safetensors is not a file"),
         (["--texture", "5"], "texture strength 5.0 must be between 0 (off) and 2"),
+        (["--hint-only"], "--hint-only needs --hint MASK"),
+        (["--hint", "nowhere.png"], "--hint nowhere.png is not a file"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(old, tmp_path, capsys, extra, message) -> None:
@@ -187,3 +190,64 @@ def test_bad_detector_weights_metadata_is_one_line(old, tmp_path, capsys) -> Non
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot build the scratch detector" in err[0], err
     assert not (tmp_path / "r.png").exists()
+
+
+@pytest.fixture
+def cracked(tmp_path: Path) -> tuple[Path, Path, np.ndarray, np.ndarray, np.ndarray]:
+    """(photo file, hint file, clean photo, crack mask, band): a 2 px dark crack across a plain
+    240×320 photo and a rough 30 px band painted along it."""
+    clean = hs.plain_photo(7)
+    line = hs.wandering_path(7)
+    damaged, crack = hs.add_crack(clean, line, -45)
+    band = hs.rough_band(line, 7)
+    photo, hint = tmp_path / "cracked.png", tmp_path / "hint.png"
+    Image.fromarray(damaged).save(photo)
+    Image.fromarray(band).save(hint)
+    return photo, hint, clean, crack, band
+
+
+def test_hint_only_round_trip_fills_the_crack_inside_the_band(cracked, tmp_path, capsys) -> None:
+    photo, hint, clean, crack, band = cracked
+    out, mask_out = tmp_path / "restored.png", tmp_path / "damage.png"
+    args = ["restore", "--image", str(photo), "--output", str(out), "--mask-output", str(mask_out)]
+    assert main([*args, "--hint", str(hint), "--hint-only"]) == 0
+    assert "scratch hint only" in capsys.readouterr().err
+    damaged, restored, mask = load_image(photo).rgb, load_image(out).rgb, load_mask(mask_out)
+    changed = np.any(restored != damaged, axis=2)
+    assert changed.any() and not changed[band == 0].any()  # only inside the band
+    assert not np.any((mask > 0) & (band == 0))
+    assert np.count_nonzero((mask > 0) & (crack > 0)) >= 0.9 * np.count_nonzero(crack)
+    on_crack = crack > 0
+    before = np.abs(damaged[on_crack].astype(int) - clean[on_crack]).mean()
+    after = np.abs(restored[on_crack].astype(int) - clean[on_crack]).mean()
+    assert after < 0.3 * before  # the crack is gone, not just marked
+
+
+def test_hint_adds_to_the_automatic_detection(cracked, tmp_path) -> None:
+    photo, hint, _clean, crack, _band = cracked
+    masks = {}
+    for name, extra in (
+        ("auto", []),
+        ("hinted", ["--hint", str(hint)]),
+        ("only", ["--hint", str(hint), "--hint-only"]),
+    ):
+        mask_out = tmp_path / f"{name}.png"
+        args = ["restore", "--image", str(photo), "--output", str(tmp_path / f"{name}_r.png"), "-q"]
+        assert main([*args, "--mask-output", str(mask_out), *extra]) == 0
+        masks[name] = load_mask(mask_out) > 0
+    np.testing.assert_array_equal(masks["hinted"], masks["auto"] | masks["only"])
+    assert np.count_nonzero(masks["hinted"] & (crack > 0)) >= 0.9 * np.count_nonzero(crack)
+
+
+def test_hint_errors_name_the_problem(cracked, tmp_path, capsys) -> None:
+    photo, hint, *_ = cracked
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.open(photo).save(folder / "a.png")
+    assert main(["restore", "--image", str(folder), "--output", str(tmp_path / "o"), "--hint", str(hint)]) == 2
+    assert "--hint goes with one photo" in capsys.readouterr().err
+    small = tmp_path / "small.png"
+    Image.fromarray(np.zeros((20, 30), np.uint8)).save(small)
+    out = tmp_path / "r.png"
+    assert main(["restore", "--image", str(photo), "--output", str(out), "--hint", str(small), "--hint-only"]) == 2
+    assert "is 30×20 but the photo is 320×240" in capsys.readouterr().err and not out.exists()

@@ -1,21 +1,27 @@
-"""The Restore panel on the real main window: detect (worker thread) → edit → re-threshold → restore → undo."""
+"""The Restore panel on the real main window: detect (worker thread) → edit → re-threshold → restore → undo,
+and the scratch brush: detect → brush along a missed crack → restore → undo."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from app import worker as worker_module
 from app.window import MainWindow
 from engine.imageio import load_image
 from engine.paths import SAMPLES
+from tests import hint_support as hs
 from tests.gui_support import open_window
 
 pytestmark = pytest.mark.gui
@@ -129,3 +135,87 @@ def test_line_check_toggle_redraws_the_proposal_without_detecting_again(
     panel.lines.setChecked(True)
     np.testing.assert_array_equal(window.doc.mask, checked)
     assert len(calls) == 1  # the network ran once; the toggle only re-drew the cached maps
+
+
+def _drag(window: MainWindow, points: np.ndarray) -> None:
+    """Press at the first of ``points`` (N×2 image x, y), move through the others with the left
+    button held, release at the last: a stroke as a hand paints it."""
+    viewport = window.canvas.viewport()
+
+    def send(kind: QEvent.Type, xy: np.ndarray, button: Qt.MouseButton, buttons: Qt.MouseButton) -> None:
+        pos = QPointF(_vp(window, float(xy[0]), float(xy[1])))
+        event = QMouseEvent(kind, pos, viewport.mapToGlobal(pos), button, buttons, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(viewport, event)
+
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    send(QEvent.Type.MouseButtonPress, points[0], left, left)
+    for a, b in itertools.pairwise(points):
+        for t in np.linspace(0.2, 1.0, 5):  # a hand's mouse reports every few pixels
+            send(QEvent.Type.MouseMove, a + t * (b - a), none, left)
+    send(QEvent.Type.MouseButtonRelease, points[-1], left, none)
+
+
+def test_detect_scratch_brush_restore_undo(qtbot, window: MainWindow, calls, tmp_path: Path) -> None:
+    clean = hs.plain_photo(8)
+    line = hs.wandering_path(8)
+    damaged, crack = hs.add_crack(clean, line, -40)
+    path = tmp_path / "cracked.png"
+    Image.fromarray(damaged).save(path)
+    assert window.open_path(path)
+    panel, ctl, stack = window.restore_panel, window.restorer, window.doc.undo_stack
+    assert panel.scratch is not None and panel.scratch.defaultAction() is window.acts.scratch
+
+    with qtbot.waitSignal(ctl.detected, timeout=60000):
+        qtbot.mouseClick(panel.detect, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.worker.busy)
+    detected = window.doc.mask.copy()
+
+    qtbot.mouseClick(panel.scratch, Qt.MouseButton.LeftButton)  # the panel's button picks the tool
+    assert window.canvas.tool == "scratch" and window.acts.scratch.isChecked() and not window.acts.brush.isChecked()
+    window.canvas.set_brush_size(30)
+    index = stack.index()
+    wobble = line + np.random.default_rng(1).integers(-5, 6, line.shape)  # roughly along the crack
+    with qtbot.waitSignal(ctl.hinted, timeout=5000) as blocker:
+        _drag(window, wobble.astype(np.float64))
+    added = blocker.args[0]
+    assert stack.index() == index + 1  # one undo step per stroke
+    assert np.count_nonzero(added & (crack > 0)) >= 0.9 * np.count_nonzero(crack)
+    assert np.count_nonzero(added) <= 3 * np.count_nonzero(crack)
+    near_stroke = np.zeros(crack.shape, np.uint8)
+    cv2.polylines(near_stroke, [wobble.astype(np.int32)], False, 255, thickness=34)
+    assert not np.any(added & (near_stroke == 0))  # only inside the painted band
+    assert not window.canvas.hint.any()  # the band itself is gone once its damage is in
+    np.testing.assert_array_equal(window.doc.mask > 127, (detected > 127) | added)
+    assert np.all(ctl.proposal[added]) and panel.restore.isEnabled() and window.acts.restore.isEnabled()
+    brushed = window.doc.mask.copy()
+    stack.undo()
+    np.testing.assert_array_equal(window.doc.mask, detected)  # Ctrl+Z takes the stroke back
+    stack.redo()
+    np.testing.assert_array_equal(window.doc.mask, brushed)
+
+    with qtbot.waitSignal(ctl.restored, timeout=60000):
+        qtbot.mouseClick(panel.restore, Qt.MouseButton.LeftButton)
+    changed = np.any(window.doc.image != damaged, axis=2)
+    assert not changed[brushed == 0].any()
+    on_crack = crack > 0
+    after = np.abs(window.doc.image[on_crack].astype(int) - clean[on_crack]).mean()
+    assert after < 0.3 * np.abs(damaged[on_crack].astype(int) - clean[on_crack]).mean()  # the crack is filled
+    stack.undo()
+    np.testing.assert_array_equal(window.doc.image, damaged)  # one undo brings the crack back
+    np.testing.assert_array_equal(window.doc.mask, brushed)
+
+
+def test_scratch_brush_before_any_detection_starts_a_proposal(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    damaged, crack = hs.add_crack(hs.plain_photo(9), hs.wandering_path(9), 40)  # a bright scratch
+    path = tmp_path / "scratched.png"
+    Image.fromarray(damaged).save(path)
+    assert window.open_path(path)
+    window.acts.scratch.trigger()
+    window.canvas.set_brush_size(26)
+    with qtbot.waitSignal(window.restorer.hinted, timeout=5000):
+        _drag(window, hs.wandering_path(9).astype(np.float64))
+    mask = window.doc.mask > 127
+    assert np.count_nonzero(mask & (crack > 0)) >= 0.9 * np.count_nonzero(crack)
+    assert window.restorer.active and "scratch brush" in window.restore_panel.info.text()
+    window.escape()  # Esc takes the proposal out again
+    assert not window.doc.mask.any() and not window.restorer.active

@@ -1,12 +1,14 @@
 """Old-photo restoration panel: detect scratches & dust, tune the proposal, restore in one click.
 
 The panel only emits requests; :class:`app.restore_controller.RestoreController` runs detection on
-the worker thread, owns the proposal and fills it.
+the worker thread, owns the proposal and fills it. The *Scratch brush* button is the window's tool
+action (Restore ▸ Scratch brush, K): paint roughly along a scratch the detection missed.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +30,9 @@ DEFAULT_FILL = "ns"  # Navier–Stokes: the most faithful fill of thin damage in
 
 
 class RestorePanel(QWidget):
-    """Sensitivity slider, picture-line check, Detect, Restore / Discard and the fill engine."""
+    """Sensitivity slider, picture-line check, Detect, the scratch brush, Restore / Discard and the fill engine.
+
+    ``scratch``: the window's *Scratch brush* tool action, shown as a button here (none: no button)."""
 
     detect_requested = Signal(float)  # sensitivity 0..1
     sensitivity_changed = Signal(float)  # after the slider settled (re-thresholds a proposal)
@@ -35,7 +40,7 @@ class RestorePanel(QWidget):
     restore_requested = Signal()
     discard_requested = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, scratch: QAction | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.sensitivity = QSlider(Qt.Orientation.Horizontal)
@@ -84,6 +89,13 @@ class RestorePanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.lines)
         layout.addWidget(self.detect)
+        self.scratch: QToolButton | None = None
+        if scratch is not None:
+            self.scratch = QToolButton()
+            self.scratch.setDefaultAction(scratch)
+            self.scratch.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.scratch.setSizePolicy(self.detect.sizePolicy())
+            layout.addWidget(self.scratch)
         layout.addLayout(fill)
         layout.addLayout(buttons)
         layout.addWidget(self.info)
