@@ -15,18 +15,27 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWi
 from app import prompts, save_as
 from app.document import Document, Source
 from app.feedback import Feedback
+from app.panels.preferences import MAX_PIXELS_LABEL
 from app.settings import Settings
-from engine.errors import InpaintError
+from engine.errors import ImageTooLarge, InpaintError
 from engine.imageio import IMAGE_SUFFIXES, LoadedImage, load_image, load_mask, save_image, save_result
 from engine.metadata import estimate_jpeg_quality
 
 OPEN_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;All files (*)"
-SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp)"
-SAVE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".avif", ".heic", ".heif")
 
 
 def _nothing() -> None:
     pass
+
+
+def too_large_message(path: Path, limit: int) -> str:
+    """What the editor says when ``path`` has more than ``limit`` pixels: why, and how to raise the limit."""
+    return (
+        f"{path.name} is too large to open safely: it has more than {limit:,} pixels "
+        f"({limit / 1e6:.0f} MP), the limit that guards against files made to exhaust memory. "
+        f"If you trust the file, raise the limit in File ▸ Preferences… ▸ {MAX_PIXELS_LABEL}, "
+        "then open it again."
+    )
 
 
 class Files:
@@ -70,7 +79,10 @@ class Files:
             if answer == "cancel" or (answer == "save" and not self.save()):
                 return False
         try:
-            loaded = load_image(path)
+            loaded = load_image(path, max_pixels=self.settings.max_pixels())
+        except ImageTooLarge as exc:
+            self.feedback.show_error("Cannot open photo", too_large_message(Path(path), exc.limit))
+            return False
         except InpaintError as exc:
             self.feedback.show_error("Cannot open photo", str(exc))
             return False
@@ -99,7 +111,7 @@ class Files:
     def suggested_path(self) -> Path:
         """Where Save As starts: the last save, else ``<photo>-inpainted`` in the photo's format (PNG if unknown)."""
         src = self.doc.source.path or Path.cwd() / "untitled.png"
-        suffix = src.suffix.lower() if src.suffix.lower() in SAVE_SUFFIXES else ".png"
+        suffix = src.suffix.lower() if src.suffix.lower() in save_as.SAVE_SUFFIXES else ".png"
         return self.doc.save_path or src.with_name(f"{src.stem}-inpainted{suffix}")
 
     def save(self) -> bool:
@@ -179,7 +191,7 @@ class Files:
         loaded = self._loaded
         if loaded is None or loaded.path.resolve() != src:
             try:
-                loaded = self._loaded = load_image(src)
+                loaded = self._loaded = load_image(src, max_pixels=self.settings.max_pixels())
             except InpaintError:
                 return None
         return loaded if loaded.rgb.shape == self.doc.image.shape else None

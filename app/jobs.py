@@ -51,6 +51,9 @@ class Jobs(QObject):
         self.compare_entries: list[CompareEntry] = []
         #: job kind -> handler(job, outcome) for jobs other collaborators submit (e.g. "detect")
         self.routes: dict[str, Callable[[Job, object], None]] = {}
+        #: job kind -> handler(job) for a result made on an image that has changed since (e.g. the
+        #: scratch brush computes the stroke again); kinds not listed are discarded with a status line
+        self.stale_routes: dict[str, Callable[[Job], None]] = {}
         worker.result.connect(self._on_result)
         worker.error.connect(lambda _job, message: feedback.show_error("The engine failed", message))
         worker.cancelled.connect(lambda _job: feedback.status("Cancelled"))
@@ -112,6 +115,9 @@ class Jobs(QObject):
     # ---------------------------------------------------------------- results
     def _on_result(self, job: Job, outcome: object) -> None:
         if job.revision != self.doc.revision:
+            if job.kind in self.stale_routes:
+                self.stale_routes[job.kind](job)
+                return
             self.feedback.status("The photo changed while the engine ran; that result was discarded")
             return
         if job.kind in self.routes:  # jobs another collaborator submitted (restoration: detect, restore)

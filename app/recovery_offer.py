@@ -59,10 +59,12 @@ def count_dead_sessions(root: Path) -> int:
 class RecoveryOffer:
     """Restore or discard the session the autosaver of ``doc`` left behind."""
 
-    def __init__(self, doc: Document, autosaver: Autosaver, feedback: Feedback) -> None:
+    def __init__(self, doc: Document, autosaver: Autosaver, feedback: Feedback, max_pixels: int | None = None) -> None:
+        """``max_pixels``: the largest source photo to read again (None: Pillow's guard), as for opening."""
         self.doc = doc
         self.autosaver = autosaver
         self.feedback = feedback
+        self.max_pixels = max_pixels
 
     def offer(self, answer: bool | None = None) -> bool:
         """Offer the sessions crashed windows left behind, newest first, until one is restored into this
@@ -110,7 +112,7 @@ class RecoveryOffer:
         loaded = None
         if session.source is not None:
             try:
-                loaded = load_image(session.source)
+                loaded = load_image(session.source, max_pixels=self.max_pixels)
             except InpaintError:
                 loaded = None  # moved or deleted: the autosaved image alone can still be restored
         if loaded is not None and loaded.rgb.shape[:2] == session.mask.shape:

@@ -14,7 +14,11 @@ Flow (issue #19):
 4. The *Scratch brush* (the canvas's "scratch" tool): one stroke painted roughly along a scratch the
    detection missed is turned into that scratch's damage pixels (:func:`engine.damage_hint.damage_for_hint`,
    with the detection's map before the line check when there is one, the ridge test alone before any
-   detection: the GUI thread never runs the network) and added to the proposal as ONE undo step.
+   detection) by a "hint" job on the worker — about 2.5 s for a stroke across a 24 MP photo, so never
+   on the GUI thread — and added to the proposal as ONE undo step per job when it comes back
+   (:attr:`RestoreController.hinted`). Strokes painted while the worker is busy (a stroke, a detection,
+   a fill) wait, merged into one band, and start as soon as it is free: none is lost. A result made on
+   an image that changed meanwhile (an undo) is computed again on the current one.
    Re-thresholding and a new detection keep what the brush added.
 5. *Restore* fills the mask with the panel's engine on the worker and applies the result directly
    as ONE undo step (:meth:`app.document.Document.apply_result`): Ctrl+Z brings back the original
@@ -26,12 +30,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.worker import EngineRun, Job
 from engine.damage import DamageResult
-from engine.damage_hint import damage_for_hint
-from engine.errors import InpaintError
 from engine.pipeline import InpaintOptions, Result
 from engine.registry import get_spec
 
@@ -55,6 +57,9 @@ class RestoreController(QObject):
         self.base: np.ndarray | None = None  # the mask before the proposal went in (bool H×W)
         self.proposal: np.ndarray | None = None  # the proposal now in the mask (bool H×W)
         self.brushed: np.ndarray | None = None  # what the scratch brush added to it (bool H×W)
+        self.waiting: np.ndarray | None = None  # scratch-brush bands not yet handed to the worker (uint8 H×W)
+        self.hint_jobs: set[int] = set()  # ids of the stroke jobs started on this photo
+        self.doc.image_replaced.connect(self._forget_strokes)
         window.canvas.hint_drawn.connect(self.add_hint)
         self.panel.detect_requested.connect(self.detect)
         self.panel.sensitivity_changed.connect(self.rethreshold)
@@ -63,14 +68,23 @@ class RestoreController(QObject):
         self.panel.discard_requested.connect(self.discard)
         window.worker.started.connect(lambda _job: self.panel.set_busy(True))
         window.worker.finished.connect(lambda _job: self._idle())
+        window.worker.error.connect(self._on_error)
 
     @property
     def active(self) -> bool:
         return self.proposal is not None
 
+    @property
+    def hint_pending(self) -> bool:
+        """True while a scratch-brush stroke is computing on the worker or waiting for it."""
+        job = self.window.worker.current
+        return self.waiting is not None or (job is not None and job.kind == "hint")
+
     def _idle(self) -> None:
         self.panel.set_busy(False)
         self.panel.set_has_proposal(self.active)
+        if self.waiting is not None:  # after the window's own handlers of this job's end
+            QTimer.singleShot(0, self._start_hint)
 
     # ----------------------------------------------------------------- detect
     def detect(self, sensitivity: float | None = None) -> bool:
@@ -88,6 +102,8 @@ class RestoreController(QObject):
             self._show(outcome)  # type: ignore[arg-type]
         elif job.kind == "restore":
             self._apply(outcome)  # type: ignore[arg-type]
+        elif job.kind == "hint":
+            self._add_damage(np.asarray(outcome) > 127)
 
     def _show(self, found: DamageResult) -> None:
         brushed = self.brushed
@@ -163,15 +179,56 @@ class RestoreController(QObject):
 
     # ---------------------------------------------------------- scratch brush
     def add_hint(self, band: np.ndarray) -> bool:
-        """Add the damage inside one scratch-brush stroke (``band``: uint8 H×W, > 0 = painted) to the
-        proposal as one undo step; False when the band held no scratch (the mask is left alone)."""
+        """Find the damage inside one scratch-brush stroke (``band``: uint8 H×W, > 0 = painted) on the
+        worker; :meth:`on_result` adds it to the proposal as one undo step and emits :attr:`hinted`.
+        Returns at once: True when the stroke's job started or waits for the worker (merged with other
+        waiting strokes), False when there is no photo or the band does not fit it."""
         if not self.doc.loaded or band.shape != self.doc.mask.shape:
             return False
+        painted = (np.asarray(band) > 0).astype(np.uint8) * np.uint8(255)
+        self.waiting = painted if self.waiting is None else np.maximum(self.waiting, painted)
+        if not self._start_hint():
+            self.window.status("Scratch brush: stroke queued; it is added once the current job ends", 0)
+        return True
+
+    def _start_hint(self) -> bool:
+        """Hand the waiting strokes to the worker as one "hint" job; False when none wait or the worker is busy."""
+        band = self.waiting
+        if band is None or not self.doc.loaded or band.shape != self.doc.mask.shape:
+            self.waiting = None
+            return False
+        if self.window.worker.busy:
+            return False
         found = self.found if self.found is not None and self.found.probability is not None else None
-        try:
-            added = damage_for_hint(self.doc.image, band, found) > 127
-        except InpaintError as exc:
-            self.window.status(f"Scratch brush: {exc}", 10000)
+        job = Job(self.doc.image, band, [], "hint", self.doc.revision, found=found)
+        if not self.window.jobs.submit(job):
+            return False
+        self.waiting = None
+        self.hint_jobs.add(job.id)
+        self.window.status("Scratch brush: finding the damage along the stroke…", 0)
+        return True
+
+    def on_stale_hint(self, job: Job) -> None:
+        """A stroke's result came back after the image changed (an undo): compute it again on this image
+        (not after a new photo: its strokes belonged to the previous one)."""
+        if job.id in self.hint_jobs and job.mask.shape == self.doc.mask.shape:
+            self.waiting = job.mask if self.waiting is None else np.maximum(self.waiting, job.mask)
+            QTimer.singleShot(0, self._start_hint)
+
+    def _on_error(self, job: Job, message: str) -> None:
+        """A stroke's job failed (the window shows the dialog): the status line stops saying it computes."""
+        if job.kind == "hint":
+            self.window.status(f"Scratch brush: that stroke failed ({message.splitlines()[0]})", 10000)
+
+    def _forget_strokes(self) -> None:
+        """A new photo: strokes painted on the previous one are dropped."""
+        self.waiting = None
+        self.hint_jobs.clear()
+
+    def _add_damage(self, added: np.ndarray) -> bool:
+        """Add ``added`` (bool H×W, the damage a stroke found) to the proposal as one undo step; False
+        when the band held no scratch (the mask is left alone)."""
+        if added.shape != self.doc.mask.shape:
             return False
         if not added.any():
             self.window.status("Scratch brush: no scratch found in that band; paint along it, or use the brush (B)")

@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "engine/strategy": "crop",
     "save/jpeg_quality": 92,
     "save/png_compression": 1,  # engine.imageio: 1 = fast, 2-9 = smaller and slower files
+    # Largest photo the editor opens, in megapixels; 0 = Pillow's decompression-bomb limit (~89 MP).
+    # Raised deliberately for trusted big files, like the CLI's --max-pixels (engine/imageio.py).
+    "open/max_megapixels": 0,
     "restore/sensitivity": 50,
     "restore/line_check": True,  # the detector's verifier leaves picture lines out of the proposal
     "recent/files": [],
@@ -74,6 +77,12 @@ class Settings:
         """Record ``name`` as the user's own choice of engine (called when they pick one)."""
         if name:
             self.set("engine/chosen", name)
+
+    def max_pixels(self) -> int | None:
+        """The pixel limit for opening photos (``engine.imageio.load_image``'s ``max_pixels``):
+        None for Pillow's default guard, else the "open/max_megapixels" preference in pixels."""
+        megapixels = int(self.get("open/max_megapixels"))
+        return megapixels * 1_000_000 if megapixels > 0 else None
 
     def color(self, key: str) -> QColor:
         c = QColor(str(self.get(key)))

@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
 
         self.setStatusBar(MessageBar())  # messages elided with a tooltip, never cut off or overprinted
         self.feedback = Feedback(self, self.statusBar())
-        self.recovery = RecoveryOffer(self.doc, self.autosaver, self.feedback)
+        self.recovery = RecoveryOffer(self.doc, self.autosaver, self.feedback, self.settings.max_pixels())
         self.acts = a = Actions(self, self.doc.undo_stack, self.canvas)
         self.masks = MaskTools(self.doc, self.canvas, self)
         self.engine_panel = EnginePanel(self.settings)
@@ -201,8 +201,9 @@ class MainWindow(QMainWindow):
         )
         self.engine_panel.device.currentIndexChanged.connect(lambda _i: self._update_status())
         self.restorer = RestoreController(self)  # Restore panel: detection on the worker, proposal, fill
-        for kind in ("detect", "restore"):
+        for kind in ("detect", "restore", "hint"):
             j.routes[kind] = self.restorer.on_result
+        j.stale_routes["hint"] = self.restorer.on_stale_hint
         self.restorer.restored.connect(self._on_restored)
         self.restorer.detected.connect(lambda _found: self._update_actions())
         self.restorer.hinted.connect(lambda _added: self._update_actions())

@@ -5,7 +5,9 @@ several one after another for the comparison grid). Signals arrive on the GUI th
 ``started(job)``, ``progress(fraction, message)``, ``result(job, outcome)``, ``error(job, message)``,
 ``cancelled(job)`` and always ``finished(job)`` last. ``outcome`` is an ``engine.pipeline.Result``
 for a single run (kinds "run" and "restore"), a list of :class:`CompareEntry` for a comparison and an
-``engine.damage.DamageResult`` for a damage detection (kind "detect"; ``job.mask`` is unused).
+``engine.damage.DamageResult`` for a damage detection (kind "detect"; ``job.mask`` is unused) and a
+uint8 H×W damage mask for one scratch-brush stroke (kind "hint": ``job.mask`` is the painted band,
+``job.found`` the detection whose map guides it, :func:`engine.damage_hint.damage_for_hint`).
 
 Cancel sets :attr:`Worker.cancel_event` (a ``threading.Event``); the pipeline polls it between
 regions, and engines that loop for long may poll it too. A step in between (one network pass over a
@@ -29,6 +31,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from app.canvas import rgb_to_display_image
 from engine.damage import detect_damage
+from engine.damage_hint import damage_for_hint
 from engine.errors import Cancelled, InpaintError
 from engine.pipeline import InpaintOptions, Result, inpaint
 from engine.registry import Engine, create_engine, get_spec
@@ -52,9 +55,12 @@ class Job:
     image: np.ndarray
     mask: np.ndarray
     runs: list[EngineRun]
-    kind: str = "run"  # "run" (one engine), "compare", "detect" (damage detection) or "restore" (a run)
+    # "run" (one engine), "compare", "detect" (damage detection), "restore" (a run) or "hint" (the
+    # damage inside one scratch-brush band, ``mask``)
+    kind: str = "run"
     revision: int = 0  # Document.revision at submit time
     sensitivity: float = 0.5  # "detect" only: engine.damage.detect_damage's sensitivity
+    found: Any = None  # "hint" only: the engine.damage.DamageResult whose map guides the brush, or None
     id: int = field(default_factory=lambda: next(_ids))
     # Set by the worker for "run" jobs: the result as a display-ready QImage, converted off the
     # GUI thread (app.canvas.rgb_to_display_image).
@@ -105,6 +111,9 @@ class _Runner(QObject):
                 outcome = detect_damage(
                     job.image, job.sensitivity, progress=self.progress.emit, cancel=self.cancel_event.is_set
                 )
+            elif job.kind == "hint":  # outcome: uint8 H×W, 255 = damage inside the band
+                self.progress.emit(0.0, "Scratch brush: finding the damage along the stroke…")
+                outcome = damage_for_hint(job.image, job.mask, job.found)
             else:
                 run = job.runs[0]
                 outcome = inpaint(

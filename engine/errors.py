@@ -11,6 +11,15 @@ class InpaintError(Exception):
     """
 
 
+class ImageTooLarge(InpaintError):
+    """An image over the decompression-bomb limit in force (``limit`` pixels): refused unless the
+    caller raises the limit deliberately (``inpaint --max-pixels``, the editor's preference)."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class Cancelled(Exception):
     """Raised inside a running job when the caller asked it to stop (not an error)."""
 

@@ -39,7 +39,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from engine.errors import InpaintError
+from engine.errors import ImageTooLarge, InpaintError
 from engine.imagesave import FORMATS, PNG_FAST, PNG_SMALLEST, format_for, heif_available, replace_file, write_native
 from engine.metadata import ORIENTATION, SaveProfile, icc_fits, read_profile
 from engine.roundtrip import compose_native, orient, srgb_icc, working_rgb
@@ -54,6 +54,7 @@ __all__ = [
     "PNG_FAST",
     "PNG_SMALLEST",
     "LoadedImage",
+    "can_write",
     "check_writable_file",
     "check_writable_folder",
     "format_for",
@@ -135,9 +136,10 @@ def _decoding(path: Path) -> Iterator[None]:
     except InpaintError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InpaintError(
+        raise ImageTooLarge(
             f"{path} is too large to open safely (over {Image.MAX_IMAGE_PIXELS:,} pixels); "
-            "if you trust the file, raise the limit with --max-pixels"
+            "if you trust the file, raise the limit with --max-pixels",
+            int(Image.MAX_IMAGE_PIXELS or 0),
         ) from None
     except UnidentifiedImageError:
         if path.suffix.lower() in (".heic", ".heif") and not heif_available():
@@ -348,6 +350,17 @@ def save_result(
         return write_native(path, np.ascontiguousarray(result), plain, quality, png_compression)
     native = compose_native(loaded.native, profile.mode, profile.bits, loaded.rgb, result, profile.icc)
     return write_native(path, native, profile, quality, png_compression)
+
+
+def can_write(suffix: str) -> bool:
+    """Whether files ending in ``suffix`` (".png", ".heic", ...) can be saved here: the format is
+    known and its plugin is installed (:func:`format_for`; HEIC needs pillow-heif, AVIF a Pillow
+    built with it)."""
+    try:
+        format_for(Path("x" + suffix.lower()))
+    except InpaintError:
+        return False
+    return True
 
 
 def images_in(folder: Path) -> tuple[list[Path], list[Path]]:

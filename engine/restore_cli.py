@@ -22,13 +22,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
 
-from engine.damage import DamageResult, detect_damage, network_weights
-from engine.damage_hint import damage_for_hint
 from engine.errors import InpaintError, one_line
 from engine.imageio import (
     check_writable_file,
@@ -44,6 +42,9 @@ from engine.imageio import (
 from engine.outputs import add_file_args, add_quality_arg, folder_outputs, refuse_overwrites, unique_keys
 from engine.pipeline import InpaintOptions, inpaint
 from engine.registry import Engine, create_engine
+
+if TYPE_CHECKING:
+    from engine.damage import DamageResult
 
 DETECTORS = ("auto", "network", "classical")
 
@@ -144,6 +145,10 @@ def _check_hint(args: argparse.Namespace) -> None:
 def _find(rgb: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, DamageResult | None]:
     """(damage mask uint8 H×W 255/0, the detection or None): the automatic detection of ``rgb``
     (uint8 H×W×3 RGB) with the ``--hint`` band's damage added, or (``--hint-only``) that alone."""
+    # Imported here: the detector pulls in scikit-image (~0.4 s), which `inpaint run` never needs.
+    from engine.damage import detect_damage, network_weights
+    from engine.damage_hint import damage_for_hint
+
     hint = None
     if args.hint is not None:
         hint = load_mask(args.hint, max_pixels=args.max_pixels)
@@ -170,6 +175,8 @@ def _find(rgb: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, Damage
 def _check_detector(args: argparse.Namespace) -> None:
     """Build the detector once on a small grey picture before the first photo, so a weights file
     whose metadata does not fit the network is one error line before any work, not a traceback."""
+    from engine.damage import detect_damage
+
     if args.detector == "classical":
         return
     try:

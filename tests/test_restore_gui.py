@@ -47,6 +47,20 @@ def calls(monkeypatch) -> list[threading.Thread]:
     return seen
 
 
+@pytest.fixture
+def hint_threads(monkeypatch) -> list[threading.Thread]:
+    """Threads the scratch brush's damage_for_hint ran on (the worker calls it through app.worker)."""
+    seen: list[threading.Thread] = []
+    real = worker_module.damage_for_hint
+
+    def spy(*args, **kwargs):
+        seen.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "damage_for_hint", spy)
+    return seen
+
+
 def _vp(window: MainWindow, x: float, y: float) -> QPoint:
     return window.canvas.mapFromScene(QPointF(x, y))
 
@@ -155,7 +169,7 @@ def _drag(window: MainWindow, points: np.ndarray) -> None:
     send(QEvent.Type.MouseButtonRelease, points[-1], left, none)
 
 
-def test_detect_scratch_brush_restore_undo(qtbot, window: MainWindow, calls, tmp_path: Path) -> None:
+def test_detect_scratch_brush_restore_undo(qtbot, window: MainWindow, calls, hint_threads, tmp_path: Path) -> None:
     clean = hs.plain_photo(8)
     line = hs.wandering_path(8)
     damaged, crack = hs.add_crack(clean, line, -40)
@@ -175,9 +189,11 @@ def test_detect_scratch_brush_restore_undo(qtbot, window: MainWindow, calls, tmp
     window.canvas.set_brush_size(30)
     index = stack.index()
     wobble = line + np.random.default_rng(1).integers(-5, 6, line.shape)  # roughly along the crack
-    with qtbot.waitSignal(ctl.hinted, timeout=5000) as blocker:
+    with qtbot.waitSignal(ctl.hinted, timeout=30000) as blocker:  # the stroke's job on the worker
         _drag(window, wobble.astype(np.float64))
     added = blocker.args[0]
+    assert hint_threads and threading.main_thread() not in hint_threads  # never on the GUI thread
+    qtbot.waitUntil(lambda: not window.worker.busy)
     assert stack.index() == index + 1  # one undo step per stroke
     assert np.count_nonzero(added & (crack > 0)) >= 0.9 * np.count_nonzero(crack)
     assert np.count_nonzero(added) <= 3 * np.count_nonzero(crack)
@@ -205,17 +221,126 @@ def test_detect_scratch_brush_restore_undo(qtbot, window: MainWindow, calls, tmp
     np.testing.assert_array_equal(window.doc.mask, brushed)
 
 
-def test_scratch_brush_before_any_detection_starts_a_proposal(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_scratch_brush_before_any_detection_starts_a_proposal(
+    qtbot, window: MainWindow, hint_threads, tmp_path: Path
+) -> None:
     damaged, crack = hs.add_crack(hs.plain_photo(9), hs.wandering_path(9), 40)  # a bright scratch
     path = tmp_path / "scratched.png"
     Image.fromarray(damaged).save(path)
     assert window.open_path(path)
     window.acts.scratch.trigger()
     window.canvas.set_brush_size(26)
-    with qtbot.waitSignal(window.restorer.hinted, timeout=5000):
+    with qtbot.waitSignal(window.restorer.hinted, timeout=30000):
         _drag(window, hs.wandering_path(9).astype(np.float64))
+    assert hint_threads and threading.main_thread() not in hint_threads
+    qtbot.waitUntil(lambda: not window.worker.busy)
     mask = window.doc.mask > 127
     assert np.count_nonzero(mask & (crack > 0)) >= 0.9 * np.count_nonzero(crack)
     assert window.restorer.active and "scratch brush" in window.restore_panel.info.text()
     window.escape()  # Esc takes the proposal out again
     assert not window.doc.mask.any() and not window.restorer.active
+
+
+def test_scratch_brush_runs_on_the_worker_and_queues_a_second_stroke(
+    qtbot, window: MainWindow, monkeypatch, tmp_path: Path
+) -> None:
+    """While a stroke's damage is computed the GUI thread stays free: the stroke's job starts, the
+    status bar says so, a second stroke waits for it, and both results arrive through ``hinted``,
+    one undo step each."""
+    line = hs.wandering_path(9)
+    damaged, crack = hs.add_crack(hs.plain_photo(9), line, 40)
+    path = tmp_path / "scratched.png"
+    Image.fromarray(damaged).save(path)
+    assert window.open_path(path)
+    gate, threads = threading.Event(), []
+    real = worker_module.damage_for_hint
+
+    def held(*args, **kwargs):  # the worker waits here until the test lets it go on
+        threads.append(threading.current_thread())
+        assert gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "damage_for_hint", held)
+    ctl, stack = window.restorer, window.doc.undo_stack
+    arrived: list[np.ndarray] = []
+    ctl.hinted.connect(arrived.append)
+    window.acts.scratch.trigger()
+    window.canvas.set_brush_size(26)
+    index = stack.index()
+    half = len(line) // 2
+    first, second = line[: half + 1].astype(np.float64), line[half:].astype(np.float64)
+
+    _drag(window, first)  # returns while the worker is still held: the GUI thread was not blocked
+    qtbot.waitUntil(lambda: len(threads) == 1)
+    assert threads[0] is not threading.main_thread()
+    assert window.worker.busy and window.worker.current.kind == "hint" and ctl.hint_pending
+    assert "Scratch brush" in window.statusBar().currentMessage()
+    assert window.status_line.progress.isVisible()
+    assert not arrived and not window.doc.mask.any() and stack.index() == index
+
+    _drag(window, second)  # the worker is busy: this stroke waits, it is not lost
+    assert ctl.waiting is not None and ctl.waiting.any()
+    assert "queued" in window.statusBar().currentMessage()
+
+    gate.set()
+    qtbot.waitUntil(lambda: len(arrived) == 2, timeout=30000)
+    qtbot.waitUntil(lambda: not window.worker.busy and not ctl.hint_pending)
+    assert len(threads) == 2 and threading.main_thread() not in threads
+    assert stack.index() == index + 2  # one undo step per stroke's job
+    mask = window.doc.mask > 127
+    on_crack = crack > 0
+    assert np.count_nonzero(mask & on_crack) >= 0.9 * np.count_nonzero(on_crack)  # both halves
+    for added, part in zip(arrived, (first, second), strict=True):
+        near = np.zeros(crack.shape, np.uint8)
+        cv2.polylines(near, [part.astype(np.int32)], False, 255, thickness=30)
+        assert added.any() and not np.any(added & (near == 0))  # each result from its own stroke
+    stack.undo()
+    np.testing.assert_array_equal(window.doc.mask > 127, arrived[0])  # Ctrl+Z takes the second back
+
+
+def test_a_stroke_computed_on_a_changed_image_is_computed_again_and_a_new_photo_drops_it(
+    qtbot, window: MainWindow, monkeypatch, photo: np.ndarray, tmp_path: Path
+) -> None:
+    line = hs.wandering_path(9)
+    damaged, crack = hs.add_crack(hs.plain_photo(9), line, 40)
+    path = tmp_path / "scratched.png"
+    Image.fromarray(damaged).save(path)
+    assert window.open_path(path)
+    gate, threads = threading.Event(), []
+    real = worker_module.damage_for_hint
+
+    def held(*args, **kwargs):
+        threads.append(threading.current_thread())
+        assert gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "damage_for_hint", held)
+    ctl = window.restorer
+    arrived: list[np.ndarray] = []
+    ctl.hinted.connect(arrived.append)
+    window.acts.scratch.trigger()
+    window.canvas.set_brush_size(26)
+
+    # The image changes while the stroke computes (an edit applied, then undone): computed again.
+    _drag(window, line.astype(np.float64))
+    qtbot.waitUntil(lambda: len(threads) == 1)
+    window.doc.apply_result(damaged[::-1].copy(), "flip")
+    window.doc.undo_stack.undo()
+    gate.set()
+    qtbot.waitUntil(lambda: len(arrived) == 1, timeout=30000)
+    assert len(threads) == 2  # the first result was made on another revision: the stroke ran again
+    assert np.count_nonzero(arrived[0] & (crack > 0)) >= 0.9 * np.count_nonzero(crack)
+    qtbot.waitUntil(lambda: not window.worker.busy and not ctl.hint_pending)
+
+    # A new photo while a stroke computes: that stroke belonged to the old photo and is dropped.
+    gate.clear()
+    _drag(window, line.astype(np.float64))
+    qtbot.waitUntil(lambda: len(threads) == 3)
+    other = tmp_path / "other.png"
+    Image.fromarray(damaged[:, ::-1].copy()).save(other)
+    window.doc.undo_stack.setClean()  # no "save the changes?" question before the new photo
+    assert window.open_path(other)
+    gate.set()
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=30000)
+    qtbot.wait(50)  # a re-queued stroke would start here
+    assert len(threads) == 3 and len(arrived) == 1 and not window.doc.mask.any() and not ctl.hint_pending
