@@ -108,7 +108,8 @@ def _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, 
             cx = bx + ((z >> 20) % (2 * rad + 1)) - rad
             t += 1
             rad //= 2
-            if 0 <= cy < h and 0 <= cx < w and valid[cy, cx]:
+            # The current best again cannot improve on itself: skip its distance.
+            if 0 <= cy < h and 0 <= cx < w and valid[cy, cx] and (cy != by or cx != bx):
                 d = distance(feat, guide, li, y, x, cy, cx, r, bd)
                 if d < bd:
                     by, bx, bd = cy, cx, d
