@@ -49,14 +49,17 @@ BUCKETS = ("object 5-15%", "object 15-30%", "30-40%", "50-60%")
 ROOT = Path("data/fill-tuning")
 
 
+def object_masks(name: str) -> dict[str, np.ndarray]:
+    """{bucket: uint8 512×512 mask, 255 = hole}: the object silhouettes of 5–15 % and 15–30 % drawn for ``name``."""
+    return {b: object_mask(name, key)[0] for b, key in (("object 5-15%", "obj5-15"), ("object 15-30%", "obj15-30"))}
+
+
 def calibration_set(corpus: Path, split: Path, stride: int) -> list[tuple[str, np.ndarray, dict[str, np.ndarray]]]:
     """[(name, uint8 512×512×3 RGB photo, {bucket: uint8 512×512 mask, 255 = hole})] of train photos."""
     scattered = {b: m for b, m in validation_masks(512, 512, per_bucket=1, seed=77) if b in BUCKETS}
     out = []
     for path in list_images(corpus, split, subset="train")[::stride]:
-        masks = {
-            b: object_mask(path.stem, key)[0] for b, key in (("object 5-15%", "obj5-15"), ("object 15-30%", "obj15-30"))
-        }
+        masks = object_masks(path.stem)
         out.append((path.stem, _square(load_image(path).rgb, 512), {**masks, **scattered}))
     return out
 
@@ -84,7 +87,7 @@ def calibration_crops(corpus: Path, split: Path, stride: int) -> list[tuple[str,
         windows = [(y, x) for y in np.linspace(0, h - CROP, 3).astype(int) for x in np.linspace(0, w - CROP, 3).astype(int)]
         y, x = max(windows, key=lambda yx: _fine_share(rgb[yx[0] : yx[0] + CROP, yx[1] : yx[1] + CROP]))
         name = f"{path.stem}-crop"
-        masks = {b: object_mask(name, key)[0] for b, key in (("object 5-15%", "obj5-15"), ("object 15-30%", "obj15-30"))}
+        masks = object_masks(name)
         out.append((name, np.ascontiguousarray(rgb[y : y + CROP, x : x + CROP]), masks))
     return out
 
@@ -113,7 +116,7 @@ def calibration_textures(folder: Path, stride: int) -> list[tuple[str, np.ndarra
             continue
         y, x = (h - CROP) // 2, (w - CROP) // 2
         name = f"ufoai-{path.stem}"
-        masks = {b: object_mask(name, key)[0] for b, key in (("object 5-15%", "obj5-15"), ("object 15-30%", "obj15-30"))}
+        masks = object_masks(name)
         out.append((name, np.ascontiguousarray(rgb[y : y + CROP, x : x + CROP]), masks))
     return out[::stride]
 

@@ -8,8 +8,14 @@ from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    from app.window import MainWindow
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +45,22 @@ def photo() -> np.ndarray:
     base = np.stack([x / 320 * 200, y / 240 * 180, (x + y) / 560 * 150], axis=2) + 30
     img = base + rng.normal(0, 12, base.shape)
     return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
+    """The real main window, shown, with its own settings file (a module may override it)."""
+    from tests.gui_support import open_window  # Qt loads only for the tests that ask for a window
+
+    yield from open_window(qtbot, tmp_path)
+
+
+@pytest.fixture
+def opened(window: MainWindow, photo: np.ndarray, tmp_path: Path) -> MainWindow:
+    """``window`` with :func:`photo` opened from a PNG file."""
+    from PIL import Image
+
+    path = tmp_path / "photo.png"
+    Image.fromarray(photo).save(path)
+    assert window.open_path(path)
+    return window

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,14 +12,8 @@ from PySide6.QtGui import QColorSpace
 
 from app.colour import photo_space
 from app.window import MainWindow
-from tests.gui_support import open_window
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, tmp_path)
 
 
 def adobe_rgb_photo(srgb: np.ndarray, path: Path) -> bytes:

@@ -3,7 +3,6 @@ no-photo state, status messages — on the real main window."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,24 +16,11 @@ from app import save_as
 from app.window import MainWindow
 from engine.paths import SAMPLES
 from engine.pipeline import Result
-from tests.gui_support import box_mask, open_window
+from tests.gui_support import box_mask
 from tests.test_app_window import line, stroke, vp
 
 pytestmark = pytest.mark.gui
 MAGENTA = np.array([255, 0, 255])
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, tmp_path)
-
-
-@pytest.fixture
-def opened(window: MainWindow, photo: np.ndarray, tmp_path: Path) -> MainWindow:
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    assert window.open_path(path)
-    return window
 
 
 def _run(qtbot, w: MainWindow, engine: str = "ns") -> None:

@@ -3,7 +3,6 @@ with a dialog that says where to raise it; raised in Preferences, the same photo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +13,8 @@ from app.panels.preferences import MAX_PIXELS_LABEL, PreferencesDialog
 from app.window import MainWindow
 from engine.errors import ImageTooLarge
 from engine.imageio import load_image
-from tests.gui_support import open_window
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, tmp_path)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ matching the suggested name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +13,8 @@ from PySide6.QtWidgets import QFileDialog
 from app import save_as
 from app.window import MainWindow
 from engine.imagesave import heif_available
-from tests.gui_support import open_window
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, tmp_path)
 
 
 def test_the_list_follows_what_can_be_written() -> None:

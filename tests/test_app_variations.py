@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +10,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 
 from app.window import MainWindow
-from tests.gui_support import box_mask, open_window
+from tests.gui_support import box_mask
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, tmp_path)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,23 +15,9 @@ from PySide6.QtWidgets import QMessageBox
 from app.window import MainWindow
 from engine import registry
 from engine.registry import Engine, EngineSpec, FillOutput
-from tests.gui_support import open_window
 
 pytestmark = pytest.mark.gui
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, tmp_path)
-
-
-@pytest.fixture
-def opened(window: MainWindow, photo: np.ndarray, tmp_path: Path) -> MainWindow:
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    assert window.open_path(path)
-    return window
 
 
 @pytest.fixture

@@ -33,32 +33,29 @@ def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
     yield from open_window(qtbot, tmp_path)
 
 
-@pytest.fixture
-def calls(monkeypatch) -> list[threading.Thread]:
-    """Threads detect_damage ran on (the worker calls it through app.worker)."""
+def _spy_threads(monkeypatch, name: str) -> list[threading.Thread]:
+    """Threads ``app.worker.<name>`` runs on from now on (the worker calls the engine through it)."""
     seen: list[threading.Thread] = []
-    real = worker_module.detect_damage
+    real = getattr(worker_module, name)
 
     def spy(*args, **kwargs):
         seen.append(threading.current_thread())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(worker_module, "detect_damage", spy)
+    monkeypatch.setattr(worker_module, name, spy)
     return seen
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[threading.Thread]:
+    """Threads detect_damage ran on."""
+    return _spy_threads(monkeypatch, "detect_damage")
 
 
 @pytest.fixture
 def hint_threads(monkeypatch) -> list[threading.Thread]:
-    """Threads the scratch brush's damage_for_hint ran on (the worker calls it through app.worker)."""
-    seen: list[threading.Thread] = []
-    real = worker_module.damage_for_hint
-
-    def spy(*args, **kwargs):
-        seen.append(threading.current_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(worker_module, "damage_for_hint", spy)
-    return seen
+    """Threads the scratch brush's damage_for_hint ran on."""
+    return _spy_threads(monkeypatch, "damage_for_hint")
 
 
 def _vp(window: MainWindow, x: float, y: float) -> QPoint:
