@@ -8,12 +8,10 @@ Flow (issue #19):
    overlay and the brush and eraser edit it like any mask.
 3. Moving the sensitivity slider re-thresholds the cached probability map
    (:meth:`engine.damage.DamageResult.rethreshold`) without running the network again; the user's
-   brush and eraser edits since the proposal are carried over to the new proposal. The
-   *Leave out picture lines* box does the same between the detector's verified map and its map
-   before the verifier (engine/damage_verify.py): both come back from one detection.
+   brush and eraser edits since the proposal are carried over to the new proposal.
 4. The *Scratch brush* (the canvas's "scratch" tool): one stroke painted roughly along a scratch the
    detection missed is turned into that scratch's damage pixels (:func:`engine.damage_hint.damage_for_hint`,
-   with the detection's map before the line check when there is one, the ridge test alone before any
+   with the detection's map when there is one, the ridge test alone before any
    detection) by a "hint" job on the worker — about 2.5 s for a stroke across a 24 MP photo, so never
    on the GUI thread — and added to the proposal as ONE undo step per job when it comes back
    (:attr:`RestoreController.hinted`). Strokes painted while the worker is busy (a stroke, a detection,
@@ -63,7 +61,6 @@ class RestoreController(QObject):
         window.canvas.hint_drawn.connect(self.add_hint)
         self.panel.detect_requested.connect(self.detect)
         self.panel.sensitivity_changed.connect(self.rethreshold)
-        self.panel.line_check_changed.connect(lambda _on: self.rethreshold(self.panel.value))
         self.panel.restore_requested.connect(self.restore)
         self.panel.discard_requested.connect(self.discard)
         window.worker.started.connect(lambda _job: self.panel.set_busy(True))
@@ -112,9 +109,7 @@ class RestoreController(QObject):
         self.found = found
         self.base = self.doc.mask > 127
         self.proposal = (
-            found.rethreshold(found.sensitivity, self.panel.line_check) > 127
-            if found.probability is not None
-            else found.mask > 127
+            found.rethreshold(found.sensitivity) > 127 if found.probability is not None else found.mask > 127
         )
         if brushed is not None and brushed.shape == self.proposal.shape:  # the scratch brush's strokes stay
             self.brushed = brushed
@@ -134,9 +129,8 @@ class RestoreController(QObject):
         share = np.count_nonzero(self.proposal) / self.proposal.size * 100
         if self.found is None:
             return f"Proposed {share:.2f} % of the photo with the scratch brush. Detect adds the rest; then Restore."
-        checked = ", picture lines left out" if self.found.verified and self.panel.line_check else ""
         how = (
-            f"the scratch & dust network{checked}; the slider re-draws it at once"
+            "the damage detector network; the slider re-draws it at once"
             if self.found.detector == "network"
             else "the classical detector (no network weights installed); Detect again after moving the slider"
         )
@@ -154,7 +148,7 @@ class RestoreController(QObject):
         current = self.doc.mask > 127
         before = self.base | self.proposal
         added, erased = current & ~before, before & ~current  # brush and eraser edits since the proposal
-        proposal = self.found.rethreshold(sensitivity, line_check=self.panel.line_check) > 127
+        proposal = self.found.rethreshold(sensitivity) > 127
         if self.brushed is not None:
             proposal |= self.brushed
         new = ((self.base | proposal) | added) & ~erased

@@ -25,7 +25,6 @@ DEFAULTS: dict[str, Any] = {
     # Raised deliberately for trusted big files, like the CLI's --max-pixels (engine/imageio.py).
     "open/max_megapixels": 0,
     "restore/sensitivity": 50,
-    "restore/line_check": True,  # the detector's verifier leaves picture lines out of the proposal
     "recent/files": [],
 }
 MAX_RECENT = 10

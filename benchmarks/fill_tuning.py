@@ -84,7 +84,9 @@ def calibration_crops(corpus: Path, split: Path, stride: int) -> list[tuple[str,
         h, w = rgb.shape[:2]
         if min(h, w) < 2 * CROP:
             continue
-        windows = [(y, x) for y in np.linspace(0, h - CROP, 3).astype(int) for x in np.linspace(0, w - CROP, 3).astype(int)]
+        windows = [
+            (y, x) for y in np.linspace(0, h - CROP, 3).astype(int) for x in np.linspace(0, w - CROP, 3).astype(int)
+        ]
         y, x = max(windows, key=lambda yx: _fine_share(rgb[yx[0] : yx[0] + CROP, yx[1] : yx[1] + CROP]))
         name = f"{path.stem}-crop"
         masks = object_masks(name)

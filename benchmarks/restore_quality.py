@@ -14,14 +14,9 @@ benchmarks.old_photos / training.damage "eval" profile) and for the bundled samp
 - false alarms: fraction of pixels marked on the undamaged aged photo;
 - the same for the classical top-hat detector (engine.restore.detect_scratches), for comparison.
 
-The network's map goes through its component verifier (engine/damage_verify.py) when one was
-trained for the weights, and its long verified scratches are followed where the network lost them
-(engine/damage_trace.py), after lines with an as strong parallel neighbour were left out
-(engine/damage_family.py) and small dashes along the texture's grain (engine/damage_grain.py), and
-the near-horizontal scratches a second pass on the scan turned by 90° is sure of are added
-(engine/damage_turned.py), as in the editor; ``--no-verify`` measures the network alone,
-``--no-follow`` the network and its verifier without the following, ``--no-family`` without the
-family check, ``--no-grain`` without the grain check, ``--no-turn`` without the turned pass.
+The network runs as ``inpaint restore`` and the editor run it (engine.damage.detect_damage: one
+pass, threshold, grow). This is the project's own issue #19 generator: a training-side measure; the
+damage families the detector never saw are scored by benchmarks/restore_families.py.
 """
 
 from __future__ import annotations
@@ -34,12 +29,12 @@ import numpy as np
 import torch
 
 from benchmarks.old_photos import CORPUS, SAMPLES, detector_weights, old_photo, sample, val_photos
-from engine.damage import checked_probability, network_threshold
+from engine.damage import detect_damage
 from engine.imageio import load_image, load_mask
 from engine.metrics import psnr
 from engine.pipeline import InpaintOptions, inpaint
 from engine.registry import create_engine
-from engine.restore import damage_scores, detect_scratches, mask_from_probability
+from engine.restore import damage_scores, detect_scratches
 
 SENSITIVITIES = (0.3, 0.5, 0.7)
 # The validation photos that are photographs (the rest are wallpaper graphics, renders and paper textures).
@@ -87,31 +82,19 @@ def fill(engine, damaged: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def measure(
     photos: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
     weights: Path,
-    verify: bool = True,
-    follow: bool = True,
-    family: bool = True,
-    grain: bool = True,
-    turn: bool = True,
 ) -> dict[str, object]:
     engine = create_engine("ns")
     net = {s: Tally() for s in SENSITIVITIES}
     classical, real, damaged_psnr, oracle_psnr, rows = Tally(), Tally(), [], [], []
-    mid = network_threshold(weights)
-    checks = {"follow": follow, "family": family, "grain": grain, "turn": turn}
     for name, aged, damaged, truth in photos:
-        prob, unchecked = checked_probability(damaged, weights, verify, **checks)
-        verified = unchecked is not None
+        found = detect_damage(damaged, 0.5, method="network", weights=weights)
         for s, tally in net.items():
-            tally.add(mask_from_probability(prob, s, midpoint=mid), truth)
-        mask = mask_from_probability(prob, 0.5, midpoint=mid)
+            tally.add(found.rethreshold(s), truth)
+        mask = found.mask
         filled = fill(engine, damaged, mask)
         restored = psnr(aged, filled)
         net[0.5].psnr.append(restored)
-        alarm = float(
-            np.mean(
-                mask_from_probability(checked_probability(aged, weights, verify, **checks)[0], 0.5, midpoint=mid) > 0
-            )
-        )
+        alarm = float(np.mean(detect_damage(aged, 0.5, method="network", weights=weights).mask > 0))
         net[0.5].alarm.append(alarm)
         if name in REAL_PHOTOS:
             real.add(mask, truth)
@@ -129,7 +112,6 @@ def measure(
               f"true mask {oracle_psnr[-1]:6.2f}) false alarm {alarm:.4%}", flush=True)  # fmt: skip
     return {
         "photos": len(photos),
-        "verified": verified,
         "network": {f"{s}": t.scores() for s, t in net.items()},
         "classical": classical.scores(),
         "network_photographs": real.scores() if real.psnr else {},
@@ -143,7 +125,7 @@ def measure(
 def report(title: str, res: dict[str, object]) -> None:
     n = res["network"]["0.5"]  # type: ignore[index]
     c = res["classical"]
-    print(f"{title} ({res['photos']} photos{', with the component verifier' if res['verified'] else ''})")
+    print(f"{title} ({res['photos']} photos)")
     for s, sc in res["network"].items():  # type: ignore[union-attr]
         print(f"  network  sensitivity {s}: P {sc['precision']:.3f} R {sc['recall']:.3f} F1 {sc['f1']:.3f}")
     print(f"  network  restored PSNR mean {n['psnr_mean']:.2f} dB (min {n['psnr_min']:.2f}); "
@@ -163,11 +145,6 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, help="detector weights (default: the installed scratch.safetensors)")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--split", type=Path, default=Path("resources/corpus/split.txt"))
-    ap.add_argument("--no-verify", action="store_true", help="the network alone, without its component verifier")
-    ap.add_argument("--no-follow", action="store_true", help="verifier without the scratch following")
-    ap.add_argument("--no-family", action="store_true", help="verifier without the family check")
-    ap.add_argument("--no-grain", action="store_true", help="verifier without the grain check")
-    ap.add_argument("--no-turn", action="store_true", help="without the turned pass")
     ap.add_argument("--limit", type=int, default=0, help="first N validation photos only")
     ap.add_argument("--json", type=Path, help="write all figures to this file")
     ap.add_argument("--figure", type=Path, help="write scan | detected mask | restored of a crop of the sample")
@@ -177,12 +154,11 @@ def main() -> None:
     paths = val_photos(args.corpus, args.split)[: args.limit or None]
     photos = [(p.name, *old_photo(p, 1000 + i)) for i, p in enumerate(paths)]
     print(f"weights {weights}")
-    checks = (not args.no_verify, not args.no_follow, not args.no_family, not args.no_grain, not args.no_turn)
-    val = measure(photos, weights, *checks)
+    val = measure(photos, weights)
     aged, _, _ = sample(args.corpus)
     shipped = load_image(SAMPLES / "old_pier.jpg").rgb
     truth = load_mask(SAMPLES / "old_pier_damage.png")
-    smp = measure([("old_pier.jpg", aged, shipped, truth)], weights, *checks)
+    smp = measure([("old_pier.jpg", aged, shipped, truth)], weights)
     report("validation split, synthetic old photos", val)
     report("sample old_pier.jpg", smp)
     damaged, mask, filled = smp.pop("_last")

@@ -197,7 +197,7 @@ def damage_in_hint(
 
     image: uint8 H×W×3 RGB photo. hint: uint8 (or bool) H×W, > 0 = the band the user painted along a
     scratch. probability: optional float32 H×W damage probability in [0, 1] from the detector (e.g.
-    :attr:`engine.damage.DamageResult.unchecked`); its pixels at or above ``probability_threshold``
+    :attr:`engine.damage.DamageResult.probability`); its pixels at or above ``probability_threshold``
     inside the band count as damage too. grow: px of dilation of what was found (the scratch's halo);
     min_area: smaller components are dropped as grain. Returns uint8 H×W, 255 = damage, 0 = keep; all
     of it inside the band. Raises :class:`InpaintError` for arrays of the wrong type or size.
@@ -249,7 +249,7 @@ def hint_box(hint: np.ndarray, margin: int) -> tuple[int, int, int, int] | None:
 
 
 def hint_probability(image: np.ndarray, hint: np.ndarray, weights: Path, margin: int = 96) -> np.ndarray:
-    """float32 H×W in [0, 1]: the detector network's own map (no line check) on the hint's bounding
+    """float32 H×W in [0, 1]: the detector network's map on the hint's bounding
     box grown by ``margin`` px of context, 0 elsewhere; for hints without a detection of the whole
     photo. image: uint8 H×W×3 RGB; hint: uint8 H×W, > 0 = band; weights: the detector's file."""
     prob = np.zeros(hint.shape, np.float32)
@@ -264,12 +264,10 @@ def damage_for_hint(
     image: np.ndarray, hint: np.ndarray, found: DamageResult | None = None, weights: Path | None = None
 ) -> np.ndarray:
     """:func:`damage_in_hint` with the detector's map: the map of ``found`` (a detection of the whole
-    photo; its map before the line check, which is what drops real scratches the user now points
-    at), else the network ``weights`` run on the hint's box, else the ridge test alone. Returns uint8
+    photo), else the network ``weights`` run on the hint's box, else the ridge test alone. Returns uint8
     H×W, 255 = damage inside the band. image: uint8 H×W×3 RGB; hint: uint8 H×W, > 0 = band."""
     if found is not None and found.probability is not None:
-        prob = found.unchecked if found.unchecked is not None else found.probability
-        return damage_in_hint(image, hint, prob, hint_threshold(found.midpoint))
+        return damage_in_hint(image, hint, found.probability, hint_threshold(found.midpoint))
     if weights is not None:
         _check(image, hint, None)
         prob = hint_probability(image, hint, weights)

@@ -1,6 +1,6 @@
 """``inpaint restore``: find the scratches and dust of old photos and fill them, file or folder.
 
-Detection is :func:`engine.damage.detect_damage` (the trained scratch & dust network when its
+Detection is :func:`engine.damage.detect_damage` (the trained damage detector network when its
 weights are installed, the classical top-hat detector otherwise — every result line says which);
 the fill is :func:`engine.pipeline.inpaint` with the chosen engine (default Navier–Stokes: on thin
 damage it is both the fastest and, in the model card's measurement, the most faithful fill) and the
@@ -60,12 +60,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--detector", choices=DETECTORS, default="auto", help="auto (network if installed), network, classical"
     )
-    p.add_argument("--detector-weights", help="scratch detector weights file instead of the installed one")
+    p.add_argument("--detector-weights", help="damage detector weights file instead of the installed one")
     p.add_argument(
-        "--no-line-check", dest="line_check", action="store_false",
-        help="the network's detections as they are: skip the detector's check that drops picture lines "
-        "(plank gaps, outlines, lines with an as strong parallel twin) and follows the long scratches it is sure of",
-    )  # fmt: skip
+        "--no-line-check",
+        dest="line_check",
+        action="store_false",
+        help=argparse.SUPPRESS,  # removed in issue #39: accepted so old scripts run, with a notice
+    )
     p.add_argument(
         "--texture", type=float, default=0.0, metavar="STRENGTH",
         help="texture stage on large holes (tears); thin scratches skip it (0 = off, default)",
@@ -159,9 +160,7 @@ def _find(rgb: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, Damage
             )
     found = None
     if not args.hint_only:
-        found = detect_damage(
-            rgb, args.sensitivity, method=args.detector, weights=args.detector_weights, verify=args.line_check
-        )
+        found = detect_damage(rgb, args.sensitivity, method=args.detector, weights=args.detector_weights)
         if hint is None:
             return found.mask, found
     assert hint is not None
@@ -184,7 +183,7 @@ def _check_detector(args: argparse.Namespace) -> None:
     except (InpaintError, KeyboardInterrupt, MemoryError):
         raise
     except Exception as exc:
-        source = args.detector_weights or "the installed scratch detector weights"
+        source = args.detector_weights or "the installed damage detector weights"
         detail = str(exc).splitlines()[0] if str(exc) else "no detail"
         raise InpaintError(
             f"{source} cannot build the scratch detector: its width/config metadata does not fit the network "
@@ -244,7 +243,6 @@ def restore_one(
         "status": "ok",
         "detector": "hint" if found is None else found.detector,
         "detector_note": note,
-        "line_check": found is not None and found.verified,
         "damage_fraction": round(share, 6),
         "detect_seconds": round(detect_seconds, 4),
         "fill_seconds": round(fill_seconds, 4),
@@ -261,6 +259,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         raise InpaintError(f"--detector-weights {args.detector_weights} is not a file")
     InpaintOptions(texture=args.texture).validate()
     _check_hint(args)
+    if not args.line_check and not args.quiet:
+        print("inpaint: note: --no-line-check no longer does anything: the detector has no line check since issue #39 "
+              "(use --sensitivity to mark more or less)", file=sys.stderr)  # fmt: skip
     jobs = _jobs(args)
     engine = create_engine(args.engine, device=args.device)
     _check_detector(args)

@@ -8,7 +8,7 @@ import numpy as np
 
 from tests.synthetic import gradient_photo
 from training.damage import make_old_photo
-from training.distractors import _outlines, _planks, draw_structure
+from training.distractors import _masts, _outlines, _planks, _text, draw_structure
 
 
 def _flat(h: int = 128, w: int = 160) -> np.ndarray:
@@ -54,3 +54,26 @@ def test_structure_drawn_before_ageing_is_never_labelled_damage() -> None:
     assert np.mean(change[mask == 0] >= 40) < 0.001
     planks_only = make_old_photo(structured, np.random.default_rng(0), "eval")[0]
     assert np.abs(planks_only.astype(int) - make_old_photo(photo, np.random.default_rng(0), "eval")[0]).max() > 20
+
+
+def test_masts_stand_on_the_scene_lit_from_one_side_with_wires_ending_at_the_top() -> None:
+    for seed in range(6):
+        img = _flat(160, 160)
+        _masts(img, np.random.default_rng(seed))
+        changed = np.abs(img - 0.5).max(2) > 0.02
+        rows = np.flatnonzero(changed.any(1))
+        # the pole starts at or below the crop's bottom edge and ends at a top inside it
+        assert rows.size and rows.max() >= 150
+        pole = np.flatnonzero(changed[150])
+        assert pole.size >= 2  # wider than a hairline at its foot
+        tone = img[150, pole, 0]
+        if pole.size >= 4:  # lit from one side: the tone changes monotonically across the pole, not flat
+            assert abs(float(tone[-2]) - float(tone[1])) > 0.01
+
+
+def test_text_draws_compact_lettering_in_a_tone_apart_from_the_photo() -> None:
+    img = _flat()
+    _text(img, np.random.default_rng(4))
+    ink = np.abs(img - 0.5).max(2) > 0.2
+    assert 0.002 < ink.mean() < 0.4
+    assert cv2.connectedComponents(ink.astype(np.uint8))[0] - 1 >= 3  # letters, not one line

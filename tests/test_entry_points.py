@@ -171,7 +171,9 @@ TEST_TOOLS = ("pytest", "pytest-qt", "ruff", "hypothesis", "import-linter")
 
 def _make(*args: str) -> str:
     """What `make -n -B ARGS` would run (every recipe, nothing run)."""
-    return subprocess.run(["make", "--no-print-directory", "-n", "-B", *args], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    return subprocess.run(
+        ["make", "--no-print-directory", "-n", "-B", *args], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

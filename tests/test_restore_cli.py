@@ -37,7 +37,7 @@ def test_restore_one_photo_writes_photo_and_mask_and_names_the_network(old, tmp_
     out, mask_out = tmp_path / "restored.png", tmp_path / "damage.png"
     assert main(["restore", "--image", str(path), "--output", str(out), "--mask-output", str(mask_out)]) == 0
     err = capsys.readouterr().err
-    assert "scratch & dust network" in err and "filled with ns" in err
+    assert "damage detector network" in err and "filled with ns" in err
     restored, mask = load_image(out).rgb, load_mask(mask_out)
     assert restored.shape == rgb.shape and mask.shape == rgb.shape[:2] and mask.any()
     np.testing.assert_array_equal(restored[mask == 0], rgb[mask == 0])  # only the damage is touched
@@ -48,7 +48,7 @@ def test_restore_says_classical_when_the_network_is_absent(old, tmp_path, capsys
     monkeypatch.setattr(damage, "network_weights", lambda: None)
     path, _ = old
     assert main(["restore", "--image", str(path), "--output", str(tmp_path / "r.png"), "--sensitivity", "0.7"]) == 0
-    assert "classical top-hat detector (no scratch detector weights found)" in capsys.readouterr().err
+    assert "classical top-hat detector (no damage detector weights found)" in capsys.readouterr().err
 
 
 def test_restore_folder_mirrors_inpaint_run(old, tmp_path, capsys) -> None:
@@ -101,30 +101,26 @@ def test_unreadable_photo_in_a_folder_fails_that_photo_only(old, tmp_path, capsy
     assert "inpaint: error: broken.jpg" in capsys.readouterr().err
 
 
-def test_line_check_is_on_by_default_and_no_line_check_keeps_every_detection(old, tmp_path) -> None:
-    import json
-
+def test_removed_no_line_check_flag_still_runs_and_says_it_does_nothing(old, tmp_path, capsys) -> None:
+    """Issue #39 removed the line check; scripts passing --no-line-check keep working, told so once."""
     path, _ = old
-    reports, masks = {}, {}
+    masks = {}
     for flag in ("", "--no-line-check"):
-        out, mask_out, rep = tmp_path / f"r{flag}.png", tmp_path / f"m{flag}.png", tmp_path / f"j{flag}.json"
+        mask_out = tmp_path / f"m{flag}.png"
         argv = [
             "restore",
             "--image",
             str(path),
             "--output",
-            str(out),
+            str(tmp_path / f"r{flag}.png"),
             "--mask-output",
             str(mask_out),
-            "--json",
-            str(rep),
         ]
         assert main([*argv, *([flag] if flag else [])]) == 0
-        reports[flag], masks[flag] = json.loads(rep.read_text()), load_mask(mask_out) > 0
-    checked, unchecked = reports[""][0], reports["--no-line-check"][0]
-    assert checked["line_check"] is True and "picture lines checked" in checked["detector_note"]
-    assert unchecked["line_check"] is False and "checked" not in unchecked["detector_note"]
-    assert not np.any(masks[""] & ~masks["--no-line-check"])  # the check only ever removes detections
+        masks[flag] = load_mask(mask_out) > 0
+        err = capsys.readouterr().err
+        assert ("--no-line-check no longer does anything" in err) == bool(flag)
+    np.testing.assert_array_equal(masks[""], masks["--no-line-check"])
 
 
 def test_restore_never_writes_over_its_photo(old, tmp_path, capsys) -> None:
@@ -179,7 +175,7 @@ def test_bad_detector_weights_metadata_is_one_line(old, tmp_path, capsys) -> Non
 
     src = damage.network_weights()
     if src is None:
-        pytest.skip("no scratch detector weights installed")
+        pytest.skip("no damage detector weights installed")
     with safe_open(str(src), framework="pt") as handle:
         meta = json.loads(handle.metadata()[META_KEY])
     bad = tmp_path / "bad.safetensors"

@@ -121,33 +121,6 @@ def test_cancel_stops_detection_and_leaves_the_mask(qtbot, window: MainWindow, c
     assert not window.doc.mask.any() and not window.restorer.active
 
 
-def test_line_check_toggle_redraws_the_proposal_without_detecting_again(
-    qtbot, window: MainWindow, calls, tmp_path: Path
-) -> None:
-    # The near deck of the old-photo sample: plank gaps the network marks in dashes, the verifier drops.
-    path = tmp_path / "deck.png"
-    Image.fromarray(load_image(SAMPLES / "old_pier.jpg").rgb[680:1000, 400:880]).save(path)
-    assert window.open_path(path)
-    panel, ctl = window.restore_panel, window.restorer
-    assert panel.lines.isChecked()  # on by default
-    with qtbot.waitSignal(ctl.detected, timeout=60000) as blocker:
-        qtbot.mouseClick(panel.detect, Qt.MouseButton.LeftButton)
-    found = blocker.args[0]
-    assert found.verified and "picture lines left out" in panel.info.text()
-    qtbot.waitUntil(lambda: not window.worker.busy)
-    checked = window.doc.mask.copy()
-
-    panel.lines.setChecked(False)  # every detection: the plank dashes come back
-    unchecked = window.doc.mask.copy()
-    assert np.count_nonzero(unchecked) > np.count_nonzero(checked) + 300
-    assert not np.any((checked > 0) & (unchecked == 0))
-    assert "picture lines left out" not in panel.info.text()
-    assert window.settings.get("restore/line_check") is False
-    panel.lines.setChecked(True)
-    np.testing.assert_array_equal(window.doc.mask, checked)
-    assert len(calls) == 1  # the network ran once; the toggle only re-drew the cached maps
-
-
 def _drag(window: MainWindow, points: np.ndarray) -> None:
     """Press at the first of ``points`` (N×2 image x, y), move through the others with the left
     button held, release at the last: a stroke as a hand paints it."""

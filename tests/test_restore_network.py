@@ -101,10 +101,10 @@ def test_falls_back_to_the_classical_detector_without_weights_and_says_so(monkey
     scan, _, _ = _scratched(_texture())
     found = detect_damage(scan, 0.5)
     assert found.detector == "classical" and found.probability is None
-    assert "no scratch detector weights" in found.note and found.mask.any()
+    assert "no damage detector weights" in found.note and found.mask.any()
     with pytest.raises(InpaintError, match="classical detector has no probability map"):
         found.rethreshold(0.7)
-    with pytest.raises(InpaintError, match=r"no scratch detector weights \(scratch.safetensors\)"):
+    with pytest.raises(InpaintError, match=r"no damage detector weights \(scratch.safetensors\)"):
         detect_damage(scan, 0.5, method="network")
 
 

@@ -148,7 +148,9 @@ def test_lossless_webp_stays_lossless(tmp_path: Path) -> None:
     assert _run(tmp_path, src, out) == 0
     assert webp_is_lossless(out)
     with Image.open(out) as b:
-        assert b.getexif()[0x010F] == "WebCam" and b.info["icc_profile"] == icc and b"Test Photographer" in b.info["xmp"]
+        assert (
+            b.getexif()[0x010F] == "WebCam" and b.info["icc_profile"] == icc and b"Test Photographer" in b.info["xmp"]
+        )
     before = np.asarray(Image.open(src))
     after = np.asarray(Image.open(out))
     _outside_identical(before, after, _mask())

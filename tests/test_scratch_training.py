@@ -225,3 +225,64 @@ def test_line_inputs_warm_start_from_a_file_without_them_and_export_their_config
         gradient_photo(70, 90, np.random.default_rng(3), 12), lined, tile=32
     )  # engine builds it from config
     assert prob.shape == (70, 90) and 0 <= prob.min() <= prob.max() <= 1
+
+
+def test_families_option_draws_only_the_training_families_and_exports_cap_and_settings(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import training.recipes.scratch as recipe
+    from engine.damage import DetectionSettings
+    from training.damage_families import HELD_OUT_FAMILIES, TRAIN_FAMILIES, mixed_damage
+
+    drawn: list[tuple[str, ...]] = []
+
+    def spy(rgb: np.ndarray, families: tuple[str, ...], seed: int, **kw: object):
+        drawn.append(tuple(families))
+        return mixed_damage(rgb, families, seed, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recipe, "mixed_damage", spy)
+    options = {"val_size": 64, "families": 1, "depth": 6, "cap": 32, "clean": 0.3}
+    train(_cfg(data_dir, tmp_path / "run", recipe=options), progress=False)
+    assert drawn and all(f == TRAIN_FAMILIES for f in drawn)  # training batches and validation crops alike
+    assert not any(h in f for f in drawn for h in HELD_OUT_FAMILIES)
+    out = export(tmp_path / "run", tmp_path / "d.safetensors", threshold=0.3)
+    meta = read_metadata(out)
+    assert meta["config"] == {"depth": 6, "cap": 32}
+    assert DetectionSettings.of(meta) == DetectionSettings(threshold=0.3)
+    net = ScratchUNet(width=0.25, depth=6, cap=32)
+    assert [b[0].out_channels for b in net.enc] == [4, 8, 8, 8, 8, 8]  # 16·2^i capped at 32, × width 0.25
+    assert net.multiple == 32
+    found = detect_damage(np.full((70, 90, 3), 100, np.uint8), 0.5, method="network", weights=out)
+    assert found.midpoint == 0.3 and found.mask.shape == (70, 90)
+
+
+def test_detection_settings_read_files_from_before_them_and_ignore_unknown_keys() -> None:
+    from engine.damage import DetectionSettings
+
+    assert DetectionSettings.of({"threshold": 0.2}) == DetectionSettings(threshold=0.2, grow=1, tile=512)
+    assert DetectionSettings.of({}) == DetectionSettings()
+    meta = {"threshold": 0.9, "settings": {"threshold": 0.4, "grow": 2, "tile": 256, "from_the_future": 1}}
+    assert DetectionSettings.of(meta) == DetectionSettings(threshold=0.4, grow=2, tile=256)
+    assert DetectionSettings.of({"settings": DetectionSettings(0.3).to_json()}).threshold == 0.3
+
+
+def test_detector_card_is_generated_short_and_states_the_held_out_bar(tmp_path: Path) -> None:
+    from engine.paths import BUNDLED_WEIGHTS
+    from training.detector_card import card_text
+
+    def row(family: str, side: str, p: float, r: float, db: float) -> dict[str, object]:
+        return {"family": family, "side": side, "precision": p, "recall": r, "restored_psnr": db,
+                "damaged_psnr": 30.0, "true_share": 0.01, "seconds": 0.2}  # fmt: skip
+
+    report = {"photos": ["a", "b"], "side": 640, "seeds": 1, "restore_args": "", "undamaged_marked": 0.0004,
+              "families": [row("scratches", "train", 0.9, 0.9, 40.0), row("cracks", "held out", 0.9, 0.6, 34.0),
+                           row("creases", "held out", 0.85, 0.9, 36.0)]}  # fmt: skip
+    text = card_text(BUNDLED_WEIGHTS / "scratch.safetensors", report)
+    assert len(text.encode()) <= 10 * 1024
+    assert "**Does not meet the bar yet**" in text
+    assert "- cracks: misses it: recall 0.6 < 0.85; restored psnr 34 < 35" in text
+    assert "- creases: meets it" in text and "| **mean** | **held out** | 0.875 | 0.750 | 35.00 | | |" in text
+    report["families"] = [row("cracks", "held out", 0.9, 0.9, 36.0)]
+    assert "**Meets the bar.**" in card_text(BUNDLED_WEIGHTS / "scratch.safetensors", report)
+    report["undamaged_marked"] = 0.003  # too many false alarms fails it too
+    assert "**Does not meet the bar yet**" in card_text(BUNDLED_WEIGHTS / "scratch.safetensors", report)

@@ -23,9 +23,8 @@ from engine.registry import create_engine
 from engine.weights import read_metadata
 
 PINS = BUNDLED_WEIGHTS / "pins.json"
-# Detector weights (engine.detectors) and the detector's component verifiers (upright, turned) fill nothing;
-# tests/test_restore_network.py and tests/test_damage_verify.py cover them.
-DETECTORS = {"scratch", "scratch_verify", "scratch_verify_turned"}
+# The damage detector's weights (engine.detectors) fill nothing; tests/test_restore_network.py covers them.
+DETECTORS = {"scratch"}
 SHIPPED = sorted(p for p in BUNDLED_WEIGHTS.glob("*.safetensors") if p.stem not in DETECTORS)
 TOLERANCE_DB = 0.25
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m training corpus|train|resume|eval|export|verifier``.
+"""Command line: ``python -m training corpus|train|resume|eval|export|detector-card``.
 
   python -m training corpus --out data/corpus --split resources/corpus/split.txt
   python -m training train --engine pconv --data DIR --val DIR --size 256 --width 0.5 --steps N --batch B --out runs/NAME
@@ -7,8 +7,6 @@
   python -m training resume runs/NAME [--steps M]       # continue, optionally to a larger step count
   python -m training eval runs/NAME --images DIR [--masks DIR] [--size 512]
   python -m training export runs/NAME --output resources/weights/pconv.safetensors
-  python -m training verifier --detector resources/weights/scratch.safetensors --data data/corpus \
-      --split resources/corpus/split.txt    # the detector's component verifier (training/verifier.py)
 Distributed: ``torchrun --nproc_per_node K -m training train ...`` (gloo on CPU).
 """
 
@@ -166,31 +164,20 @@ def checkpoint_engine(run: Path) -> str:
         return ""
 
 
-def _verifier(args: argparse.Namespace) -> int:
-    import torch
+def _detector_card(args: argparse.Namespace) -> int:
+    from training.detector_card import write_detector_card
 
-    from engine.damage_verify import verifier_path
-    from training.verifier import train_verifier
-
-    torch.set_num_threads(args.threads)
-    out = args.out or verifier_path(args.detector, args.turned)
-    rep = train_verifier(
-        args.detector, args.data, args.split, out, calibration=args.calibration, seeds=args.seeds,
-        structure=args.structure, photos=args.photos, side=args.side, progress=not args.quiet,
-        turned=args.turned,
-    )  # fmt: skip
-    base = rep["without"]
-    print(f"{rep['components']} components from {rep['fit_photos']} photos × ({rep['seeds']} + {rep['structure']} "
-          "with picture structure) seeds; "
-          f"calibration on {rep['calibration_photos']} photos at threshold {rep['detector_threshold']:.2f}")  # fmt: skip
-    print(f"  without verifier: P {base['precision']:.3f} R {base['recall']:.3f} "
-          f"false alarms {base['false_alarm_mean']:.3%}")  # fmt: skip
-    for r in rep["rows"]:
-        mark = "  <- cutoff" if r["cutoff"] == rep["cutoff"] else ""
-        print(f"  cutoff {r['cutoff']:.2f}: P {r['precision']:.3f} R {r['recall']:.3f} "
-              f"false alarms {r['false_alarm_mean']:.3%}{mark}")  # fmt: skip
-    print(f"wrote {out} (cutoff {rep['cutoff']:.2f}, {rep['seconds']:.0f} s)")
+    path = write_detector_card(args.weights, args.families, args.output, args.speed, args.notes, args.command)
+    print(f"wrote {path} ({path.stat().st_size / 1024:.1f} KB)")
     return 0
+
+
+def _verifier_removed(args: argparse.Namespace) -> int:
+    raise InpaintError(
+        "`python -m training verifier` was removed in issue #39: the damage detector has no component verifier "
+        "any more (it cut recall on damage it was never tuned on); train the detector itself with "
+        "`python -m training train --engine scratch` (docs/restore-families.md)"
+    )
 
 
 def _report_detector(metrics: dict[str, float]) -> None:
@@ -269,27 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.set_defaults(func=_export)
 
-    p = sub.add_parser("verifier", help="fit the scratch detector's component verifier (drops detected picture lines)")
-    p.add_argument("--detector", required=True, type=Path, help="scratch detector weights (.safetensors)")
-    p.add_argument("--data", required=True, type=Path, help="corpus folder")
-    p.add_argument("--split", required=True, type=Path, help="split list; only its train part is used")
-    p.add_argument(
-        "--out", type=Path, help="output file (default: <detector stem>_verify[_turned].safetensors beside it)"
-    )
-    p.add_argument("--calibration", type=int, default=24, help="first N train photos choose the cutoff")
-    p.add_argument("--seeds", type=int, default=3, help="damage draws per fitting photo")
-    p.add_argument(
-        "--structure",
-        type=int,
-        default=0,
-        help="more draws per fitting photo with plank/outline picture structure (0: the shipped file; see its card)",
-    )
-    p.add_argument("--photos", type=int, help="use only the first N train photos")
-    p.add_argument("--side", type=int, default=1024, help="long side of the synthetic old photos")
-    p.add_argument("--turned", action="store_true", help="the turned pass's verifier: photos turned by 90°")
-    p.add_argument("--threads", type=int, default=2, help="torch threads")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_verifier)
+    p = sub.add_parser("verifier", help=argparse.SUPPRESS)  # removed in issue #39; says so when called
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_verifier_removed)
 
     p = sub.add_parser("evalset", help="write the held-out photos and bucket masks for `inpaint eval`")
     p.add_argument("--data", required=True, type=Path, help="corpus folder")
@@ -306,6 +275,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notes", default="", help="known weaknesses (markdown)")
     p.add_argument("--command", default="", help="the eval command, quoted in the card")
     p.set_defaults(func=_card)
+
+    p = sub.add_parser(
+        "detector-card", help="write the damage detector's model card from its weights and family benchmark"
+    )
+    p.add_argument("--weights", required=True, type=Path)
+    p.add_argument("--families", required=True, type=Path, help="JSON of python -m benchmarks.restore_families --json")
+    p.add_argument("--output", required=True, type=Path)
+    p.add_argument("--speed", default="", help="measured speed, e.g. '0.4 s/MP (benchmarks.restore_speed)'")
+    p.add_argument("--notes", default="", help="known weaknesses (markdown)")
+    p.add_argument("--command", default="", help="the benchmark command, quoted in the card")
+    p.set_defaults(func=_detector_card)
 
     p = sub.add_parser("evaldoc", help="write EVAL.md from several `inpaint eval` JSON reports")
     p.add_argument("--eval", required=True, type=Path, nargs="+", help="eval-<engine>.json files")

@@ -8,10 +8,11 @@ tone. :func:`draw_structure` paints such structure into a *clean* crop before it
 damaged, so it belongs to the undamaged reference and is never in the damage mask; damage drawn
 afterwards crosses it and stays labelled.
 
-Our choice (neither Wan et al. nor the issue prescribe this): two families — planks (a set of
+Our choice (neither Wan et al. nor the issue prescribe this): four families — planks (a set of
 evenly spaced, optionally converging gaps over bands of slightly different tone, clipped to a
 half-plane so the deck ends somewhere), outlines (shapes filled with a tone ≥ 0.2 away from what
-they cover, with a dark 1–3 px contour on that edge). A lone thin line of constant tone is deliberately *not*
+they cover, with a dark 1–3 px contour on that edge), masts (a shaded pole standing on the scene with
+rigging or wires running from its top, issue #39's masts, poles and wires) and lettering. A lone thin line of constant tone is deliberately *not*
 drawn: that is exactly what a scratch looks like. A first version that also drew lone contours
 and shaded tubes (rails) cost recall (24 whole train photos: R 0.83 → 0.62 after 1400 steps).
 """
@@ -96,11 +97,72 @@ def _outlines(img: np.ndarray, rng: np.random.Generator) -> None:
         img += e * rng.uniform(0.0, 0.15)
 
 
-FAMILIES = (_planks, _outlines)
+def _masts(img: np.ndarray, rng: np.random.Generator) -> None:
+    """A pole or mast standing on the scene: a shaded, slightly tapering tube from below the crop's
+    bottom (or a ground line) up to a top inside the crop, often with 2–5 thin rigging lines or wires
+    running from its top down to anchors, and sometimes a cross-bar. Unlike a scratch, every thin
+    line here ends on the pole and the pole itself is lit from one side."""
+    h, w = img.shape[:2]
+    base = np.array([rng.uniform(0.1, 0.9) * w, h * rng.uniform(0.85, 1.3)])
+    top = base + np.array([rng.uniform(-0.15, 0.15) * h, -rng.uniform(0.5, 1.2) * h])
+    width = float(np.exp(rng.uniform(np.log(3.0), np.log(12.0))))
+    tone = rng.uniform(0.05, 0.9)
+    shade = rng.uniform(0.1, 0.3) * (1 if rng.random() < 0.5 else -1)
+    axis = top - base
+    length = float(np.hypot(*axis))
+    d, n = axis / length, np.array([-axis[1], axis[0]]) / length
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    along = ((xx - base[0]) * d[0] + (yy - base[1]) * d[1]) / length
+    across = (xx - base[0]) * n[0] + (yy - base[1]) * n[1]
+    half = width / 2 * (1 - 0.4 * np.clip(along, 0, 1))  # tapers towards the top
+    inside = np.clip(half + 0.5 - np.abs(across), 0, 1) * ((along >= 0) & (along <= 1))
+    lit = tone + shade * np.clip(across / np.maximum(half, 0.5), -1, 1)  # lit from one side
+    colour = np.array([1.0, rng.uniform(0.85, 1.05), rng.uniform(0.7, 1.05)], np.float32)
+    img *= 1 - inside[..., None]
+    img += (inside * lit)[..., None] * colour
+    wires = _canvas(h, w)
+    t = np.round(top * SS).astype(np.int32)
+    for _ in range(int(rng.integers(0, 6))):  # rigging / wires from the top to anchors
+        anchor = np.array([rng.uniform(-0.3, 1.3) * w, rng.uniform(0.6, 1.2) * h])
+        cv2.line(wires, tuple(t), tuple(np.round(anchor * SS).astype(np.int32)), 255,
+                 max(1, round(rng.uniform(0.7, 1.8) * SS)), cv2.LINE_AA)  # fmt: skip
+    if rng.random() < 0.4:  # a cross-bar (yard, spreader, insulator arm)
+        mid = base + axis * rng.uniform(0.6, 0.95)
+        reach = n * rng.uniform(0.05, 0.25) * h
+        a, b = np.round((mid - reach) * SS).astype(np.int32), np.round((mid + reach) * SS).astype(np.int32)
+        cv2.line(wires, tuple(a), tuple(b), 255, max(1, round(width * 0.6 * SS)), cv2.LINE_AA)
+    cover = _down(wires, h, w)[..., None]
+    img *= 1 - cover
+    img += cover * float(np.clip(tone + rng.uniform(-0.1, 0.1), 0, 1))
+
+
+_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_PLAIN,
+          cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)  # fmt: skip
+_LETTERS = "ABCDEFGHIJKLMNOPRSTUVWabcdefghiklmnoprstuvw0123456789"
+
+
+def _text(img: np.ndarray, rng: np.random.Generator) -> None:
+    """1–4 lines of lettering (a sign, a caption, a boat's name): thin strokes in a tight cluster."""
+    h, w = img.shape[:2]
+    canvas = _canvas(h, w)
+    for _ in range(int(rng.integers(1, 5))):
+        word = "".join(rng.choice(list(_LETTERS), size=int(rng.integers(3, 12))))
+        scale = rng.uniform(0.4, 2.0) * SS
+        org = (int(rng.uniform(-0.2, 0.8) * w * SS), int(rng.uniform(0.1, 1.0) * h * SS))
+        thick = max(1, round(rng.uniform(0.8, 3.0) * SS))
+        cv2.putText(canvas, word, org, int(rng.choice(_FONTS)), scale, 255, thick, cv2.LINE_AA)
+    cover = _down(canvas, h, w)[..., None]
+    under = float(img.mean())
+    ink = rng.uniform(0.0, 0.2) if under > 0.45 else rng.uniform(0.75, 1.0)
+    img *= 1 - cover
+    img += cover * ink
+
+
+FAMILIES = (_planks, _outlines, _masts, _text)
 
 
 def draw_structure(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``rgb`` (uint8 H×W×3 RGB) with one or both families of line-like picture structure painted
+    """``rgb`` (uint8 H×W×3 RGB) with one or two families of line-like picture structure painted
     in; returns a new uint8 H×W×3 RGB array. Seeded by ``rng`` (reproducible)."""
     img = rgb.astype(np.float32) / 255.0
     for i in rng.choice(len(FAMILIES), size=int(rng.integers(1, 3)), replace=False):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -30,13 +29,12 @@ DEFAULT_FILL = "ns"  # Navier–Stokes: the most faithful fill of thin damage in
 
 
 class RestorePanel(QWidget):
-    """Sensitivity slider, picture-line check, Detect, the scratch brush, Restore / Discard and the fill engine.
+    """Sensitivity slider, Detect, the scratch brush, Restore / Discard and the fill engine.
 
     ``scratch``: the window's *Scratch brush* tool action, shown as a button here (none: no button)."""
 
     detect_requested = Signal(float)  # sensitivity 0..1
     sensitivity_changed = Signal(float)  # after the slider settled (re-thresholds a proposal)
-    line_check_changed = Signal(bool)  # the "Leave out picture lines" box (re-draws a proposal)
     restore_requested = Signal()
     discard_requested = Signal()
 
@@ -51,14 +49,6 @@ class RestorePanel(QWidget):
             "moving it re-draws the proposal without running the detector again"
         )
         self.value_label = QLabel()
-        self.lines = QCheckBox("Leave out picture lines")
-        self.lines.setChecked(bool(settings.get("restore/line_check")))
-        self.lines.setToolTip(
-            "A second check drops detections that look like part of the picture — plank gaps, drawn outlines, "
-            "lines with an as strong parallel line beside them — "
-            "rather than damage, and follows the long scratches it is sure of where the detector lost them; "
-            "untick to see the detector's own proposal (re-drawn at once, without detecting again)"
-        )
         self.detect = QPushButton(icon("mdi6.auto-fix"), "Detect scratches && dust")
         self.detect.setToolTip("Propose a mask of scratches and specks; edit it with the brush/eraser — Ctrl+D")
         self.restore = QPushButton(icon("fa5s.magic"), "Restore")
@@ -87,7 +77,6 @@ class RestorePanel(QWidget):
         buttons.addWidget(self.discard)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
-        layout.addWidget(self.lines)
         layout.addWidget(self.detect)
         self.scratch: QToolButton | None = None
         if scratch is not None:
@@ -105,7 +94,6 @@ class RestorePanel(QWidget):
         self._settle.timeout.connect(lambda: self.sensitivity_changed.emit(self.value))
         self.sensitivity.valueChanged.connect(self._on_value)
         self.detect.clicked.connect(lambda: self.detect_requested.emit(self.value))
-        self.lines.toggled.connect(self._on_lines)
         self.restore.clicked.connect(self.restore_requested)
         self.discard.clicked.connect(self.discard_requested)
         self.engine.currentIndexChanged.connect(lambda _i: self.settings.set("restore/engine", self.engine_name))
@@ -119,14 +107,6 @@ class RestorePanel(QWidget):
     @property
     def engine_name(self) -> str:
         return str(self.engine.currentData() or DEFAULT_FILL)
-
-    @property
-    def line_check(self) -> bool:
-        return self.lines.isChecked()
-
-    def _on_lines(self, checked: bool) -> None:
-        self.settings.set("restore/line_check", checked)
-        self.line_check_changed.emit(checked)
 
     def _on_value(self, v: int) -> None:
         self.value_label.setText(f"{v} %")

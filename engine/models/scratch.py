@@ -82,10 +82,16 @@ def line_kernels(orientations: int, length: int = LINE_KERNEL) -> torch.Tensor:
 
 
 class ScratchUNet(nn.Module):
-    """U-Net: ``depth`` levels, base channels 16·width doubling per level; logits out. ``lines``:
-    number of orientations of the oriented line evidence inputs (0: none, the shipped file's layout)."""
+    """U-Net: ``depth`` levels, base channels 16·width doubling per level up to ``cap``·width (0: no
+    cap); logits out. ``lines``: number of orientations of the oriented line evidence inputs (0: none).
 
-    def __init__(self, width: float = 1.0, depth: int = 4, base: int = 16, lines: int = 0) -> None:
+    Context: a scratch and a mast, a wire or an outline look alike in a 100 px window; what tells them
+    apart is what they connect to and whether the picture continues along them. Each extra level
+    doubles the receptive field (depth 4 ≈ 140 px, depth 6 ≈ 570 px) at little cost, since the deep
+    levels run at 1/16 and 1/32 of the resolution; ``cap`` keeps their channel count (and the
+    weights file) small. The first level stays at full resolution: the head that draws 1 px lines."""
+
+    def __init__(self, width: float = 1.0, depth: int = 4, base: int = 16, lines: int = 0, cap: int = 0) -> None:
         super().__init__()
         if depth < 2:
             raise ValueError("depth must be at least 2")
@@ -96,7 +102,7 @@ class ScratchUNet(nn.Module):
         # A buffer, not a parameter: the kernels are fixed geometry, not learned (persistent=False
         # keeps them out of the weights file; they are rebuilt from ``lines``).
         self.register_buffer("line_k", line_kernels(lines) if lines else torch.zeros(0), persistent=False)
-        chans = [_ch(base * 2**i, width) for i in range(depth)]
+        chans = [_ch(min(base * 2**i, cap) if cap else base * 2**i, width) for i in range(depth)]
         self.enc = nn.ModuleList()
         cin = 4 + (2 * len(LINE_SCALES) if lines else 0)  # RGB + local luma contrast (+ line evidence)
         for c in chans:

@@ -29,12 +29,14 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from engine.damage import DetectionSettings
 from engine.models.scratch import ScratchUNet
 from engine.restore import damage_scores
 from engine.weights import save_weights
 from training import checkpoint
 from training.config import TrainConfig, save_json
 from training.damage import EVAL, TRAIN, make_old_photo
+from training.damage_families import TRAIN_FAMILIES, mixed_damage
 from training.data import CropDataset, ImageCache, center_crop, list_images, load_rgb, to_tensor
 from training.distractors import draw_structure
 from training.errors import TrainingError
@@ -49,7 +51,13 @@ ENGINE = "scratch"
 DEFAULTS: dict[str, Any] = {
     "lr": 2e-3, "dice": 1.0, "depth": 4, "clean": 0.15, "clean_pick": 1, "val_size": 384,
     "hard": 0.0, "mine_every": 50, "mine_photos": 2, "structure": 0.0, "warmup": 0, "lines": 0, "turn": 0.0,
+    "families": 0, "cap": 0,
 }  # fmt: skip
+# families: 1 draws the damage from the training side of training.damage_families (mixed_damage over
+# TRAIN_FAMILIES, 1–3 families per crop, on a sepia/grey/faded/colour scan with grain and JPEG) instead
+# of training/damage.py's single generator (0, the runs before issue #39); validation then uses the
+# same training families on the validation photos. The held-out families are never drawn here.
+# cap: the U-Net's channel count stops doubling at cap·width (0: no cap; engine/models/scratch.py).
 # turn: the share of crops turned by 90° *before* damage is drawn. Picture lines then come in every
 # direction while scratches keep the generator's near-vertical prior, so "horizontal line = picture"
 # stops being a shortcut (the shipped weights took it: benchmarks/restore_orientation, model card).
@@ -71,7 +79,8 @@ def _opts(cfg: TrainConfig) -> dict[str, Any]:
 
 def build(cfg: TrainConfig) -> ScratchUNet:
     torch.manual_seed(cfg.seed)
-    return ScratchUNet(width=cfg.width, depth=int(_opts(cfg)["depth"]), lines=int(_opts(cfg)["lines"])).to(
+    opts = _opts(cfg)
+    return ScratchUNet(width=cfg.width, depth=int(opts["depth"]), lines=int(opts["lines"]), cap=int(opts["cap"])).to(
         memory_format=torch.channels_last
     )
 
@@ -97,6 +106,7 @@ def batch(
     hard_share: float = 0.0,
     structure: float = 0.0,
     turn: float = 0.0,
+    families: bool = False,
 ):
     """(scans N×3×s×s in [0, 1], targets N×1×s×s in {0, 1}) of freshly damaged crops.
 
@@ -104,7 +114,8 @@ def batch(
     around a mined false alarm (``hard``, while its pool is not empty), the others, with ``pick`` > 1,
     the most line-rich of ``pick`` random crops (:func:`line_density`). A share ``structure`` of all
     crops first gets scratch-like picture structure (:func:`training.distractors.draw_structure`), and a
-    share ``turn`` is turned by 90° before it is aged and damaged.
+    share ``turn`` is turned by 90° before it is aged and damaged. ``families``: age and damage with
+    :func:`old_scan` (the training side of training.damage_families) instead of training/damage.py.
     """
     scans, masks = [], []
     for crop in ds.sample(n, rng):
@@ -121,15 +132,29 @@ def batch(
         # network must stop telling from scratches by direction, so they are turned too
         if turn > 0 and dmg.random() < turn:  # no draw at 0, as above
             crop = np.ascontiguousarray(np.rot90(crop, 1 if dmg.random() < 0.5 else -1))
+        make = old_scan if families else _generator_scan
         if undamaged:
-            aged = make_old_photo(crop, dmg, "train")[0]
+            aged = make(crop, dmg)[0]
             scans.append(aged)
             masks.append(np.zeros(aged.shape[:2], np.uint8))
             continue
-        _, damaged, mask = make_old_photo(crop, dmg, "train")
+        _, damaged, mask = make(crop, dmg)
         scans.append(damaged)
         masks.append(mask)
     return to_tensor(scans), torch.from_numpy(np.stack(masks) > 127).float()[:, None]
+
+
+def _generator_scan(rgb: np.ndarray, dmg: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(aged, damaged, mask) of training/damage.py's generator, profile "train"."""
+    return make_old_photo(rgb, dmg, "train")
+
+
+def old_scan(rgb: np.ndarray, dmg: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(aged, damaged, mask) of a uint8 H×W×3 RGB crop: an old scan of it with 1–3 of the training
+    families drawn (:func:`training.damage_families.mixed_damage`, seeded from ``dmg``); uint8 H×W×3
+    RGB, uint8 H×W×3 RGB, uint8 H×W (255 = damage). The aged scan is the same print undamaged."""
+    d = mixed_damage(rgb, TRAIN_FAMILIES, int(dmg.integers(2**31)))
+    return d.reference, d.damaged, d.mask
 
 
 def loss_fn(logits: torch.Tensor, target: torch.Tensor, dice_w: float) -> tuple[torch.Tensor, float, float]:
@@ -139,14 +164,18 @@ def loss_fn(logits: torch.Tensor, target: torch.Tensor, dice_w: float) -> tuple[
     return bce + dice_w * dice, float(bce.detach()), float(dice.detach())
 
 
-def validation_set(paths: list[Path], size: int, seed: int = 4321) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Fixed (aged, damaged, mask) crops of the validation photos, eval profile."""
+def validation_set(
+    paths: list[Path], size: int, seed: int = 4321, families: bool = False
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Fixed (aged, damaged, mask) crops of the validation photos: training/damage.py's eval profile,
+    or with ``families`` the training families (:func:`old_scan`; never the held-out ones)."""
     rng = np.random.default_rng(seed)
     out = []
     for p in paths:
         rgb = load_rgb(p, size * 2)
         if rgb is not None:
-            out.append(make_old_photo(center_crop(rgb, size), rng, "eval"))
+            crop = center_crop(rgb, size)
+            out.append(old_scan(crop, rng) if families else make_old_photo(crop, rng, "eval"))
     if not out:
         raise TrainingError("no readable validation photos")
     return out
@@ -233,7 +262,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         seconds = _warm_start(net, cfg.init)
     save_json(out / "config.json", {**cfg.to_json(), "recipe_resolved": opts})
     ds = CropDataset(train_paths, cfg.size, ImageCache(cfg.cache_side, cfg.cache_mb << 20))
-    val = validation_set(val_paths[: cfg.val_count], int(opts["val_size"]))
+    val = validation_set(val_paths[: cfg.val_count], int(opts["val_size"]), families=bool(opts["families"]))
 
     def save() -> None:
         checkpoint.save(
@@ -268,6 +297,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             float(opts["hard"]),
             float(opts["structure"]),
             float(opts["turn"]),
+            bool(opts["families"]),
         )
         loss, bce, dice = loss_fn(net(x.contiguous(memory_format=torch.channels_last)), y, float(opts["dice"]))
         opt.zero_grad(set_to_none=True)
@@ -308,9 +338,14 @@ def export(
     meta = {
         "engine": ENGINE,
         "width": float(cfg.width),
-        "config": {"depth": int(opts["depth"]), **({"lines": int(opts["lines"])} if int(opts["lines"]) else {})},
+        "config": {
+            "depth": int(opts["depth"]),
+            **({"lines": int(opts["lines"])} if int(opts["lines"]) else {}),
+            **({"cap": int(opts["cap"])} if int(opts["cap"]) else {}),
+        },
         "steps": int(state["step"]),
-        "threshold": 0.5 if threshold is None else float(threshold),
+        "threshold": 0.5 if threshold is None else float(threshold),  # also in "settings"; older readers look here
+        "settings": DetectionSettings(threshold=0.5 if threshold is None else float(threshold)).to_json(),
         "init": cfg.init,  # warm start: its training seconds are included, its steps are not
         "training_seconds": round(float(state.get("seconds", 0.0))),
         "data": {"folder": cfg.data, "split": cfg.split, "size": cfg.size},
