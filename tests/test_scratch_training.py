@@ -286,3 +286,16 @@ def test_detector_card_is_generated_short_and_states_the_held_out_bar(tmp_path: 
     assert "**Meets the bar.**" in card_text(BUNDLED_WEIGHTS / "scratch.safetensors", report)
     report["undamaged_marked"] = 0.003  # too many false alarms fails it too
     assert "**Does not meet the bar yet**" in card_text(BUNDLED_WEIGHTS / "scratch.safetensors", report)
+
+
+def test_families_option_takes_a_subset_of_the_training_families_and_refuses_held_out_ones(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    from training.recipes.scratch import family_set
+
+    assert family_set(0) == () and family_set(1) == ("scratches", "tears", "dust", "flaking")
+    assert family_set(["scratches", "dust"]) == ("scratches", "dust")
+    for wrong in (["cracks"], ["scratches", "spots"], ["mould"], []):
+        with pytest.raises(TrainingError, match="not a training family"):
+            train(_cfg(data_dir, tmp_path / "x", recipe={"val_size": 64, "families": wrong}), progress=False)
+    assert not (tmp_path / "x" / "train.csv").exists()  # refused before any step

@@ -22,9 +22,22 @@ from engine.damage import DetectionSettings
 from engine.detectors import get_detector
 from engine.weights import load_weights
 from training.card import cpu_name
+from training.damage_families import HELD_OUT_FAMILIES
+from training.recipes.scratch import family_set
 
 BAR = {"precision": 0.8, "recall": 0.85, "restored_psnr": 35.0}
 UNDAMAGED_BAR = 0.002  # share of an undamaged scan's pixels
+
+
+def _damage_line(option: Any) -> str:
+    """What the recipe's ``families`` option drew, in words."""
+    if not option:
+        return "training/damage.py's generator (issue #19), profile train."
+    names = ", ".join(family_set(option))
+    return (
+        f"training families of training.damage_families ({names}; 1–3 per crop); the held-out families "
+        f"({', '.join(HELD_OUT_FAMILIES)}) never drawn in training or tuning."
+    )
 
 
 def family_rows(families: list[dict[str, Any]]) -> list[str]:
@@ -101,13 +114,7 @@ def card_text(weights: str | Path, report: dict[str, Any], speed: str = "", note
         f"{hours:.2f} h on {cpu_name()}" + (f"; warm start `{meta['init']}`" if meta.get("init") else "") + ".",
         f"- Options `{json.dumps(recipe.get('options', {}))}`.",
         f"- Data `{json.dumps(meta.get('data', {}))}`: the corpus's train photos only.",
-        "- Damage: "
-        + (
-            "the training families of training.damage_families (scratches, tears, dust, flaking; 1–3 per crop); "
-            "the held-out families (cracks, creases, spots) never drawn in training or tuning."
-            if (recipe.get("options") or {}).get("families")
-            else "training/damage.py's generator (issue #19), profile train."
-        ),
+        "- Damage: " + _damage_line((recipe.get("options") or {}).get("families", 0)),
         "- Last validation during training: "
         + ", ".join(f"{k} {v:.3g}" for k, v in (meta.get("metrics") or {}).items()),
         "",

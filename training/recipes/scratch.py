@@ -55,8 +55,9 @@ DEFAULTS: dict[str, Any] = {
 }  # fmt: skip
 # families: 1 draws the damage from the training side of training.damage_families (mixed_damage over
 # TRAIN_FAMILIES, 1–3 families per crop, on a sepia/grey/faded/colour scan with grain and JPEG) instead
-# of training/damage.py's single generator (0, the runs before issue #39); validation then uses the
-# same training families on the validation photos. The held-out families are never drawn here.
+# of training/damage.py's single generator (0, the runs before issue #39); a list of names draws only
+# those (each must be a training family: a held-out one is refused). Validation then uses the same
+# families on the validation photos. The held-out families are never drawn here.
 # cap: the U-Net's channel count stops doubling at cap·width (0: no cap; engine/models/scratch.py).
 # turn: the share of crops turned by 90° *before* damage is drawn. Picture lines then come in every
 # direction while scratches keep the generator's near-vertical prior, so "horizontal line = picture"
@@ -74,7 +75,9 @@ def _opts(cfg: TrainConfig) -> dict[str, Any]:
     unknown = set(cfg.recipe) - set(DEFAULTS)
     if unknown:
         raise TrainingError(f"recipe scratch has no option(s) {sorted(unknown)}; options: {', '.join(DEFAULTS)}")
-    return {**DEFAULTS, **cfg.recipe}
+    opts = {**DEFAULTS, **cfg.recipe}
+    family_set(opts["families"])  # a held-out or unknown family is refused before any work
+    return opts
 
 
 def build(cfg: TrainConfig) -> ScratchUNet:
@@ -106,7 +109,7 @@ def batch(
     hard_share: float = 0.0,
     structure: float = 0.0,
     turn: float = 0.0,
-    families: bool = False,
+    families: tuple[str, ...] = (),
 ):
     """(scans N×3×s×s in [0, 1], targets N×1×s×s in {0, 1}) of freshly damaged crops.
 
@@ -114,8 +117,8 @@ def batch(
     around a mined false alarm (``hard``, while its pool is not empty), the others, with ``pick`` > 1,
     the most line-rich of ``pick`` random crops (:func:`line_density`). A share ``structure`` of all
     crops first gets scratch-like picture structure (:func:`training.distractors.draw_structure`), and a
-    share ``turn`` is turned by 90° before it is aged and damaged. ``families``: age and damage with
-    :func:`old_scan` (the training side of training.damage_families) instead of training/damage.py.
+    share ``turn`` is turned by 90° before it is aged and damaged. ``families`` (names of training
+    families; empty: off): age and damage with :func:`old_scan` instead of training/damage.py.
     """
     scans, masks = [], []
     for crop in ds.sample(n, rng):
@@ -132,28 +135,39 @@ def batch(
         # network must stop telling from scratches by direction, so they are turned too
         if turn > 0 and dmg.random() < turn:  # no draw at 0, as above
             crop = np.ascontiguousarray(np.rot90(crop, 1 if dmg.random() < 0.5 else -1))
-        make = old_scan if families else _generator_scan
         if undamaged:
-            aged = make(crop, dmg)[0]
+            aged = (old_scan(crop, dmg, families) if families else make_old_photo(crop, dmg, "train"))[0]
             scans.append(aged)
             masks.append(np.zeros(aged.shape[:2], np.uint8))
             continue
-        _, damaged, mask = make(crop, dmg)
+        _, damaged, mask = old_scan(crop, dmg, families) if families else make_old_photo(crop, dmg, "train")
         scans.append(damaged)
         masks.append(mask)
     return to_tensor(scans), torch.from_numpy(np.stack(masks) > 127).float()[:, None]
 
 
-def _generator_scan(rgb: np.ndarray, dmg: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(aged, damaged, mask) of training/damage.py's generator, profile "train"."""
-    return make_old_photo(rgb, dmg, "train")
+def family_set(option: Any) -> tuple[str, ...]:
+    """The training families the ``families`` option names: () for 0/false, all of TRAIN_FAMILIES for
+    1/true, else the listed names, each of which must be a training family."""
+    if isinstance(option, list | tuple):
+        names = tuple(str(n) for n in option)
+        wrong = [n for n in names if n not in TRAIN_FAMILIES]
+        if wrong or not names:
+            raise TrainingError(
+                f"recipe option families: {', '.join(wrong) or '(empty)'} is not a training family; "
+                f"one or more of {', '.join(TRAIN_FAMILIES)} (the held-out ones are never trained on)"
+            )
+        return names
+    return TRAIN_FAMILIES if option else ()
 
 
-def old_scan(rgb: np.ndarray, dmg: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(aged, damaged, mask) of a uint8 H×W×3 RGB crop: an old scan of it with 1–3 of the training
-    families drawn (:func:`training.damage_families.mixed_damage`, seeded from ``dmg``); uint8 H×W×3
-    RGB, uint8 H×W×3 RGB, uint8 H×W (255 = damage). The aged scan is the same print undamaged."""
-    d = mixed_damage(rgb, TRAIN_FAMILIES, int(dmg.integers(2**31)))
+def old_scan(
+    rgb: np.ndarray, dmg: np.random.Generator, families: tuple[str, ...] = TRAIN_FAMILIES
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(aged, damaged, mask) of a uint8 H×W×3 RGB crop: an old scan of it with 1–3 of ``families``
+    drawn (:func:`training.damage_families.mixed_damage`, seeded from ``dmg``); uint8 H×W×3 RGB,
+    uint8 H×W×3 RGB, uint8 H×W (255 = damage). The aged scan is the same print undamaged."""
+    d = mixed_damage(rgb, families, int(dmg.integers(2**31)))
     return d.reference, d.damaged, d.mask
 
 
@@ -165,17 +179,17 @@ def loss_fn(logits: torch.Tensor, target: torch.Tensor, dice_w: float) -> tuple[
 
 
 def validation_set(
-    paths: list[Path], size: int, seed: int = 4321, families: bool = False
+    paths: list[Path], size: int, seed: int = 4321, families: tuple[str, ...] = ()
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Fixed (aged, damaged, mask) crops of the validation photos: training/damage.py's eval profile,
-    or with ``families`` the training families (:func:`old_scan`; never the held-out ones)."""
+    or with ``families`` those training families (:func:`old_scan`; never the held-out ones)."""
     rng = np.random.default_rng(seed)
     out = []
     for p in paths:
         rgb = load_rgb(p, size * 2)
         if rgb is not None:
             crop = center_crop(rgb, size)
-            out.append(old_scan(crop, rng) if families else make_old_photo(crop, rng, "eval"))
+            out.append(old_scan(crop, rng, families) if families else make_old_photo(crop, rng, "eval"))
     if not out:
         raise TrainingError("no readable validation photos")
     return out
@@ -262,7 +276,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         seconds = _warm_start(net, cfg.init)
     save_json(out / "config.json", {**cfg.to_json(), "recipe_resolved": opts})
     ds = CropDataset(train_paths, cfg.size, ImageCache(cfg.cache_side, cfg.cache_mb << 20))
-    val = validation_set(val_paths[: cfg.val_count], int(opts["val_size"]), families=bool(opts["families"]))
+    val = validation_set(val_paths[: cfg.val_count], int(opts["val_size"]), families=family_set(opts["families"]))
 
     def save() -> None:
         checkpoint.save(
@@ -297,7 +311,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             float(opts["hard"]),
             float(opts["structure"]),
             float(opts["turn"]),
-            bool(opts["families"]),
+            family_set(opts["families"]),
         )
         loss, bce, dice = loss_fn(net(x.contiguous(memory_format=torch.channels_last)), y, float(opts["dice"]))
         opt.zero_grad(set_to_none=True)
