@@ -211,26 +211,39 @@ def test_scratch_brush_before_any_detection_starts_a_proposal(
     assert not window.doc.mask.any() and not window.restorer.active
 
 
+def _open_cracked(window: MainWindow, tmp_path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Open a plain photo with a 40-level crack along a wandering path; (path points, photo, crack mask)."""
+    line = hs.wandering_path(9)
+    damaged, crack = hs.add_crack(hs.plain_photo(9), line, 40)
+    path = tmp_path / "scratched.png"
+    Image.fromarray(damaged).save(path)
+    assert window.open_path(path)
+    return line, damaged, crack
+
+
+def _hold_stroke_jobs(monkeypatch) -> tuple[threading.Event, list[threading.Thread]]:
+    """Make each stroke job wait on the worker until the returned event is set; the list collects the
+    threads the jobs ran on."""
+    gate, threads = threading.Event(), []
+    real = worker_module.damage_for_hint
+
+    def held(*args, **kwargs):
+        threads.append(threading.current_thread())
+        assert gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "damage_for_hint", held)
+    return gate, threads
+
+
 def test_scratch_brush_runs_on_the_worker_and_queues_a_second_stroke(
     qtbot, window: MainWindow, monkeypatch, tmp_path: Path
 ) -> None:
     """While a stroke's damage is computed the GUI thread stays free: the stroke's job starts, the
     status bar says so, a second stroke waits for it, and both results arrive through ``hinted``,
     one undo step each."""
-    line = hs.wandering_path(9)
-    damaged, crack = hs.add_crack(hs.plain_photo(9), line, 40)
-    path = tmp_path / "scratched.png"
-    Image.fromarray(damaged).save(path)
-    assert window.open_path(path)
-    gate, threads = threading.Event(), []
-    real = worker_module.damage_for_hint
-
-    def held(*args, **kwargs):  # the worker waits here until the test lets it go on
-        threads.append(threading.current_thread())
-        assert gate.wait(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(worker_module, "damage_for_hint", held)
+    line, _damaged, crack = _open_cracked(window, tmp_path)
+    gate, threads = _hold_stroke_jobs(monkeypatch)
     ctl, stack = window.restorer, window.doc.undo_stack
     arrived: list[np.ndarray] = []
     ctl.hinted.connect(arrived.append)
@@ -271,20 +284,8 @@ def test_scratch_brush_runs_on_the_worker_and_queues_a_second_stroke(
 def test_a_stroke_computed_on_a_changed_image_is_computed_again_and_a_new_photo_drops_it(
     qtbot, window: MainWindow, monkeypatch, photo: np.ndarray, tmp_path: Path
 ) -> None:
-    line = hs.wandering_path(9)
-    damaged, crack = hs.add_crack(hs.plain_photo(9), line, 40)
-    path = tmp_path / "scratched.png"
-    Image.fromarray(damaged).save(path)
-    assert window.open_path(path)
-    gate, threads = threading.Event(), []
-    real = worker_module.damage_for_hint
-
-    def held(*args, **kwargs):
-        threads.append(threading.current_thread())
-        assert gate.wait(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(worker_module, "damage_for_hint", held)
+    line, damaged, crack = _open_cracked(window, tmp_path)
+    gate, threads = _hold_stroke_jobs(monkeypatch)
     ctl = window.restorer
     arrived: list[np.ndarray] = []
     ctl.hinted.connect(arrived.append)

@@ -276,7 +276,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         seconds = _warm_start(net, cfg.init)
     save_json(out / "config.json", {**cfg.to_json(), "recipe_resolved": opts})
     ds = CropDataset(train_paths, cfg.size, ImageCache(cfg.cache_side, cfg.cache_mb << 20))
-    val = validation_set(val_paths[: cfg.val_count], int(opts["val_size"]), families=family_set(opts["families"]))
+    families = family_set(opts["families"])
+    val = validation_set(val_paths[: cfg.val_count], int(opts["val_size"]), families=families)
 
     def save() -> None:
         checkpoint.save(
@@ -311,7 +312,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             float(opts["hard"]),
             float(opts["structure"]),
             float(opts["turn"]),
-            family_set(opts["families"]),
+            families,
         )
         loss, bce, dice = loss_fn(net(x.contiguous(memory_format=torch.channels_last)), y, float(opts["dice"]))
         opt.zero_grad(set_to_none=True)
