@@ -28,7 +28,9 @@ Not part of any of the five papers. The method (Wexler et al., PAMI 2007; Barnes
 4. **Full resolution.** At a working scale below 1 the field is scaled up, each hole pixel copies
    the photo under its own match, and one PatchMatch pass at the crop's own resolution (propagation,
    search within two blocks, best patch) settles the seams; targets whose patch is one coherent copy
-   are already exact and skip it. A 24 MP photo gets 24 MP texture.
+   are already exact and skip it; where the covering copies disagree (their seams) the pixel is their
+   weighted mean, not the best one's, so seams do not follow the field's blocks. A 24 MP photo gets
+   24 MP texture.
 5. **Structure lock** (with an engine): across a hole that is a large share of its crop
    (:data:`STRUCTURE_LOCKS`) or made of thin strokes (:data:`THIN_LOCK`) the engine's σ 4 px band
    replaces the completion's — with little photo left around the hole, or a few pixels from it, the
@@ -76,6 +78,9 @@ STRUCTURE_LOCKS = ((0.2, 0.0), (0.4, 1.0))
 #: no lock, linear between: across thin strokes the network's low band is close to the truth and a
 #: copied one is off by the patches' misalignment.
 THIN_LOCK = (6.0, 12.0)
+#: Working scales (×) between which the full-resolution pass goes from taking each pixel from its best
+#: patch to the weighted mean of the covering patches (seams between copies; :func:`_full_resolution`).
+SEAM_BLEND_SCALES = (1.0, 2.0)
 
 Progress = Callable[[float, str], None]
 #: ``search``'s "every target is active".
@@ -419,7 +424,8 @@ def _full_resolution(
     is scaled up (each target takes its working parent's offset, blocks of ``scale`` px), each hole
     pixel copies the photo under its own match, and one PatchMatch pass on the colours at full
     resolution (propagation, and random search within two blocks) settles the seams, after which
-    each pixel is taken from its best-fitting patch. Only targets whose patch is not one coherent copy
+    each pixel is the weighted mean of the patches covering it (Wexler et al.; σ² ramped from 0, the
+    best patch alone, at ``scale`` 1 to the 75th percentile of the distances at 2 and beyond). Only targets whose patch is not one coherent copy
     are searched: a patch copied whole under one offset already equals its source (distance 0), and
     on a 24 MP photo most of them are. comp: float32 H×W×3 RGB, the crop (hole filled); returns float32
     H×W×3."""
@@ -449,7 +455,13 @@ def _full_resolution(
         math.ceil(2 * scale), active,
     )  # fmt: skip
     out = full.img.copy()
-    vote(full.img, full.hy, full.hx, full.index, field, full_dist, r, 0.0, out)
+    # Where the covering patches disagree (the seams between copies), their weighted mean: a best-patch
+    # choice there cuts along the upsampled field's blocks, straight steps `scale` px wide at 100 %.
+    # Coherent copies agree, so they stay exact. Ramped in by SEAM_BLEND_SCALES
+    # (train photos, benchmarks/fill_tuning.py: 10 → 11 bar criteria; docs/fill-completion.md).
+    lo, hi = SEAM_BLEND_SCALES
+    blend = float(np.clip((scale - lo) / (hi - lo), 0.0, 1.0))
+    vote(full.img, full.hy, full.hx, full.index, field, full_dist, r, _sigma2(full_dist[active]) * blend, out)
     return out
 
 

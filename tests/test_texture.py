@@ -213,7 +213,8 @@ def test_pipeline_reports_progress_inside_the_texture_stage() -> None:
 
 def test_big_crop_is_finished_at_its_own_resolution() -> None:
     # A hole with more targets than WORK_PIXELS is worked at a lower scale, then copied and settled at
-    # the crop's own resolution: still the photo's own pixels, no upscaled blur.
+    # the crop's own resolution: the photo's own pixels (only seams between copies are mixed), no
+    # upscaled blur.
     from engine.texture import WORK_PIXELS
 
     img, mask = _stripes(480), _hole(480, 170)
@@ -221,10 +222,38 @@ def test_big_crop_is_finished_at_its_own_resolution() -> None:
     out = synthesize(img, mask, None, TextureOptions(seed=3))
     hole = mask > 0
     photo = {tuple(p) for p in img[~hole]}
-    assert all(tuple(p) in photo for p in out[hole])
+    assert np.mean([tuple(p) in photo for p in out[hole]]) > 0.95
     assert np.array_equal(out[~hole], img[~hole])
     ns = cv2.inpaint(img, mask, 5, cv2.INPAINT_NS)
     assert texture_distance(img, out, mask) < 0.5 * texture_distance(img, ns, mask)
+
+
+def _steps(out: np.ndarray, hole: np.ndarray) -> tuple[float, float]:
+    """99.5th percentile of the largest-channel step between 4-neighbours inside ``hole`` and outside it."""
+    g = out.astype(np.float32)
+    dx, dy = np.abs(np.diff(g, axis=1)).max(2), np.abs(np.diff(g, axis=0)).max(2)
+    hx, hy = hole[:, 1:] & hole[:, :-1], hole[1:] & hole[:-1]
+    inside = np.concatenate([dx[hx], dy[hy]])
+    outside = np.concatenate([dx[~hx], dy[~hy]])
+    return float(np.percentile(inside, 99.5)), float(np.percentile(outside, 99.5))
+
+
+def test_seams_between_copies_are_blended_at_full_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Worked at 2× below the crop's resolution, the field is upsampled in 2 px blocks: taking each
+    # pixel from its best patch then cuts between copies along those blocks, steps a smooth photo
+    # never has. The weighted mean of the covering copies at the seams keeps the photo's steps.
+    import engine.texture as texture
+
+    rng = np.random.default_rng(1)
+    field = cv2.GaussianBlur(rng.normal(0, 1, (760, 760, 3)).astype(np.float32), (0, 0), 6)
+    img = np.clip(128 + field / field.std() * 40, 0, 255).astype(np.uint8)
+    mask = _hole(760, 300)
+    assert texture.working_scale(mask) >= texture.SEAM_BLEND_SCALES[1]
+    hole = mask > 0
+    blended, photo = _steps(synthesize(img, mask, None, TextureOptions(seed=3)), hole)
+    monkeypatch.setattr(texture, "SEAM_BLEND_SCALES", (100.0, 200.0))  # best patch alone
+    cut, _ = _steps(synthesize(img, mask, None, TextureOptions(seed=3)), hole)
+    assert blended <= 1.25 * photo < cut / 2
 
 
 def test_thin_strokes_keep_the_engines_low_band() -> None:
