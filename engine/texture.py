@@ -27,10 +27,9 @@ Not part of any of the five papers. The method (Wexler et al., PAMI 2007; Barnes
    The field is upsampled to seed the next level, whose estimate is re-voted from its own pixels.
 4. **Full resolution.** At a working scale below 1 the field is scaled up, each hole pixel copies
    the photo under its own match, and one PatchMatch pass at the crop's own resolution (propagation,
-   search within two blocks, best patch) settles the seams; targets whose patch is one coherent copy
-   are already exact and skip it; where the covering copies disagree (their seams) the pixel is their
-   weighted mean, not the best one's, so seams do not follow the field's blocks. A 24 MP photo gets
-   24 MP texture.
+   search within two blocks) settles the seams; targets whose patch is one coherent copy are already
+   exact and skip it. Where the covering copies disagree (their seams) a pixel is their weighted mean,
+   not the best one's, so seams do not follow the field's blocks. A 24 MP photo gets 24 MP texture.
 5. **Structure lock** (with an engine): across a hole that is a large share of its crop
    (:data:`STRUCTURE_LOCKS`) or made of thin strokes (:data:`THIN_LOCK`) the engine's σ 4 px band
    replaces the completion's — with little photo left around the hole, or a few pixels from it, the
@@ -424,10 +423,10 @@ def _full_resolution(
     is scaled up (each target takes its working parent's offset, blocks of ``scale`` px), each hole
     pixel copies the photo under its own match, and one PatchMatch pass on the colours at full
     resolution (propagation, and random search within two blocks) settles the seams, after which
-    each pixel is the weighted mean of the patches covering it (Wexler et al.; σ² ramped from 0, the
-    best patch alone, at ``scale`` 1 to the 75th percentile of the distances at 2 and beyond). Only targets whose patch is not one coherent copy
-    are searched: a patch copied whole under one offset already equals its source (distance 0), and
-    on a 24 MP photo most of them are. comp: float32 H×W×3 RGB, the crop (hole filled); returns float32
+    each pixel is the weighted mean of the patches covering it (Wexler et al.; σ² ramped by
+    :data:`SEAM_BLEND_SCALES` from 0, the best patch alone, to the 75th percentile of the distances).
+    Only targets whose patch is not one coherent copy are searched: a patch copied whole under one
+    offset already equals its source (distance 0), and on a 24 MP photo most of them are. comp: float32 H×W×3 RGB, the crop (hole filled); returns float32
     H×W×3."""
     r = PATCH // 2
     full = _level(comp.copy(), hole, excl)
