@@ -3,10 +3,9 @@
 ``python -m benchmarks.fill_tuning --variant base: --variant more:em_iterations=6/3,guide_fine=0.25 ...``
 
 The calibration set: every ``--stride``-th photo of the corpus's train split (``data/corpus``,
-``python -m training corpus``), scaled and centre-cropped to 512², each with four masks — object
-silhouettes of 5–15 % and 15–30 % (Noto pictograms, :func:`benchmarks.realfill_set.object_mask`) and
-scattered 30–40 % and 50–60 % holes (:func:`training.masks.validation_masks` with another seed than the
-evaluation set's). The photos the project reports on — the validation split (EVAL.md), the real-material
+``python -m training corpus``), scaled and centre-cropped to 512², each with the same four masks of
+:func:`training.masks.validation_masks` (the evaluation set's generator, another seed): object holes of
+5–15 % and 15–30 % and scattered 30–40 % and 50–60 % holes (``--mask-seed``: other scattered ones). The photos the project reports on — the validation split (EVAL.md), the real-material
 set (:mod:`benchmarks.fill_real`) and the samples — are never used here, so the settings are chosen
 away from the figures they are judged by.
 
@@ -14,6 +13,9 @@ away from the figures they are judged by.
 (the most textured 512² window of each train photo, at full resolution) are object-hole sets with G'MIC's
 fill beside (``apt-get install gmic``): per bucket texture ÷ G'MIC's and structure − G'MIC's, the bar of
 issue #38 on textured ground. Neither holds a photo the project reports on.
+
+``--pipeline`` runs the whole default fill (``inpaint``: the network, then the completion) instead, and
+its variants set constants of :mod:`engine.pipeline` (e.g. ``--variant deeper:GUIDE_DEPTH=22.0``).
 
 Each variant (``name:key=value,...``, keys of :class:`engine.texture.TextureOptions`) completes the fill
 of ``--engines`` (learned engines' fills and Navier–Stokes as the patchmatch guide; computed once and
@@ -46,6 +48,9 @@ from training.evalset import _square
 from training.masks import validation_masks
 
 BUCKETS = ("object 5-15%", "object 15-30%", "30-40%", "50-60%")
+#: Seed of the scattered masks (not the evaluation set's). Another (``--mask-seed``) gives other stroke
+#: layouts, e.g. 78: a 30–40 % mask of wider strokes (structure lock 0.65 instead of 1).
+MASK_SEED = 77
 ROOT = Path("data/fill-tuning")
 
 
@@ -54,14 +59,23 @@ def object_masks(name: str) -> dict[str, np.ndarray]:
     return {b: object_mask(name, key)[0] for b, key in (("object 5-15%", "obj5-15"), ("object 15-30%", "obj15-30"))}
 
 
-def calibration_set(corpus: Path, split: Path, stride: int) -> list[tuple[str, np.ndarray, dict[str, np.ndarray]]]:
-    """[(name, uint8 512×512×3 RGB photo, {bucket: uint8 512×512 mask, 255 = hole})] of train photos."""
-    scattered = {b: m for b, m in validation_masks(512, 512, per_bucket=1, seed=77) if b in BUCKETS}
-    out = []
-    for path in list_images(corpus, split, subset="train")[::stride]:
-        masks = object_masks(path.stem)
-        out.append((path.stem, _square(load_image(path).rgb, 512), {**masks, **scattered}))
-    return out
+def calibration_set(
+    corpus: Path, split: Path, stride: int, mask_seed: int = MASK_SEED
+) -> list[tuple[str, np.ndarray, dict[str, np.ndarray]]]:
+    """[(name, uint8 512×512×3 RGB photo, {bucket: uint8 512×512 mask, 255 = hole})] of train photos.
+    Every photo gets the same four masks of :func:`training.masks.validation_masks`: the object ones
+    drawn with :data:`MASK_SEED`, the scattered ones with ``mask_seed``."""
+    masks = {b: m for b, m in validation_masks(512, 512, per_bucket=1, seed=MASK_SEED) if b in BUCKETS}
+    if mask_seed != MASK_SEED:
+        masks |= {
+            b: m
+            for b, m in validation_masks(512, 512, per_bucket=1, seed=mask_seed)
+            if b in BUCKETS and not b.startswith("object")
+        }
+    return [
+        (path.stem, _square(load_image(path).rgb, 512), masks)
+        for path in list_images(corpus, split, subset="train")[::stride]
+    ]
 
 
 CROP = 512
@@ -123,9 +137,12 @@ def calibration_textures(folder: Path, stride: int) -> list[tuple[str, np.ndarra
     return out[::stride]
 
 
-def base_fill(engine: str, name: str, bucket: str, image: np.ndarray, mask: np.ndarray, engines: dict) -> np.ndarray:
+def base_fill(
+    engine: str, name: str, bucket: str, image: np.ndarray, mask: np.ndarray, engines: dict, mask_seed: int = MASK_SEED
+) -> np.ndarray:
     """The engine's fill alone (texture off), cached on disk: uint8 H×W×3 RGB."""
-    path = ROOT / "cache" / engine / f"{name}-{bucket.replace(' ', '_').replace('%', 'pct')}.png"
+    seeded = "" if mask_seed == MASK_SEED or bucket.startswith("object") else f"-s{mask_seed}"
+    path = ROOT / "cache" / engine / f"{name}-{bucket.replace(' ', '_').replace('%', 'pct')}{seeded}.png"
     if path.exists():
         return load_image(path).rgb
     if engine not in engines:
@@ -136,16 +153,39 @@ def base_fill(engine: str, name: str, bucket: str, image: np.ndarray, mask: np.n
     return out
 
 
-def parse_variant(text: str) -> tuple[str, TextureOptions]:
+def parse_settings(text: str) -> tuple[str, dict]:
+    """``name:key=value,...`` → (name, {key: int, float or tuple})."""
     name, _, spec = text.partition(":")
-    kwargs = {}
+    kwargs: dict = {}
     for item in filter(None, spec.split(",")):
         key, _, value = item.partition("=")
         if "/" in value:  # a tuple, e.g. em_iterations=6/3
             kwargs[key.strip()] = tuple(float(v) if "." in v else int(v) for v in value.split("/"))
         else:
             kwargs[key.strip()] = float(value) if "." in value else int(value)
+    return name, kwargs
+
+
+def parse_variant(text: str) -> tuple[str, TextureOptions]:
+    name, kwargs = parse_settings(text)
     return name, TextureOptions(**kwargs)
+
+
+def pipeline_fill(image: np.ndarray, mask: np.ndarray, engine: str, settings: dict, engines: dict) -> np.ndarray:
+    """``inpaint`` with the engine's defaults (network, then the completion), with ``settings``
+    (constants of :mod:`engine.pipeline`, e.g. ``GUIDE_DEPTH``) set for this call: uint8 H×W×3 RGB."""
+    import engine.pipeline as pipeline
+
+    if engine not in engines:
+        engines[engine] = create_engine(engine)
+    saved = {k: getattr(pipeline, k) for k in settings}
+    try:
+        for k, v in settings.items():
+            setattr(pipeline, k, v)
+        return inpaint(image, mask, engines[engine]).image
+    finally:
+        for k, v in saved.items():
+            setattr(pipeline, k, v)
 
 
 def main() -> None:
@@ -155,6 +195,10 @@ def main() -> None:
     ap.add_argument("--stride", type=int, default=7)
     ap.add_argument("--engines", default="dfnet,ns")
     ap.add_argument("--variant", action="append", default=[], help="name:key=value,... (repeatable)")
+    ap.add_argument("--mask-seed", type=int, default=MASK_SEED, help="seed of the scattered masks")
+    ap.add_argument(
+        "--pipeline", action="store_true", help="whole default fills; variant keys are engine.pipeline constants"
+    )
     ap.add_argument(
         "--crops", action="store_true", help="100 %% crops of textured train photos, object holes, G'MIC beside"
     )
@@ -163,8 +207,8 @@ def main() -> None:
     if args.crops or args.textures:
         crops_main(args)
         return
-    photos = calibration_set(args.corpus, args.split, args.stride)
-    variants = [parse_variant(v) for v in args.variant or ["default:"]]
+    photos = calibration_set(args.corpus, args.split, args.stride, args.mask_seed)
+    variants = [(parse_settings if args.pipeline else parse_variant)(v) for v in args.variant or ["default:"]]
     engines: dict = {}
     print(f"{len(photos)} train photos × {len(BUCKETS)} masks; cells: texture ÷ NS / structure − NS / PSNR − NS")
     for engine in args.engines.split(","):
@@ -174,9 +218,12 @@ def main() -> None:
                 tex, st, ps = [], [], []
                 for name, image, masks in photos:
                     mask = masks[bucket]
-                    ns = base_fill("ns", name, bucket, image, mask, engines)
-                    fill = base_fill(engine, name, bucket, image, mask, engines)
-                    out = synthesize(image, mask, fill, opts)
+                    ns = base_fill("ns", name, bucket, image, mask, engines, args.mask_seed)
+                    if args.pipeline:
+                        out = pipeline_fill(image, mask, engine, opts, engines)
+                    else:
+                        fill = base_fill(engine, name, bucket, image, mask, engines, args.mask_seed)
+                        out = synthesize(image, mask, fill, opts)
                     tex.append(texture_distance(image, out, mask) / texture_distance(image, ns, mask))
                     st.append(structure_psnr(image, out) - structure_psnr(image, ns))
                     ps.append(psnr(image, out) - psnr(image, ns))

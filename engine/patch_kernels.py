@@ -1,8 +1,9 @@
 """numba kernels of the exemplar fill (engine/texture.py): PatchMatch search, voting, onion-peel start.
 
-Arrays: ``feat`` float32 H×W×C, the per-pixel features patches are compared on (colour, and texture
-features, each channel already multiplied by the square root of its weight); ``guide`` float32 H×W×3,
-the learned engine's structure (its weight ``lam`` is per target); ``src`` float32 H×W×3 RGB, the
+Arrays: ``feat`` float32 H×W×C C-contiguous, the per-pixel features patches are compared on (colour,
+texture features and the learned engine's low-pass, each channel already multiplied by the square root
+of its weight); ``guide`` float32 H×W×3 (onion peel only), the engine's structure, weighted by ``lam``;
+``src`` float32 H×W×3 RGB, the
 pixels copied; ``nnf`` int64 N×2 source patch centres per target; ``dist`` float64 N, their distances;
 ``index`` int32 H×W mapping a pixel to its target number (−1 = not a target); ``valid`` bool H×W,
 centres of patches that may be copied. Deterministic for a seed: random choices come from a
@@ -31,9 +32,9 @@ def rand(seed, a, b, c):
 
 
 @numba.njit(cache=True, nogil=True)
-def distance(feat, guide, lam, ty, tx, sy, sx, r, best):
-    """Sum of squared differences of the ``feat`` patches at target (ty, tx) and source (sy, sx), plus
-    ``lam`` × that of ``guide``; target pixels outside the image are skipped; stops past ``best``."""
+def distance(feat, ty, tx, sy, sx, r, best):
+    """Sum of squared differences of the ``feat`` patches at target (ty, tx) and source (sy, sx);
+    target pixels outside the image are skipped; stops past ``best`` (checked after each row)."""
     h, w, nc = feat.shape
     d = 0.0
     for dy in range(-r, r + 1):
@@ -47,10 +48,6 @@ def distance(feat, guide, lam, ty, tx, sy, sx, r, best):
             for c in range(nc):
                 e = feat[y, x, c] - feat[sy + dy, sx + dx, c]
                 d += e * e
-            if lam > 0.0:
-                for c in range(3):
-                    e = guide[y, x, c] - guide[sy + dy, sx + dx, c]
-                    d += lam * e * e
         if d > best:
             return d
     return d
@@ -62,7 +59,7 @@ SEARCH_CHUNKS = 8
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
-def search(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, active):
+def search(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, active):
     """PatchMatch sweeps over the targets, in :data:`SEARCH_CHUNKS` runs processed in parallel
     (raster order on even passes, reverse on odd, within each run): propagation from the two
     neighbours already visited in the same run, then random search in windows halving around the
@@ -71,12 +68,12 @@ def search(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, round
     propagate it), or an empty array for all."""
     n = ty.shape[0]
     for c in numba.prange(SEARCH_CHUNKS):
-        _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius,
+        _search_run(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius,
                     n * c // SEARCH_CHUNKS, n * (c + 1) // SEARCH_CHUNKS, active)  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
-def _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, lo, hi, active):
+def _search_run(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, lo, hi, active):
     h, w = valid.shape
     step = -1 if it % 2 == 0 else 1
     every = active.shape[0] == 0
@@ -85,9 +82,8 @@ def _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, 
         if not every and not active[i]:
             continue
         y, x = ty[i], tx[i]
-        li = lam[i]
         by, bx = nnf[i, 0], nnf[i, 1]
-        bd = distance(feat, guide, li, y, x, by, bx, r, np.inf)
+        bd = distance(feat, y, x, by, bx, r, np.inf)
         for nb in range(2):
             ny, nx = (y, x + step) if nb == 0 else (y + step, x)
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
@@ -97,7 +93,7 @@ def _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, 
                 continue
             cy, cx = nnf[j, 0] - (ny - y), nnf[j, 1] - (nx - x)
             if 0 <= cy < h and 0 <= cx < w and valid[cy, cx] and (cy != by or cx != bx):
-                d = distance(feat, guide, li, y, x, cy, cx, r, bd)
+                d = distance(feat, y, x, cy, cx, r, bd)
                 if d < bd:
                     by, bx, bd = cy, cx, d
         rad = min(max(h, w), radius)
@@ -110,17 +106,17 @@ def _search_run(feat, guide, lam, ty, tx, index, nnf, dist, valid, r, seed, it, 
             rad //= 2
             # The current best again cannot improve on itself: skip its distance.
             if 0 <= cy < h and 0 <= cx < w and valid[cy, cx] and (cy != by or cx != bx):
-                d = distance(feat, guide, li, y, x, cy, cx, r, bd)
+                d = distance(feat, y, x, cy, cx, r, bd)
                 if d < bd:
                     by, bx, bd = cy, cx, d
         nnf[i, 0], nnf[i, 1], dist[i] = by, bx, bd
 
 
 @numba.njit(cache=True, nogil=True)
-def rescore(feat, guide, lam, ty, tx, nnf, dist, r):
+def rescore(feat, ty, tx, nnf, dist, r):
     """``dist`` of every target's current match (after the image under it changed)."""
     for i in range(ty.shape[0]):
-        dist[i] = distance(feat, guide, lam[i], ty[i], tx[i], nnf[i, 0], nnf[i, 1], r, np.inf)
+        dist[i] = distance(feat, ty[i], tx[i], nnf[i, 0], nnf[i, 1], r, np.inf)
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
@@ -162,45 +158,63 @@ def vote(src, hy, hx, index, nnf, dist, r, sigma2, out):
             out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / total, a1 / total, a2 / total
 
 
-@numba.njit(cache=True, nogil=True)
-def _onion_source(img, known, guide, lam, y, x, cnt, gcnt, valid_y, valid_x, r):
-    """The source centre (sy, sx) whose patch best matches the known pixels around hole pixel (y, x),
-    plus ``lam`` × the guide term, among ``valid_y``/``valid_x``; ``cnt``/``gcnt``: the numbers of
-    known / in-image pixels of the target patch. A candidate is dropped as soon as its partial
-    distance (rows so far) passes the best: the sums grow monotonically, and the full distance of a
-    kept candidate is the same sum in the same order, so the choice equals an exhaustive scan's."""
-    h, w, _ = img.shape
-    bd = np.inf
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _onion_source(packed, known, lam, y, x, valid_y, valid_x, r):
+    """The source centre (sy, sx) whose patch best matches the known pixels around hole pixel (y, x)
+    (mean squared colour difference over them) plus ``lam`` × the mean squared difference of the guide
+    over the patch's pixels in the image, among ``valid_y``/``valid_x`` (whole patches in the image).
+
+    ``packed`` float32 H×(W·6): per pixel R, G, B, then the guide's three channels. The target patch
+    and a weight per value (1/known count on known colours, lam/in-image count on the guide, 0 else)
+    are gathered once, so each candidate row is one contiguous weighted sum (vectorised). A candidate
+    is dropped as soon as its partial distance (rows so far) passes the best: the row sums are not
+    negative, and a kept candidate's distance is the same sum, so the choice equals an exhaustive scan's."""
+    h = known.shape[0]
+    w = known.shape[1]
+    side = 2 * r + 1
+    n = side * 6
+    tgt = np.zeros((side, n), np.float32)
+    wt = np.zeros((side, n), np.float32)
+    cnt = 0
+    gcnt = 0
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            ty, tx = y + dy, x + dx
+            if 0 <= ty < h and 0 <= tx < w:
+                gcnt += 1
+                if known[ty, tx]:
+                    cnt += 1
     by, bx = valid_y[0], valid_x[0]
-    inv = 1.0 / cnt
-    ginv = lam / gcnt if gcnt > 0 else 0.0
+    if cnt == 0:
+        return by, bx
+    inv = np.float32(1.0 / cnt)
+    ginv = np.float32(lam / gcnt)
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            ty, tx = y + dy, x + dx
+            if 0 <= ty < h and 0 <= tx < w:
+                k = (dx + r) * 6
+                for c in range(6):
+                    tgt[dy + r, k + c] = packed[ty, tx * 6 + c]
+                if known[ty, tx]:
+                    wt[dy + r, k], wt[dy + r, k + 1], wt[dy + r, k + 2] = inv, inv, inv
+                wt[dy + r, k + 3], wt[dy + r, k + 4], wt[dy + r, k + 5] = ginv, ginv, ginv
+    bd = np.inf
     for s in range(valid_y.shape[0]):
         sy, sx = valid_y[s], valid_x[s]
+        a = (sx - r) * 6
         d = 0.0
-        g = 0.0
-        over = False
-        for dy in range(-r, r + 1):
-            ty = y + dy
-            if ty < 0 or ty >= h:
-                continue
-            for dx in range(-r, r + 1):
-                tx = x + dx
-                if tx < 0 or tx >= w:
-                    continue
-                if lam > 0.0:
-                    for c in range(3):
-                        e = guide[ty, tx, c] - guide[sy + dy, sx + dx, c]
-                        g += e * e
-                if not known[ty, tx]:
-                    continue
-                for c in range(3):
-                    e = img[ty, tx, c] - img[sy + dy, sx + dx, c]
-                    d += e * e
-            if d * inv + g * ginv >= bd:
-                over = True
+        for row in range(side):
+            py = sy - r + row
+            acc = np.float32(0.0)
+            for k in range(n):
+                e = tgt[row, k] - packed[py, a + k]
+                acc += wt[row, k] * e * e
+            d += acc
+            if d >= bd:
                 break
-        if not over:
-            bd, by, bx = d * inv + g * ginv, sy, sx
+        if d < bd:
+            bd, by, bx = d, sy, sx
     return by, bx
 
 
@@ -216,6 +230,12 @@ def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, 
     depend on the number of threads."""
     h, w, _ = img.shape
     n = hy.shape[0]
+    packed = np.empty((h, w * 6), np.float32)
+    for y in range(h):
+        for x in range(w):
+            for c in range(3):
+                packed[y, x * 6 + c] = img[y, x, c]
+                packed[y, x * 6 + 3 + c] = guide[y, x, c] if lam > 0.0 else 0.0
     pick = np.zeros((n, 2), np.int64)
     start = 0
     while start < n:
@@ -223,23 +243,12 @@ def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, 
         while stop < n and layer[stop] == layer[start]:
             stop += 1
         for k in numba.prange(start, stop):
-            y, x = hy[k], hx[k]
-            cnt = 0
-            gcnt = 0
-            for dy in range(-r, r + 1):
-                for dx in range(-r, r + 1):
-                    ty, tx = y + dy, x + dx
-                    if 0 <= ty < h and 0 <= tx < w:
-                        gcnt += 1
-                        if known[ty, tx]:
-                            cnt += 1
-            if cnt == 0:
-                pick[k, 0], pick[k, 1] = valid_y[0], valid_x[0]
-            else:
-                pick[k, 0], pick[k, 1] = _onion_source(img, known, guide, lam, y, x, cnt, gcnt, valid_y, valid_x, r)
+            pick[k, 0], pick[k, 1] = _onion_source(packed, known, lam, hy[k], hx[k], valid_y, valid_x, r)
         for k in range(start, stop):
             y, x, by, bx = hy[k], hx[k], pick[k, 0], pick[k, 1]
-            img[y, x, 0], img[y, x, 1], img[y, x, 2] = img[by, bx, 0], img[by, bx, 1], img[by, bx, 2]
+            for c in range(3):
+                img[y, x, c] = img[by, bx, c]
+                packed[y, x * 6 + c] = img[by, bx, c]
             known[y, x] = True
             j = index[y, x]
             if j >= 0:

@@ -46,6 +46,11 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 
 #: Most fills one request for variations may ask for (:func:`variation_seeds`).
 MAX_VARIATIONS = 16
+#: Mean hole depth (px) a learned engine guiding the exemplar completion is scaled to, and the least /
+#: most it is scaled down for it (:func:`_guide_engine_side`).
+GUIDE_DEPTH = 18.0
+GUIDE_MIN_SCALE = 1.25
+GUIDE_MAX_SCALE = 3.0
 
 
 @dataclass
@@ -262,13 +267,25 @@ def inpaint(
         box_limit = limit or reduced
         # The scale a classical engine would fill this box at: a prefill engine's prefill uses it.
         prefill_limit = reduced if options.strategy == "crop" else limit
-        if engine.prefill and strength == 1.0 and plain is None:
-            prefill_limit = _guide_limit(binary[y0:y1, x0:x1], prefill_limit)
+        guide_side = _guide_engine_side(binary[y0:y1, x0:x1], box_limit) if engine.prefill and strength == 1.0 else 0
+        if plain is None:
+            if engine.prefill and strength == 1.0:
+                prefill_limit = _guide_limit(binary[y0:y1, x0:x1], prefill_limit)
+            if guide_side:
+                box_limit = prefill_limit = guide_side
         filled, box_extras = _fill_tile(
             engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], box_limit, engine_options, prefill_limit, tile_excl
         )
         if plain is not None:
             _paste_box(plain, filled, binary, box, options.feather)
+            if guide_side:
+                # The fill alone was kept at the engine's own scale; the completion is guided as it is
+                # without keep_untextured (evaluation scores both from one call). Counted as texture time.
+                t0 = time.perf_counter()
+                filled = _fill_tile(
+                    engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], guide_side, engine_options, guide_side, tile_excl
+                )[0]
+                texture_seconds += time.perf_counter() - t0
         if strength > 0:
             from engine.texture import TextureOptions, synthesize  # numba loads only when asked for
 
@@ -377,6 +394,28 @@ def _guide_limit(tile_mask: np.ndarray, limit: int) -> int:
         return limit
     work = max(16, round(max(tile_mask.shape) / scale))
     return min(limit, work) if limit else work
+
+
+def _guide_engine_side(tile_mask: np.ndarray, limit: int) -> int:
+    """The long side (px) to run a learned engine at when the exemplar completion follows at full
+    strength, or 0 to keep ``limit`` (0 = the tile's own size). tile_mask: uint8 H×W, > 127 = hole.
+
+    A deep hole is filled at a scale where its mean depth (mean distance of a hole pixel to the nearest
+    known one) is about :data:`GUIDE_DEPTH` px, at most :data:`GUIDE_MAX_SCALE`× below ``limit``; below
+    :data:`GUIDE_MIN_SCALE`× the engine keeps its size. The networks were trained on 256² crops; across a
+    hole deeper than that the scaled-down network sees the photo around it and lays out the structure
+    better, and the completion takes only the fill's low band (structure) from it anyway. Chosen on
+    train photos (``python -m benchmarks.fill_tuning``-style sweep, docs/fill-completion.md)."""
+    from engine.texture import needs_texture  # numba loads only when asked for
+
+    if not needs_texture(tile_mask):
+        return 0
+    long_side = max(tile_mask.shape)
+    side = min(limit, long_side) if limit else long_side
+    hole = (tile_mask > 127).astype(np.uint8)
+    depth = float(cv2.distanceTransform(hole, cv2.DIST_L2, 3)[hole > 0].mean()) * side / long_side
+    scale = min(depth / GUIDE_DEPTH, GUIDE_MAX_SCALE)
+    return max(16, round(side / scale)) if scale >= GUIDE_MIN_SCALE else 0
 
 
 def _downscale(tile: np.ndarray, tile_mask: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:

@@ -116,6 +116,9 @@ class TextureOptions:
     # Share of the engine's low band (σ LOCK_SIGMA) put back into the result: None = by the hole's
     # share of the crop (:func:`structure_lock_for`).
     structure_lock: float | None = None
+    #: At a structure lock of at least this the coarsest level starts from the engine's fill, not by
+    #: onion peeling (the lock replaces most of the layout the peel would choose).
+    onion_lock: float = 1.0
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -135,16 +138,19 @@ def _dilate(hole: np.ndarray, r: int) -> np.ndarray:
     return cv2.dilate(hole.astype(np.uint8), kernel) > 0
 
 
-def _features(img: np.ndarray, weight: float) -> np.ndarray:
+def _features(img: np.ndarray, weight: float, guide: np.ndarray | None = None, lam: float = 0.0) -> np.ndarray:
     """Per-pixel match features of float32 H×W×3 RGB: the colour and √weight × the local (7×7) mean
-    of |∂x|, |∂y| of luma: float32 H×W×5, C-contiguous."""
+    of |∂x|, |∂y| of luma, then, when ``lam`` > 0, √lam × ``guide`` (float32 H×W×3, the engine's
+    low-pass): float32 H×W×5 (or ×8), C-contiguous. Squared differences of these sum to the patch
+    distance of the module docstring."""
     grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
     gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3, borderType=cv2.BORDER_REFLECT)) * 0.25
     gy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3, borderType=cv2.BORDER_REFLECT)) * 0.25
     k = math.sqrt(weight)
     fx = cv2.blur(gx, (PATCH, PATCH), borderType=cv2.BORDER_REFLECT) * k
     fy = cv2.blur(gy, (PATCH, PATCH), borderType=cv2.BORDER_REFLECT) * k
-    return np.ascontiguousarray(np.dstack([img, fx, fy]).astype(np.float32))
+    planes = [img, fx, fy] + ([guide * math.sqrt(lam)] if guide is not None and lam > 0 else [])
+    return np.ascontiguousarray(np.dstack(planes).astype(np.float32))
 
 
 def texture_share(img: np.ndarray, hole: np.ndarray, sigma: float = 3.0) -> float:
@@ -356,11 +362,11 @@ def synthesize(
         guide = cv2.GaussianBlur(lv.img, (0, 0), sigma) if guided else np.zeros_like(lv.img)
         frac = li / max(1, len(levels) - 1)
         lam_level = options.guide_coarse ** (1 - frac) * options.guide_fine**frac if guided else 0.0
-        lam = np.full(len(lv.ty), lam_level * (1.0 - relief), np.float64)
-        if li == 0 and lock >= 1.0:
+        lam = lam_level * (1.0 - relief)
+        if li == 0 and guided and lock >= options.onion_lock:
             nnf = _random_field(lv, options.seed)  # the layout is the engine's anyway: start from its fill
         elif li == 0:
-            nnf = _onion_start(lv, guide, lam_level * (1.0 - relief), options.seed)
+            nnf = _onion_start(lv, guide, lam, options.seed)
         else:
             nnf = _upsample_field(levels[li - 1], nnf, lv, options.seed + li)
             # The estimate at this level is re-voted from its own pixels under the upsampled field:
@@ -375,8 +381,8 @@ def synthesize(
         for it in range(iters[li]):
             if cancel is not None and cancel():
                 raise Cancelled()
-            feat = _features(lv.img, options.features)
-            search(feat, guide, lam, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li, 32, 1 << 30, ALL)  # fmt: skip
+            feat = _features(lv.img, options.features, guide, lam)
+            search(feat, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li, 32, 1 << 30, ALL)  # fmt: skip
             voted = lv.img.copy()
             sigma2 = _sigma2(dist) if li < options.blend_levels else 0.0
             vote(lv.img, lv.hy, lv.hx, lv.index, nnf, dist, r, sigma2, voted)
@@ -389,7 +395,7 @@ def synthesize(
     # The finest level: each pixel from its best-fitting patch alone.
     finest = levels[-1]
     if scale == 1.0:
-        rescore(_features(finest.img, options.features), guide, lam, finest.ty, finest.tx, nnf, dist, r)
+        rescore(_features(finest.img, options.features, guide, lam), finest.ty, finest.tx, nnf, dist, r)
         result = finest.img.copy()
         vote(comp, finest.hy, finest.hx, finest.index, nnf, dist, r, 0.0, result)
     else:
@@ -448,9 +454,8 @@ def _full_resolution(
     same &= oy < big
     active = ~same[full.ty - y0, full.tx - x0]
     full_dist = np.zeros(len(full.ty), np.float64)
-    no_guide = np.zeros(len(full.ty), np.float64)
     search(
-        full.img, full.img, no_guide, full.ty, full.tx, full.index, field, full_dist, full.valid, r, seed, 99, 4,
+        full.img, full.ty, full.tx, full.index, field, full_dist, full.valid, r, seed, 99, 4,
         math.ceil(2 * scale), active,
     )  # fmt: skip
     out = full.img.copy()

@@ -350,3 +350,62 @@ def test_a_learned_engines_prefill_is_made_at_the_completions_working_scale() ->
     scratch = np.zeros((3000, 4000), np.uint8)
     cv2.line(scratch, (0, 0), (3999, 2999), 255, 2)  # a thin scratch: no completion, full-size prefill
     assert _guide_limit(scratch, 0) == 0
+
+
+def test_a_deep_hole_is_guided_by_the_engine_scaled_to_the_holes_depth() -> None:
+    # A learned engine guiding the completion runs where the hole's mean depth is GUIDE_DEPTH px (at
+    # most GUIDE_MAX_SCALE× down); thin strokes keep the engine's size.
+    from engine.pipeline import GUIDE_DEPTH, GUIDE_MAX_SCALE, _guide_engine_side
+
+    def depth(mask: np.ndarray) -> float:
+        hole = (mask > 127).astype(np.uint8)
+        return float(cv2.distanceTransform(hole, cv2.DIST_L2, 3)[hole > 0].mean())
+
+    strokes = np.zeros((512, 512), np.uint8)
+    for k in range(8):
+        cv2.line(strokes, (0, 40 + 60 * k), (511, 70 + 60 * k), 255, 9)
+    assert depth(strokes) < GUIDE_DEPTH and _guide_engine_side(strokes, 512) == 0
+
+    blob = np.zeros((512, 512), np.uint8)
+    cv2.ellipse(blob, (256, 256), (120, 150), 0, 0, 360, 255, -1)
+    side = _guide_engine_side(blob, 512)
+    assert 2 * GUIDE_DEPTH < depth(blob) < 3 * GUIDE_DEPTH
+    assert side == round(512 * GUIDE_DEPTH / depth(blob))  # scaled so the hole is GUIDE_DEPTH deep
+    small = cv2.resize(blob, (side, side), interpolation=cv2.INTER_AREA)
+    assert abs(depth(small) - GUIDE_DEPTH) < 2
+
+    # A 24 MP box the crop strategy already brings to 512 px: the depth counts at 512, the scale is capped.
+    big = np.zeros((3000, 4000), np.uint8)
+    cv2.ellipse(big, (2000, 1500), (1900, 1450), 0, 0, 360, 255, -1)
+    assert _guide_engine_side(big, 512) == round(512 / GUIDE_MAX_SCALE)
+
+
+def test_the_guiding_engine_sees_the_deep_hole_scaled_down_and_only_when_the_completion_follows() -> None:
+    from engine.pipeline import InpaintOptions, _guide_engine_side, inpaint
+    from engine.registry import Engine, EngineSpec, FillOutput
+
+    class Recording(Engine):
+        def __init__(self, spec: EngineSpec, device: str = "cpu", weights: object = None) -> None:
+            super().__init__(spec, device)
+            self.prefill = "ns"
+            self.sizes: list[tuple[int, int]] = []
+
+        def fill(self, image: np.ndarray, mask: np.ndarray, options: dict) -> FillOutput:
+            self.sizes.append(image.shape[:2])
+            base = cv2.inpaint(image, mask, 5, cv2.INPAINT_NS)
+            return FillOutput(base, {}, base)
+
+    engine = Recording(EngineSpec("rec", "Recording", "-", 512, 8, Recording))
+    img = _stripes(512)
+    mask = np.zeros((512, 512), np.uint8)
+    cv2.ellipse(mask, (256, 256), (120, 150), 0, 0, 360, 255, -1)
+    side = _guide_engine_side(mask, 512)
+    out = inpaint(img, mask, engine, InpaintOptions(texture=1.0, strategy="full")).image
+    inpaint(img, mask, engine, InpaintOptions(texture=0.0, strategy="full"))
+    padded = -(-side // 8) * 8  # the pipeline pads to the spec's multiple
+    assert side < 256 and engine.sizes == [(padded, padded), (512, 512)]
+    # Evaluation keeps the fill alone at the engine's size and scores the same completion as the default.
+    kept = inpaint(img, mask, engine, InpaintOptions(texture=1.0, strategy="full", keep_untextured=True))
+    assert engine.sizes[2:] == [(512, 512), (padded, padded)]
+    assert np.array_equal(kept.image, out) and kept.untextured is not None
+    assert np.array_equal(out[mask == 0], img[mask == 0]) and out.shape == img.shape
