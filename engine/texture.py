@@ -17,8 +17,9 @@ Not part of any of the five papers. The method (Wexler et al., PAMI 2007; Barnes
    a textured hole) and, when an engine's fill is given, adds ``λ`` × the squared difference of a
    Gaussian low-pass of the estimate, whose hole holds the engine's fill: a source must agree with
    the predicted structure. ``λ`` is chosen per level (strong where the pyramid decides the layout,
-   weak where it decides the grain) and per target (weaker where the photo around the hole is
-   textured: :func:`texture_share`). Each hole pixel is then taken from the single best-fitting
+   weak where it decides the grain) and per crop (weaker where the photo around the hole is
+   textured: :func:`texture_share`); it enters the search as √λ × the low-pass, three more feature
+   channels. Each hole pixel is then taken from the single best-fitting
    patch covering it (Newson et al. §4.4), at every level: the weighted mean of the covering patches
    (Wexler §3.2, ``blend_levels``) blurs the estimate, and a blurred estimate draws its matches from
    the photo's smooth parts, so rock and gravel came out as smooth blobs (on 24 ground textures of
