@@ -405,7 +405,7 @@ def _guide_engine_side(tile_mask: np.ndarray, limit: int) -> int:
     :data:`GUIDE_MIN_SCALE`× the engine keeps its size. The networks were trained on 256² crops; across a
     hole deeper than that the scaled-down network sees the photo around it and lays out the structure
     better, and the completion takes only the fill's low band (structure) from it anyway. Chosen on
-    train photos (``python -m benchmarks.fill_tuning``-style sweep, docs/fill-completion.md)."""
+    train photos (``python -m benchmarks.fill_tuning --pipeline``, docs/fill-completion.md)."""
     from engine.texture import needs_texture  # numba loads only when asked for
 
     if not needs_texture(tile_mask):
