@@ -5,7 +5,8 @@
 The calibration set: every ``--stride``-th photo of the corpus's train split (``data/corpus``,
 ``python -m training corpus``), scaled and centre-cropped to 512², each with the same four masks of
 :func:`training.masks.validation_masks` (the evaluation set's generator, another seed): object holes of
-5–15 % and 15–30 % and scattered 30–40 % and 50–60 % holes (``--mask-seed``: other scattered ones). The photos the project reports on — the validation split (EVAL.md), the real-material
+5–15 % and 15–30 % and scattered 30–40 % and 50–60 % holes (``--mask-seed``: other scattered ones).
+The photos the project reports on — the validation split (EVAL.md), the real-material
 set (:mod:`benchmarks.fill_real`) and the samples — are never used here, so the settings are chosen
 away from the figures they are judged by.
 

@@ -268,11 +268,10 @@ def inpaint(
         # The scale a classical engine would fill this box at: a prefill engine's prefill uses it.
         prefill_limit = reduced if options.strategy == "crop" else limit
         guide_side = _guide_engine_side(binary[y0:y1, x0:x1], box_limit) if engine.prefill and strength == 1.0 else 0
-        if plain is None:
-            if engine.prefill and strength == 1.0:
-                prefill_limit = _guide_limit(binary[y0:y1, x0:x1], prefill_limit)
-            if guide_side:
-                box_limit = prefill_limit = guide_side
+        if plain is None and guide_side:
+            box_limit = prefill_limit = guide_side
+        elif plain is None and engine.prefill and strength == 1.0:
+            prefill_limit = _guide_limit(binary[y0:y1, x0:x1], prefill_limit)
         filled, box_extras = _fill_tile(
             engine, out[y0:y1, x0:x1], binary[y0:y1, x0:x1], box_limit, engine_options, prefill_limit, tile_excl
         )
@@ -406,14 +405,15 @@ def _guide_engine_side(tile_mask: np.ndarray, limit: int) -> int:
     hole deeper than that the scaled-down network sees the photo around it and lays out the structure
     better, and the completion takes only the fill's low band (structure) from it anyway. Chosen on
     train photos (``python -m benchmarks.fill_tuning --pipeline``, docs/fill-completion.md)."""
-    from engine.texture import needs_texture  # numba loads only when asked for
+    from engine.texture import THIN_RADIUS  # numba loads only when asked for
 
-    if not needs_texture(tile_mask):
+    hole = (tile_mask > 127).astype(np.uint8)
+    dist = cv2.distanceTransform(hole, cv2.DIST_L2, 3)[hole > 0]
+    if not dist.size or dist.max() <= THIN_RADIUS:  # the completion skips such holes (needs_texture)
         return 0
     long_side = max(tile_mask.shape)
     side = min(limit, long_side) if limit else long_side
-    hole = (tile_mask > 127).astype(np.uint8)
-    depth = float(cv2.distanceTransform(hole, cv2.DIST_L2, 3)[hole > 0].mean()) * side / long_side
+    depth = float(dist.mean()) * side / long_side
     scale = min(depth / GUIDE_DEPTH, GUIDE_MAX_SCALE)
     return max(16, round(side / scale)) if scale >= GUIDE_MIN_SCALE else 0
 
