@@ -12,10 +12,59 @@ counter-based hash (:func:`rand`), the search is a serial scan, the parallel vot
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
+import importlib.metadata
 import math
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import numba
 import numpy as np
+
+#: Shared-library names of TBB that numba's ``tbb`` threading layer asks for, per platform.
+_TBB_LIBRARIES = {"libtbb.so.12", "libtbb.12.dylib", "tbb12.dll"}
+
+
+def _prefer_tbb() -> None:
+    """Run the parallel kernels on TBB, else numba's own work queue, and on OpenMP only as a last resort.
+
+    Why: with numba's default order a machine without a system TBB gets the ``omp`` layer, and there
+    the editor's second fill on its worker thread hung (GNU OpenMP, whose copy torch also loads, is not
+    safe for this; CI saw it). The ``tbb`` wheel is a dependency, but numba looks for ``libtbb`` by
+    name only, and a virtual environment's ``lib/`` is not on the loader's path: loading the wheel's
+    copy first makes that lookup find it. A user's ``NUMBA_THREADING_LAYER`` still wins (numba reads the
+    priority only when no layer is named)."""
+    try:
+        files = importlib.metadata.files("tbb") or []
+    except importlib.metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.name in _TBB_LIBRARIES:
+            with contextlib.suppress(OSError):  # a broken install: numba falls back to the next layer
+                ctypes.CDLL(str(file.locate()), mode=ctypes.RTLD_GLOBAL)
+            break
+    numba.config.THREADING_LAYER_PRIORITY = ["tbb", "workqueue", "omp"]
+
+
+_prefer_tbb()
+
+# One parallel launch at a time: numba's work queue (the fallback layer) aborts the whole process when
+# two threads launch kernels at once; TBB would not need it, and the editor runs one fill at a time.
+_LAUNCH = threading.Lock()
+
+
+def _one_at_a_time(kernel: Callable[..., Any]) -> Callable[..., Any]:
+    """``kernel`` (a parallel numba function) called under :data:`_LAUNCH`."""
+
+    @functools.wraps(kernel)
+    def launch(*args: Any) -> Any:
+        with _LAUNCH:
+            return kernel(*args)
+
+    return launch
 
 
 # nogil: the editor runs the fill on its worker QThread; a kernel holding the GIL would stall the
@@ -58,6 +107,7 @@ def distance(feat, ty, tx, sy, sx, r, best):
 SEARCH_CHUNKS = 8
 
 
+@_one_at_a_time
 @numba.njit(cache=True, parallel=True, nogil=True)
 def search(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, active):
     """PatchMatch sweeps over the targets, in :data:`SEARCH_CHUNKS` runs processed in parallel
@@ -119,6 +169,7 @@ def rescore(feat, ty, tx, nnf, dist, r):
         dist[i] = distance(feat, ty[i], tx[i], nnf[i, 0], nnf[i, 1], r, np.inf)
 
 
+@_one_at_a_time
 @numba.njit(cache=True, parallel=True, nogil=True)
 def vote(src, hy, hx, index, nnf, dist, r, sigma2, out):
     """``out[hole pixel]`` from the target patches covering it, each giving its source's pixel.
@@ -218,6 +269,7 @@ def _onion_source(packed, known, lam, y, x, valid_y, valid_x, r):
     return by, bx
 
 
+@_one_at_a_time
 @numba.njit(cache=True, parallel=True, nogil=True)
 def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, index):
     """Start a hole from the outside in (Newson et al. 2014, §4.3): layer by layer, each hole pixel

@@ -1,0 +1,79 @@
+"""The exemplar fill's parallel kernels and threads (engine/patch_kernels.py): the editor fills on a worker
+thread, so the kernels must run on a threading layer that tolerates that, and never two launches at once."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+from engine.texture import synthesize
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _has_tbb() -> bool:
+    try:
+        importlib.metadata.version("tbb")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _scene() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (96, 96, 3), dtype=np.uint8)
+    mask = np.zeros((96, 96), np.uint8)
+    mask[30:66, 30:66] = 255
+    return image, mask
+
+
+def test_kernels_run_on_tbb_when_the_wheel_is_installed() -> None:
+    """Not OpenMP: there the editor's second fill on its worker thread hung. The ``tbb`` wheel lives in
+    the environment's lib/, which the loader does not search by itself."""
+    image, mask = _scene()
+    synthesize(image, mask)
+    layer = numba.threading_layer()
+    if os.environ.get("NUMBA_THREADING_LAYER"):
+        pytest.skip("the threading layer is set by NUMBA_THREADING_LAYER")
+    assert layer == ("tbb" if _has_tbb() else "workqueue"), layer
+
+
+def test_two_threads_filling_at_once_on_the_work_queue() -> None:
+    """numba's work queue aborts the process when two threads launch kernels at the same time; the
+    launches are serialised, so two concurrent fills finish and equal a single fill."""
+    script = textwrap.dedent(
+        """
+        import threading
+        import numpy as np
+        import numba
+        from engine.texture import synthesize
+        from tests.test_kernel_threads import _scene
+        image, mask = _scene()
+        alone = synthesize(image, mask)
+        out = {}
+        def run(k):
+            for _ in range(2):
+                out[k] = synthesize(image, mask)
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert numba.threading_layer() == "workqueue"
+        assert all(np.array_equal(out[k], alone) for k in range(2))
+        print("ok")
+        """
+    )
+    env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
