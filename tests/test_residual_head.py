@@ -67,6 +67,19 @@ def test_edge_maps_mark_pixels_at_least_r_inside_the_hole() -> None:
     assert edge_maps(hole, []).shape == (1, 0, 40, 40)
 
 
+def test_edge_maps_distance_transform_equals_the_square_dilations() -> None:
+    """The CPU path (one chessboard distance transform) gives the max-pooling path's maps exactly,
+    on scattered holes touching every border, a batch of two and a photo with no known pixel."""
+    rng = np.random.default_rng(3)
+    holes = torch.from_numpy((rng.random((2, 1, 61, 83)) < 0.7).astype(np.float32))
+    holes[1, 0] = 1.0  # all hole: no known pixel anywhere
+    holes[0, 0, :, :5] = 1.0
+    radii = [1, 3, 6, 12, 24]
+    fast = edge_maps(holes, radii)
+    pooled = edge_maps(holes.clone().requires_grad_(True), radii).detach()  # the torch path
+    assert torch.equal(fast, pooled) and int((fast[0] > 0).sum()) > 0
+
+
 def test_warm_start_widens_a_head_to_new_edge_inputs_without_changing_the_output() -> None:
     from training.warmstart import widen_inputs
 
