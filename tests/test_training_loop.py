@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -293,3 +294,19 @@ def test_warm_start_from_exported_weights(data_dir: Path, tmp_path: Path) -> Non
     wrong = _cfg("glcic", data_dir, tmp_path / "c", steps=5, width=0.25, init=str(weights))
     with pytest.raises(TrainingError, match=r"pass --width 0\.125"):
         train(wrong, progress=False)
+
+
+def test_device_is_checked_with_a_clear_message(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["train", "--engine", "glcic", "--data", str(data_dir), "--val", str(data_dir), "--size", "64"]
+    assert main([*base, "--out", str(tmp_path / "r1"), "--device", "tpu"]) == 2
+    assert "--device must be cpu, cuda or cuda:N, not 'tpu'" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        assert main([*base, "--out", str(tmp_path / "r2"), "--device", "cuda"]) == 2
+        assert "torch sees no CUDA GPU" in capsys.readouterr().err
+    # A run records its device; `resume --device` moves it (here: stays on the CPU) and goes on.
+    assert main([*base, "--out", str(tmp_path / "r3"), "--steps", "1", "--width", "0.125", "--quiet"]) == 0
+    assert json.loads((tmp_path / "r3" / "config.json").read_text())["device"] == "cpu"
+    assert main(["resume", str(tmp_path / "r3"), "--steps", "2", "--device", "cpu", "--quiet"]) == 0
+    assert checkpoint.load(tmp_path / "r3" / "ckpt.pt")["step"] == 2

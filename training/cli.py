@@ -54,6 +54,7 @@ def _train(args: argparse.Namespace) -> int:
             "val_count",
             "threads",
             "init",
+            "device",
         )
     }
     if args.masks:
@@ -81,6 +82,9 @@ def _resume(args: argparse.Namespace) -> int:
     cfg = replace(cfg, out=str(args.run))
     if args.steps is not None:
         cfg = replace(cfg, steps=args.steps)
+    if args.device is not None:  # e.g. a run begun on a lent GPU, continued on the CPU
+        cfg = replace(cfg, device=args.device)
+        cfg.check()
     if int(state["step"]) >= cfg.steps:
         print(f"{args.run} already finished {state['step']} of {cfg.steps} steps; pass --steps to train further")
         return 0
@@ -227,12 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-count", dest="val_count", type=int)
     p.add_argument("--threads", type=int, help="torch threads (default: all cores)")
     p.add_argument("--init", help="warm start from exported weights (.safetensors), e.g. the shipped ones")
+    p.add_argument("--device", help="cpu (default), cuda or cuda:N; with torchrun, cuda = each process's own GPU")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("resume", help="continue a run from its checkpoint")
     p.add_argument("run", type=Path)
     p.add_argument("--steps", type=int, help="new total step count (default: the run's)")
+    p.add_argument("--device", help="train on this device from now on (default: the run's)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_resume)
 

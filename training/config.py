@@ -41,6 +41,8 @@ class TrainConfig:
     # step count a new run continues from (optimiser moments start fresh). For a new machine where
     # only the committed weights survive; on the same machine prefer `resume`, which is exact.
     init: str | None = None
+    # "cpu", "cuda" or "cuda:N"; under torchrun "cuda" means each process's own GPU (LOCAL_RANK).
+    device: str = "cpu"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,6 +61,8 @@ class TrainConfig:
                 raise TrainingError(f"--{name} must be a positive integer, got {getattr(self, name)}")
         if not 0 < self.width <= 4:
             raise TrainingError(f"--width must be in (0, 4], got {self.width}")
+        if self.device != "cpu" and not (self.device == "cuda" or self.device.startswith("cuda:")):
+            raise TrainingError(f"--device must be cpu, cuda or cuda:N, not {self.device!r}")
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:

@@ -18,16 +18,35 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from training.errors import TrainingError
 
-def init_from_env() -> tuple[int, int]:
-    """(rank, world size); initialises the process group when launched by torchrun."""
+
+def init_from_env(device: str = "cpu") -> tuple[int, int]:
+    """(rank, world size); initialises the process group when launched by torchrun: NCCL when the
+    run trains on GPUs (``device`` cuda…), gloo on CPU."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() and os.environ.get("INPAINT_BACKEND") != "gloo" else "gloo"
+        backend = "nccl" if device.startswith("cuda") and os.environ.get("INPAINT_BACKEND") != "gloo" else "gloo"
         dist.init_process_group(backend=backend)
     if dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
+
+
+def process_device(device: str) -> torch.device:
+    """The torch device this process trains on: ``device`` ("cpu", "cuda", "cuda:N"); plain "cuda"
+    under torchrun is the process's own GPU (LOCAL_RANK), so K processes use K GPUs. A clear error
+    when torch sees no GPU."""
+    if device == "cpu":
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise TrainingError(f"--device {device}: torch sees no CUDA GPU on this machine (use --device cpu)")
+    if device == "cuda" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    dev = torch.device(device)
+    if dev.index is not None:
+        torch.cuda.set_device(dev)  # NCCL and new tensors without a device go to this GPU
+    return dev
 
 
 def is_distributed() -> bool:

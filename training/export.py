@@ -23,8 +23,8 @@ def load_generator(run: str | Path) -> tuple[torch.nn.Module, TrainConfig, dict[
 
     state = checkpoint.load(Path(run) / "ckpt.pt" if Path(run).is_dir() else run)
     cfg = TrainConfig.from_json(state["config"])
-    # No VGG needed to rebuild the generator.
-    recipe = make_recipe(replace(cfg, vgg="none"), state.get("model_config"))
+    # No VGG needed to rebuild the generator; on the CPU, so a GPU run exports on any machine.
+    recipe = make_recipe(replace(cfg, vgg="none", device="cpu"), state.get("model_config"))
     # With the recipe option ``ema`` the weight average is what validation scored: export it.
     name = "G_ema" if "G_ema" in state["nets"] else "G"
     try:

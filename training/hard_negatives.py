@@ -51,6 +51,8 @@ class HardNegatives:
         net.eval()
         added = 0
         multiple = int(getattr(net, "multiple", 8))
+        param = next(net.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
         for _ in range(photos):
             index = int(rng.integers(0, len(ds.paths)))
             rgb = ds.cache.get(ds.paths[index])
@@ -65,7 +67,8 @@ class HardNegatives:
                 max(multiple, round(h * f) // multiple * multiple),
             )
             small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA)
-            prob = torch.sigmoid(net(to_tensor([age_photo(small, dmg)])))[0, 0].numpy()
+            x = to_tensor([age_photo(small, dmg)]).to(device)
+            prob = torch.sigmoid(net(x))[0, 0].cpu().numpy()
             ys, xs = np.nonzero(prob >= 0.5)
             if len(ys) == 0:
                 continue

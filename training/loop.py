@@ -105,7 +105,7 @@ def validate(
     results: list[np.ndarray] = []
     with torch.no_grad():
         for i in range(0, images.shape[0], batch):
-            x, m = images[i : i + batch], holes[i : i + batch]
+            x, m = images[i : i + batch].to(recipe.device), holes[i : i + batch].to(recipe.device)
             out = recipe.predict(x, m).clamp(0, 1)
             comp = out * m + x * (1 - m)
             results += [tensor_to_image(comp[j : j + 1]) for j in range(comp.shape[0])]
@@ -191,7 +191,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, until: 
     """Train (or continue) the run in ``cfg.out``. Returns when ``cfg.steps`` steps are done, or after
     step ``until`` (a checkpoint is written there: an interruption the schedule does not notice —
     phases and learning rates always follow ``cfg.steps``)."""
-    rank, world = distributed.init_from_env()
+    rank, world = distributed.init_from_env(cfg.device)
     set_threads(cfg, world)
     out = Path(cfg.out)
     ckpt_path = out / "ckpt.pt"
@@ -294,8 +294,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, until: 
     for step in range(start, stop):
         crops = dataset.sample(cfg.batch, data_rng)
         holes = [masks(cfg.size, cfg.size, mask_rng) for _ in range(cfg.batch)]
-        image = to_tensor(crops)
-        hole = masks_to_tensor(holes).contiguous(memory_format=torch.channels_last)
+        image = to_tensor(crops).to(recipe.device)
+        hole = masks_to_tensor(holes).to(recipe.device).contiguous(memory_format=torch.channels_last)
         recipe.set_train_mode(step)
         logs = recipe.train_step(step, image, hole)
         recipe.update_ema(step)

@@ -101,10 +101,14 @@ class Recipe:
         if not 0.0 <= float(self.opts["ema"]) < 1.0:
             raise TrainingError(f"ema must be a decay in [0, 1), not {self.opts['ema']!r}")
         self.data_mean = data_mean
+        #: Where the networks live and train; the loop moves each batch here.
+        self.device = distributed.process_device(cfg.device)
         self.vgg: VGGFeatures | None = build_vgg(self.vgg_arch, cfg.vgg) if self.vgg_arch else None
+        if self.vgg is not None:
+            self.vgg.to(self.device)
         self.nets: dict[str, nn.Module] = self.build_nets()
         for net in self.nets.values():
-            net.to(memory_format=torch.channels_last)
+            net.to(device=self.device, memory_format=torch.channels_last)  # before the optimisers see them
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {}
         self.build_optimizers()

@@ -27,13 +27,14 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from tqdm import tqdm
 
 from engine.damage import DetectionSettings
 from engine.models.scratch import ScratchUNet
 from engine.restore import damage_scores
 from engine.weights import save_weights
-from training import checkpoint
+from training import checkpoint, distributed
 from training.config import TrainConfig, save_json
 from training.damage import EVAL, TRAIN, make_old_photo
 from training.damage_families import TRAIN_FAMILIES, mixed_damage
@@ -195,12 +196,18 @@ def validation_set(
     return out
 
 
+def _device(net: nn.Module) -> torch.device:
+    """The device ``net``'s parameters are on (the CPU for a network without any)."""
+    param = next(net.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
 @torch.no_grad()
 def validate(net: ScratchUNet, val: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict[str, float]:
     net.eval()
     found, truths, alarms = [], [], []
     for aged, damaged, mask in val:
-        probs = torch.sigmoid(net(to_tensor([damaged, aged])))[:, 0].numpy()
+        probs = torch.sigmoid(net(to_tensor([damaged, aged]).to(_device(net))))[:, 0].cpu().numpy()
         found.append(((probs[0] >= 0.5) * 255).astype(np.uint8))
         truths.append(mask)
         alarms.append(float((probs[1] >= 0.5).mean()))
@@ -252,11 +259,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     """Train (or continue) the detector; returns the last validation metrics."""
     opts = _opts(cfg)
     torch.set_num_threads(cfg.threads or 2)
+    device = distributed.process_device(cfg.device)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     train_paths = list_images(cfg.data, cfg.split, "train") if cfg.split else list_images(cfg.data)
     val_paths = list_images(cfg.val or cfg.data, cfg.split, "val") if cfg.split else list_images(cfg.val or cfg.data)
-    net = build(cfg)
+    net = build(cfg).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=float(opts["lr"]))
     warmup = int(opts["warmup"])
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg.steps, warmup))
@@ -314,6 +322,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             float(opts["turn"]),
             families,
         )
+        x, y = x.to(device), y.to(device)
         loss, bce, dice = loss_fn(net(x.contiguous(memory_format=torch.channels_last)), y, float(opts["dice"]))
         opt.zero_grad(set_to_none=True)
         loss.backward()
