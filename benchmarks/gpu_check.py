@@ -2,7 +2,9 @@
 ``--device``, compared with the CPU; a few training steps of every recipe there; timings; the
 exported weights of those steps.
 
-``python -m benchmarks.gpu_check --out "$OUT"`` (device tool: ``$OUT`` comes back). Defaults suit one
+``python3 -m benchmarks.gpu_check --out "$OUT"`` from the checkout's root on the device machine (its
+image has torch with CUDA, numba, OpenCV, scikit-image, safetensors; ``$OUT`` comes back: the JSON and
+six weights files, within the tool's 8 files). Defaults suit one
 GPU and ~5 minutes: 20 steps per recipe at 256² (batch 8, width 0.5) on ``data/corpus`` when the
 checkout has it, else on the bundled samples. ``--device cpu --steps 1`` runs the same code on a machine
 without one (the test suite does, in small).
@@ -22,7 +24,9 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import shutil
 import statistics
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -122,8 +126,11 @@ def check_detector(device: str, runs: int) -> dict[str, Any]:
     return row
 
 
-def check_training(device: str, recipes: list[str], steps: int, size: int, batch: int, out: Path) -> dict[str, Any]:
-    """Train each recipe ``steps`` steps on ``device``; seconds per step, last loss, exported weights."""
+def check_training(
+    device: str, recipes: list[str], steps: int, size: int, batch: int, out: Path, work: Path
+) -> dict[str, Any]:
+    """Train each recipe ``steps`` steps on ``device`` (run folders under ``work``); seconds per step,
+    last loss, and the weights exported to ``out``."""
     from training.config import TrainConfig
     from training.export import export_run
     from training.logs import read_csv
@@ -135,7 +142,7 @@ def check_training(device: str, recipes: list[str], steps: int, size: int, batch
     if corpus.is_dir():
         data = {"data": str(corpus), "split": str(split)}
     else:  # the bundled photos, without their masks
-        photos = out / "photos"
+        photos = work / "photos"
         photos.mkdir(exist_ok=True)
         for path in SAMPLES.glob("*.jpg"):
             if not (photos / path.name).exists():
@@ -143,7 +150,7 @@ def check_training(device: str, recipes: list[str], steps: int, size: int, batch
         data = {"data": str(photos), "val": str(photos)}
     results: dict[str, Any] = {}
     for engine in recipes:
-        run = out / f"train-{engine}"
+        run = work / f"train-{engine}"
         row: dict[str, Any] = {"data": data["data"]}
         try:
             cfg = TrainConfig(
@@ -192,23 +199,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--device {args.device}: torch sees no CUDA GPU here (torch {torch.__version__})")
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
+    # Run folders (checkpoints, logs) stay out of --out: the device tool brings back 8 files at most.
+    work = Path(tempfile.mkdtemp(prefix="gpu-check-"))
     names = args.engines.split(",") if args.engines else [s.name for s in list_specs() if s.learned]
-    report: dict[str, Any] = {
-        "device": args.device,
-        "device_name": torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else "cpu",
-        "torch": torch.__version__,
-        "engines": check_engines(args.device, names, args.runs),
-        "detector": check_detector(args.device, args.runs),
-        "training": check_training(
-            args.device, [r for r in args.recipes.split(",") if r], args.steps, args.size, args.batch, args.out
-        ),
-    }
+    try:
+        report = _report(args, names, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     (args.out / "gpu_check.json").write_text(json.dumps(report, indent=2))
     failed = [
         f"{part} {name}" for part in ("engines", "training") for name, row in report[part].items() if "error" in row
     ] + (["detector"] if "error" in report["detector"] else [])
     print("failed: " + ", ".join(failed) if failed else "every check ran")
     return 1 if failed else 0
+
+
+def _report(args: argparse.Namespace, names: list[str], work: Path) -> dict[str, Any]:
+    return {
+        "device": args.device,
+        "device_name": torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else "cpu",
+        "torch": torch.__version__,
+        "engines": check_engines(args.device, names, args.runs),
+        "detector": check_detector(args.device, args.runs),
+        "training": check_training(
+            args.device, [r for r in args.recipes.split(",") if r], args.steps, args.size, args.batch, args.out, work
+        ),
+    }
 
 
 if __name__ == "__main__":

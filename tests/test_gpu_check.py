@@ -18,6 +18,8 @@ def test_gpu_check_runs_engines_detector_and_training_steps(tmp_path: Path, monk
     out = tmp_path / "out"
     argv = ["--out", str(out), "--device", "cpu", "--engines", "glcic", "--recipes", "glcic,scratch"]
     assert gpu_check.main([*argv, "--steps", "2", "--size", "64", "--batch", "2", "--runs", "1"]) == 0
+    # Only what the device tool should bring back (8 files at most): the report and the weights.
+    assert sorted(p.name for p in out.iterdir()) == ["glcic.safetensors", "gpu_check.json", "scratch.safetensors"]
     report = json.loads((out / "gpu_check.json").read_text())
     engine = report["engines"]["glcic"]
     assert engine["crop_s_cpu"] > 0 and engine["photo_s_cpu"] > 0 and engine["max_level_difference"] == 0
