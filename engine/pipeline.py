@@ -36,6 +36,7 @@ import numpy as np
 
 from engine.blend import classical_prefill, paste
 from engine.errors import Cancelled, InpaintError
+from engine.fill_cache import cached_fill
 from engine.registry import CAP_EXCLUDE, CAP_FULL_RES, EXCLUDE_OPTION, Engine, EngineSpec, create_engine
 
 STRATEGIES = ("crop", "resize", "full")
@@ -358,7 +359,7 @@ def _fill_tile(
             **engine_options,
             EXCLUDE_OPTION: pad_to_multiple(small, small_excl, engine.spec.pad_multiple)[1],
         }
-    result = engine.fill(padded, padded_mask, engine_options)
+    result = cached_fill(engine, padded, padded_mask, engine_options)
     filled = unpad(result.image, pads)
     if result.extras.get("alpha_maps") and any(pads):
         # Maps cover the tile, as the image does: crop each level's share of the padding.
