@@ -16,7 +16,8 @@ fill beside (``apt-get install gmic``): per bucket texture ÷ G'MIC's and struct
 issue #38 on textured ground. Neither holds a photo the project reports on.
 
 ``--pipeline`` runs the whole default fill (``inpaint``: the network, then the completion) instead, and
-its variants set constants of :mod:`engine.pipeline` (e.g. ``--variant deeper:GUIDE_DEPTH=22.0``).
+its variants set constants of :mod:`engine.pipeline` (e.g. ``--variant deeper:GUIDE_DEPTH=22.0``) or, prefixed
+``texture.``, of :mod:`engine.texture` (``--variant thin:texture.THIN_LOCK=6/16``).
 
 Each variant (``name:key=value,...``, keys of :class:`engine.texture.TextureOptions`) completes the fill
 of ``--engines`` (learned engines' fills and Navier–Stokes as the patchmatch guide; computed once and
@@ -174,19 +175,22 @@ def parse_variant(text: str) -> tuple[str, TextureOptions]:
 
 def pipeline_fill(image: np.ndarray, mask: np.ndarray, engine: str, settings: dict, engines: dict) -> np.ndarray:
     """``inpaint`` with the engine's defaults (network, then the completion), with ``settings``
-    (constants of :mod:`engine.pipeline`, e.g. ``GUIDE_DEPTH``) set for this call: uint8 H×W×3 RGB."""
+    (constants of :mod:`engine.pipeline`, e.g. ``GUIDE_DEPTH``, or of :mod:`engine.texture` prefixed
+    ``texture.``, e.g. ``texture.THIN_LOCK=6/16``) set for this call: uint8 H×W×3 RGB."""
     import engine.pipeline as pipeline
+    import engine.texture as texture
 
     if engine not in engines:
         engines[engine] = create_engine(engine)
-    saved = {k: getattr(pipeline, k) for k in settings}
+    where = {k: (texture, k.removeprefix("texture.")) if k.startswith("texture.") else (pipeline, k) for k in settings}
+    saved = {k: getattr(*where[k]) for k in settings}
     try:
         for k, v in settings.items():
-            setattr(pipeline, k, v)
+            setattr(*where[k], v)
         return inpaint(image, mask, engines[engine]).image
     finally:
         for k, v in saved.items():
-            setattr(pipeline, k, v)
+            setattr(*where[k], v)
 
 
 def main() -> None:
