@@ -31,9 +31,10 @@ _TBB_LIBRARIES = {"libtbb.so.12", "libtbb.12.dylib", "tbb12.dll"}
 def _prefer_tbb() -> None:
     """Run the parallel kernels on TBB, else numba's own work queue, and on OpenMP only as a last resort.
 
-    Why: with numba's default order a machine without a system TBB gets the ``omp`` layer, and there
-    the editor's second fill on its worker thread hung (GNU OpenMP, whose copy torch also loads, is not
-    safe for this; CI saw it). The ``tbb`` wheel is a dependency, but numba looks for ``libtbb`` by
+    Why: with numba's default order a machine without a system TBB gets the ``omp`` layer (GNU OpenMP,
+    the copy torch loads), and there the editor's second PatchMatch fill on its worker thread never
+    finished in CI; with ``NUMBA_THREADING_LAYER=omp`` it hung here once in about 25 runs of that test,
+    never on TBB or the work queue. The ``tbb`` wheel is a dependency, but numba looks for ``libtbb`` by
     name only, and a virtual environment's ``lib/`` is not on the loader's path: loading the wheel's
     copy first makes that lookup find it. A user's ``NUMBA_THREADING_LAYER`` still wins (numba reads the
     priority only when no layer is named)."""
