@@ -33,7 +33,7 @@ def _prefer_tbb() -> None:
 
     Why: with numba's default order a machine without a system TBB gets the ``omp`` layer (GNU OpenMP,
     the copy torch loads), and there the editor's second PatchMatch fill on its worker thread never
-    finished in CI; with ``NUMBA_THREADING_LAYER=omp`` it hung here once in about 25 runs of that test,
+    finished in CI; with ``NUMBA_THREADING_LAYER=omp`` it hung here once in about 40 runs of that test,
     never on TBB or the work queue. The ``tbb`` wheel is a dependency, but numba looks for ``libtbb`` by
     name only, and a virtual environment's ``lib/`` is not on the loader's path: loading the wheel's
     copy first makes that lookup find it. A user's ``NUMBA_THREADING_LAYER`` still wins (numba reads the
