@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.show()
+    _warm_up_kernels()
     restored = window.offer_recovery()  # after a crash: the autosaved session first
     windows = [window, *_recover_in_more_windows(window)] if restored else [window]
     if args.photo and not restored:
@@ -69,6 +71,25 @@ def main(argv: list[str] | None = None) -> int:
     status = app.exec()
     del windows  # kept referenced until here: a window without a reference would be deleted at once
     return status
+
+
+def _warm_up_kernels() -> threading.Thread:
+    """Start compiling (first run after an install) or loading the exemplar fill's numba kernels on a
+    daemon thread, while the user opens a photo and paints: the first fill with photo texture would
+    otherwise wait ~6 s for the compiler (engine.texture.warm_up_kernels). numba is imported there too,
+    not on the GUI thread before the window shows."""
+
+    def run() -> None:
+        try:
+            from engine.texture import warm_up_kernels
+
+            warm_up_kernels()
+        except Exception:  # a broken install shows its error on the first real fill instead
+            return
+
+    thread = threading.Thread(target=run, name="kernel-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _recover_in_more_windows(first: MainWindow) -> list[MainWindow]:

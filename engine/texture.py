@@ -417,6 +417,19 @@ def synthesize(
     return out
 
 
+def warm_up_kernels() -> None:
+    """Compile the numba kernels (the first run after an install: ~6 s on 2 cores) or load them from
+    numba's cache (~0.3 s), with two fills of a 48² crop, plain and guided. The editor calls it on a
+    background thread at start-up so that its first texture fill does not wait for the compiler; every
+    kernel a fill of any size uses has the same argument types, so nothing is compiled later."""
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    mask = np.zeros((48, 48), np.uint8)
+    mask[16:32, 16:32] = 255
+    synthesize(image, mask)
+    synthesize(image, mask, image)
+
+
 def _full_resolution(
     comp: np.ndarray,
     hole: np.ndarray,

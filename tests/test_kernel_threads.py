@@ -77,3 +77,38 @@ def test_two_threads_filling_at_once_on_the_work_queue() -> None:
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_warm_up_compiles_every_kernel_a_fill_uses() -> None:
+    """After :func:`warm_up_kernels` (what the editor runs at start-up), a real 256² guided fill and a
+    plain one compile nothing more. In a fresh process: this one's kernels may be compiled already."""
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        import engine.patch_kernels as pk
+        from engine.texture import synthesize, warm_up_kernels
+        kernels = [pk.search.__wrapped__, pk.vote.__wrapped__, pk.onion_peel.__wrapped__, pk.rescore]
+        assert [len(k.signatures) for k in kernels] == [0, 0, 0, 0]
+        warm_up_kernels()
+        after = [len(k.signatures) for k in kernels]
+        rng = np.random.default_rng(1)
+        image = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)
+        mask = np.zeros((256, 256), np.uint8)
+        mask[40:200, 60:180] = 255
+        synthesize(image, mask, np.full_like(image, 128))
+        synthesize(image, mask)
+        assert after == [1, 1, 1, 1] and [len(k.signatures) for k in kernels] == after
+        print("ok")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_the_editor_starts_the_warm_up_on_a_daemon_thread() -> None:
+    from app.main import _warm_up_kernels
+
+    thread = _warm_up_kernels()
+    assert thread.daemon and thread.name == "kernel-warm-up"
+    thread.join(timeout=120)
+    assert not thread.is_alive()
