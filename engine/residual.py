@@ -48,7 +48,9 @@ smoothing (PSNR) against the band (BPE) and stayed near the prefill (measured, i
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import cv2
@@ -346,6 +348,11 @@ def prefill_batch(image: torch.Tensor, hole: torch.Tensor, method: str) -> torch
 
     imgs = image.detach().mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
     holes = (hole.detach()[:, 0] > 0.5).cpu().numpy().astype(np.uint8) * 255
-    filled = np.stack([classical_prefill(i, m, method) for i, m in zip(imgs, holes, strict=True)])
+    # OpenCV's inpainting releases the GIL: one image per core. The prefill was most of a training step's
+    # CPU time beside a GPU (0.26–0.30 s for 8 crops of 256² on one core), and a fifth of it on 2 cores.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(imgs), os.cpu_count() or 1))) as pool:
+        filled = np.stack(
+            list(pool.map(lambda im: classical_prefill(im[0], im[1], method), zip(imgs, holes, strict=True)))
+        )
     pre = torch.from_numpy(filled).to(image.device).permute(0, 3, 1, 2).float().div_(255.0)
     return (image * (1 - hole) + pre * hole).contiguous(memory_format=torch.channels_last)
