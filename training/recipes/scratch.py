@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -121,29 +123,39 @@ def batch(
     share ``turn`` is turned by 90° before it is aged and damaged. ``families`` (names of training
     families; empty: off): age and damage with :func:`old_scan` instead of training/damage.py.
     """
-    scans, masks = [], []
+    # First, in order, what needs the shared generators: each crop's choice, and its own damage generator
+    # (seeded from ``dmg``), so that the ageing and damage below give the same batch on any thread count.
+    plans = []
     for crop in ds.sample(n, rng):
-        if structure > 0 and dmg.random() < structure:  # no draw at 0: older runs keep their sequence
-            crop = draw_structure(crop, dmg)
-        undamaged = dmg.random() < clean
+        own = np.random.default_rng(dmg.integers(2**63))
+        if structure > 0 and own.random() < structure:  # no draw at 0
+            crop = draw_structure(crop, own)
+        undamaged = own.random() < clean
         if undamaged:
             mined = hard.crop(ds, rng) if hard is not None and hard_share > 0 and rng.random() < hard_share else None
             if mined is not None:
                 crop = mined
             elif pick > 1:
                 crop = max([crop, *ds.sample(pick - 1, rng)], key=line_density)
+        plans.append((crop, undamaged, own))
+
+    def finish(plan: tuple[np.ndarray, bool, np.random.Generator]) -> tuple[np.ndarray, np.ndarray]:
+        crop, undamaged, own = plan
         # after the choice of crop: the mined and line-rich undamaged crops are the picture lines the
         # network must stop telling from scratches by direction, so they are turned too
-        if turn > 0 and dmg.random() < turn:  # no draw at 0, as above
-            crop = np.ascontiguousarray(np.rot90(crop, 1 if dmg.random() < 0.5 else -1))
+        if turn > 0 and own.random() < turn:  # no draw at 0, as above
+            crop = np.ascontiguousarray(np.rot90(crop, 1 if own.random() < 0.5 else -1))
         if undamaged:
-            aged = (old_scan(crop, dmg, families) if families else make_old_photo(crop, dmg, "train"))[0]
-            scans.append(aged)
-            masks.append(np.zeros(aged.shape[:2], np.uint8))
-            continue
-        _, damaged, mask = old_scan(crop, dmg, families) if families else make_old_photo(crop, dmg, "train")
-        scans.append(damaged)
-        masks.append(mask)
+            aged = (old_scan(crop, own, families) if families else make_old_photo(crop, own, "train"))[0]
+            return aged, np.zeros(aged.shape[:2], np.uint8)
+        _, damaged, mask = old_scan(crop, own, families) if families else make_old_photo(crop, own, "train")
+        return damaged, mask
+
+    # Ageing and damage are numpy and OpenCV work that releases the GIL: one crop per core (on 2 cores
+    # they were half of a training step, with the network idle).
+    with ThreadPoolExecutor(max_workers=max(1, min(n, os.cpu_count() or 1))) as pool:
+        done = list(pool.map(finish, plans))
+    scans, masks = [d[0] for d in done], [d[1] for d in done]
     return to_tensor(scans), torch.from_numpy(np.stack(masks) > 127).float()[:, None]
 
 
