@@ -25,9 +25,7 @@ import argparse
 import copy
 import json
 import shutil
-import statistics
 import tempfile
-import time
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
@@ -37,6 +35,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchmarks.texture import median_seconds
 from engine.imageio import load_image, load_mask
 from engine.paths import SAMPLES
 from engine.registry import create_engine, list_specs
@@ -51,17 +50,16 @@ SHORT = {
 
 
 def _median_seconds(fn: Callable[[], object], runs: int, sync: bool) -> float:
-    fn()  # warm-up: kernels, caches, cuDNN's algorithm search
-    times = []
-    for _ in range(runs):
-        if sync:
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
+    """:func:`benchmarks.texture.median_seconds` after one warm-up run (kernels, caches, cuDNN's algorithm
+    search); ``sync``: each run waits for the GPU to finish."""
+
+    def run() -> None:
         fn()
         if sync:
             torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+
+    run()
+    return median_seconds(run, runs)
 
 
 def check_engines(device: str, names: list[str], runs: int) -> dict[str, Any]:

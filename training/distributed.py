@@ -49,6 +49,12 @@ def process_device(device: str) -> torch.device:
     return dev
 
 
+def module_device(module: nn.Module) -> torch.device:
+    """The device ``module``'s parameters are on (the CPU for a module without any)."""
+    param = next(module.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
 def is_distributed() -> bool:
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 

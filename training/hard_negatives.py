@@ -24,6 +24,7 @@ import torch
 
 from training.damage import age_photo
 from training.data import CropDataset, to_tensor
+from training.distributed import module_device
 
 MAX_PIXELS = 1_200_000  # a mining photo is shrunk to at most this many pixels (time per round)
 
@@ -51,8 +52,7 @@ class HardNegatives:
         net.eval()
         added = 0
         multiple = int(getattr(net, "multiple", 8))
-        param = next(net.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
+        device = module_device(net)
         for _ in range(photos):
             index = int(rng.integers(0, len(ds.paths)))
             rgb = ds.cache.get(ds.paths[index])

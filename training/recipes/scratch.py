@@ -29,7 +29,6 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 from tqdm import tqdm
 
 from engine.damage import DetectionSettings
@@ -208,18 +207,12 @@ def validation_set(
     return out
 
 
-def _device(net: nn.Module) -> torch.device:
-    """The device ``net``'s parameters are on (the CPU for a network without any)."""
-    param = next(net.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
 @torch.no_grad()
 def validate(net: ScratchUNet, val: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict[str, float]:
     net.eval()
     found, truths, alarms = [], [], []
     for aged, damaged, mask in val:
-        probs = torch.sigmoid(net(to_tensor([damaged, aged]).to(_device(net))))[:, 0].cpu().numpy()
+        probs = torch.sigmoid(net(to_tensor([damaged, aged]).to(distributed.module_device(net))))[:, 0].cpu().numpy()
         found.append(((probs[0] >= 0.5) * 255).astype(np.uint8))
         truths.append(mask)
         alarms.append(float((probs[1] >= 0.5).mean()))
