@@ -17,11 +17,12 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from engine import fill_cache
 from engine.imageio import load_image, load_mask
 from engine.pipeline import inpaint
-from engine.registry import create_engine
+from engine.registry import Engine, create_engine
 from engine.texture import synthesize
 
 MASKS = ("06-30-40pct.png", "10-50-60pct.png", "12-object_5-15pct.png", "14-object_15-30pct.png")
@@ -37,7 +38,8 @@ def median_seconds(fn, runs: int) -> float:
     return statistics.median(times)
 
 
-def _uncached(img, mask, engine) -> None:
+def _uncached(img: np.ndarray, mask: np.ndarray, engine: Engine) -> None:
+    """One fill through the pipeline at default options, paying for the network (no cached fill)."""
     fill_cache.clear()
     inpaint(img, mask, engine)
 
