@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from app.kernel_warm_up import prepare_kernels
 from engine.console import quiet_on_closed_pipe
 from engine.paths import ICON_PNG
 
@@ -60,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     from app.window import MainWindow  # after QApplication: widgets need it
 
     window = MainWindow()
+    # Before the window shows: loading them once it is open stalled it (app/kernel_warm_up.py).
+    compiling = prepare_kernels()
     window.show()
-    _warm_up_kernels()
     restored = window.offer_recovery()  # after a crash: the autosaved session first
     windows = [window, *_recover_in_more_windows(window)] if restored else [window]
     if args.photo and not restored:
@@ -70,26 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         _open_sample(window, args.sample)
     status = app.exec()
     del windows  # kept referenced until here: a window without a reference would be deleted at once
+    del compiling  # a child still compiling finishes on its own: the next start loads what it cached
     return status
-
-
-def _warm_up_kernels() -> threading.Thread:
-    """Start compiling (first run after an install) or loading the exemplar fill's numba kernels on a
-    daemon thread, while the user opens a photo and paints: the first fill with photo texture would
-    otherwise wait ~6 s for the compiler (engine.texture.warm_up_kernels). numba is imported there too,
-    not on the GUI thread before the window shows."""
-
-    def run() -> None:
-        try:
-            from engine.texture import warm_up_kernels
-
-            warm_up_kernels()
-        except Exception:  # a broken install shows its error on the first real fill instead
-            return
-
-    thread = threading.Thread(target=run, name="kernel-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def _recover_in_more_windows(first: MainWindow) -> list[MainWindow]:

@@ -1,9 +1,11 @@
-"""The editor's start-up warm-up of the numba kernels (app.main._warm_up_kernels): how long it takes and
-the worst gap of a 5 ms QTimer heartbeat on the GUI thread meanwhile (goal: the editor never stalls
-> 50 ms), with numba's cache as it is or, with ``--cold``, empty (the first start after an install).
+"""The editor's start-up preparation of the numba kernels (app.kernel_warm_up.prepare_kernels): how long it
+delays the window, and the worst gap of a 5 ms QTimer heartbeat on the GUI thread once the window is open
+and painted (goal: the editor never stalls > 50 ms; the first paint is reported apart), with numba's cache
+as it is or, with ``--cold``, empty (the first start after an install: a child process compiles the kernels
+meanwhile; the gaps are measured until it is done).
 
 ``QT_QPA_PLATFORM=offscreen python -m benchmarks.warm_up [--cold]`` — one measurement per process, as the
-warm-up happens once per start.
+preparation happens once per start.
 """
 
 from __future__ import annotations
@@ -15,16 +17,26 @@ import sys
 import tempfile
 import time
 
+#: Heartbeats are counted this long after the window shows at least (and until a compiling child is done).
+WATCH_S = 2.0
+
 
 def measure() -> str:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
-    from app.main import _warm_up_kernels
+    from app.kernel_warm_up import prepare_kernels
+    from app.window import MainWindow
 
+    window = MainWindow()
+    t0 = time.perf_counter()
+    child = prepare_kernels()
+    before = time.perf_counter() - t0
+    window.show()
     gaps: list[float] = []
     last = [time.perf_counter()]
+    shown = last[0]
 
     def beat() -> None:
         now = time.perf_counter()
@@ -34,15 +46,18 @@ def measure() -> str:
     heartbeat = QTimer()
     heartbeat.timeout.connect(beat)
     heartbeat.start(5)
-    thread, t0 = _warm_up_kernels(), time.perf_counter()
     result: list[str] = []
 
     def check() -> None:
-        if not thread.is_alive():
-            ordered = sorted(gaps)
+        if time.perf_counter() - shown >= WATCH_S and (child is None or child.poll() is not None):
+            # The first beat waits for the window's first layout and paint (the same with or without the
+            # kernels): reported apart, the stalls of the open window are the gaps after it.
+            first, ordered = gaps[0], sorted(gaps[1:])
+            how = "loaded from numba's cache" if child is None else f"compiled by a child ({child.returncode=})"
             result.append(
-                f"warm-up {time.perf_counter() - t0:.2f} s, worst event-loop gap {ordered[-1] * 1000:.1f} ms, "
-                f"99th percentile {ordered[int(len(ordered) * 0.99)] * 1000:.1f} ms ({len(gaps)} beats)"
+                f"kernels {how}; window delayed {before:.2f} s, first paint {first * 1000:.0f} ms; then "
+                f"{time.perf_counter() - shown:.1f} s open: worst event-loop gap {ordered[-1] * 1000:.1f} ms, "
+                f"99th percentile {ordered[int(len(ordered) * 0.99)] * 1000:.1f} ms ({len(ordered)} beats)"
             )
             app.quit()
 
@@ -50,6 +65,7 @@ def measure() -> str:
     poll.timeout.connect(check)
     poll.start(50)
     app.exec()
+    window.close()
     return result[0]
 
 

@@ -18,10 +18,11 @@ import functools
 import importlib.metadata
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numba
+import numba.core.event
 import numpy as np
 
 #: Shared-library names of TBB that numba's ``tbb`` threading layer asks for, per platform.
@@ -51,6 +52,28 @@ def _prefer_tbb() -> None:
 
 
 _prefer_tbb()
+
+
+class NotCached(RuntimeError):
+    """A kernel would be compiled: numba's cache holds no copy for this numba, CPU and source."""
+
+
+class _RefuseCompiling(numba.core.event.Listener):
+    def on_start(self, event: numba.core.event.Event) -> None:
+        raise NotCached(f"not in numba's cache: {event.data['dispatcher'].py_func.__name__}")
+
+    def on_end(self, event: numba.core.event.Event) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def cached_only() -> Iterator[None]:
+    """Within: a kernel numba would compile raises :class:`NotCached` instead (one in numba's cache
+    still loads). Uses numba's event API ("numba:compile" starts only on a cache miss); process-wide,
+    so nothing else may compile meanwhile."""
+    with numba.core.event.install_listener("numba:compile", _RefuseCompiling()):
+        yield
+
 
 # One parallel launch at a time: numba's work queue (the fallback layer) aborts the whole process when
 # two threads launch kernels at once; TBB would not need it, and the editor runs one fill at a time.
@@ -211,20 +234,23 @@ def vote(src, hy, hx, index, nnf, dist, r, sigma2, out):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
-def _onion_source(packed, known, lam, y, x, valid_y, valid_x, r):
+def _onion_source(packed, known, lam, y, x, valid_y, valid_x, r, nc):
     """The source centre (sy, sx) whose patch best matches the known pixels around hole pixel (y, x)
-    (mean squared colour difference over them) plus ``lam`` × the mean squared difference of the guide
-    over the patch's pixels in the image, among ``valid_y``/``valid_x`` (whole patches in the image).
+    (mean squared difference of the ``nc`` image channels over them) plus ``lam`` × the mean squared
+    difference of the guide over the patch's pixels in the image, among ``valid_y``/``valid_x`` (whole
+    patches in the image).
 
-    ``packed`` float32 H×(W·6): per pixel R, G, B, then the guide's three channels. The target patch
-    and a weight per value (1/known count on known colours, lam/in-image count on the guide, 0 else)
-    are gathered once, so each candidate row is one contiguous weighted sum (vectorised). A candidate
-    is dropped as soon as its partial distance (rows so far) passes the best: the row sums are not
-    negative, and a kept candidate's distance is the same sum, so the choice equals an exhaustive scan's."""
+    ``packed`` float32 H×(W·(nc+3)): per pixel the ``nc`` image channels, then the guide's three. The
+    target patch and a weight per value (1/known count on known channels, lam/in-image count on the guide,
+    0 else) are gathered once, so each candidate row is one contiguous weighted sum (vectorised). A
+    candidate is dropped as soon as its partial distance (rows so far) passes the best: the row sums are
+    not negative, and a kept candidate's distance is the same sum, so the choice equals an exhaustive
+    scan's."""
     h = known.shape[0]
     w = known.shape[1]
     side = 2 * r + 1
-    n = side * 6
+    m = nc + 3
+    n = side * m
     tgt = np.zeros((side, n), np.float32)
     wt = np.zeros((side, n), np.float32)
     cnt = 0
@@ -245,16 +271,14 @@ def _onion_source(packed, known, lam, y, x, valid_y, valid_x, r):
         for dx in range(-r, r + 1):
             ty, tx = y + dy, x + dx
             if 0 <= ty < h and 0 <= tx < w:
-                k = (dx + r) * 6
-                for c in range(6):
-                    tgt[dy + r, k + c] = packed[ty, tx * 6 + c]
-                if known[ty, tx]:
-                    wt[dy + r, k], wt[dy + r, k + 1], wt[dy + r, k + 2] = inv, inv, inv
-                wt[dy + r, k + 3], wt[dy + r, k + 4], wt[dy + r, k + 5] = ginv, ginv, ginv
+                k = (dx + r) * m
+                for c in range(m):
+                    tgt[dy + r, k + c] = packed[ty, tx * m + c]
+                    wt[dy + r, k + c] = ginv if c >= nc else (inv if known[ty, tx] else np.float32(0.0))
     bd = np.inf
     for s in range(valid_y.shape[0]):
         sy, sx = valid_y[s], valid_x[s]
-        a = (sx - r) * 6
+        a = (sx - r) * m
         d = 0.0
         for row in range(side):
             py = sy - r + row
@@ -276,19 +300,22 @@ def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, 
     """Start a hole from the outside in (Newson et al. 2014, §4.3): layer by layer, each hole pixel
     takes the centre of the source patch that best matches its already known pixels (mean squared
     difference over them, plus ``lam`` × the mean squared difference of the ``guide`` patches, which
-    are known everywhere), searched exhaustively among the given sources. ``img`` float32 H×W×3 and
+    are known everywhere), searched exhaustively among the given sources. ``img`` float32 H×W×C (the
+    colour and any carried feature channels, each already weighted; all are compared and copied) and
     ``known`` bool H×W are updated in place; ``layer`` int32 per hole pixel, sorted ascending;
     ``nnf`` gets the chosen source of each hole pixel's target (``index``). The pixels of one layer
     read only pixels known before it, so they are searched in parallel and the result does not
     depend on the number of threads."""
-    h, w, _ = img.shape
+    h, w, nc = img.shape
+    m = nc + 3
     n = hy.shape[0]
-    packed = np.empty((h, w * 6), np.float32)
+    packed = np.empty((h, w * m), np.float32)
     for y in range(h):
         for x in range(w):
+            for c in range(nc):
+                packed[y, x * m + c] = img[y, x, c]
             for c in range(3):
-                packed[y, x * 6 + c] = img[y, x, c]
-                packed[y, x * 6 + 3 + c] = guide[y, x, c] if lam > 0.0 else 0.0
+                packed[y, x * m + nc + c] = guide[y, x, c] if lam > 0.0 else 0.0
     pick = np.zeros((n, 2), np.int64)
     start = 0
     while start < n:
@@ -296,12 +323,12 @@ def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, 
         while stop < n and layer[stop] == layer[start]:
             stop += 1
         for k in numba.prange(start, stop):
-            pick[k, 0], pick[k, 1] = _onion_source(packed, known, lam, hy[k], hx[k], valid_y, valid_x, r)
+            pick[k, 0], pick[k, 1] = _onion_source(packed, known, lam, hy[k], hx[k], valid_y, valid_x, r, nc)
         for k in range(start, stop):
             y, x, by, bx = hy[k], hx[k], pick[k, 0], pick[k, 1]
-            for c in range(3):
+            for c in range(nc):
                 img[y, x, c] = img[by, bx, c]
-                packed[y, x * 6 + c] = img[by, bx, c]
+                packed[y, x * m + c] = img[by, bx, c]
             known[y, x] = True
             j = index[y, x]
             if j >= 0:

@@ -14,17 +14,19 @@ Not part of any of the five papers. The method (Wexler et al., PAMI 2007; Barnes
 3. **EM at every level.** A PatchMatch search for every target among patches lying wholly in known,
    not excluded pixels; the patch distance compares colour and two texture features (the local mean
    of |∂x| and |∂y| of luma, Newson et al. §3.2: plain colour distances prefer smooth sources inside
-   a textured hole) and, when an engine's fill is given, adds ``λ`` × the squared difference of a
+   a textured hole), measured on the photo at the crop's own resolution, brought down to every level
+   and copied into the hole with the pixels (:func:`texture_features`; ground textures: 1.10 → 1.00×
+   G'MIC's texture), and, when an engine's fill is given, adds ``λ`` × the squared difference of a
    Gaussian low-pass of the estimate, whose hole holds the engine's fill: a source must agree with
    the predicted structure. ``λ`` is chosen per level (strong where the pyramid decides the layout,
    weak where it decides the grain) and per crop (weaker where the photo around the hole is
    textured: :func:`texture_share`); it enters the search as √λ × the low-pass, three more feature
-   channels. Each hole pixel is then taken from the single best-fitting
-   patch covering it (Newson et al. §4.4), at every level: the weighted mean of the covering patches
-   (Wexler §3.2, ``blend_levels``) blurs the estimate, and a blurred estimate draws its matches from
-   the photo's smooth parts, so rock and gravel came out as smooth blobs (on 24 ground textures of
-   ``ufoai-textures``, texture 1.40× G'MIC's with the weighted mean, 1.04× without; train photos:
-   texture 0.67 → 0.64× NS: ``python -m benchmarks.fill_tuning``, docs/fill-completion.md).
+   channels. Each hole pixel is then taken from the single best-fitting patch covering it (Newson et al.
+   §4.4), at every level: the weighted mean of the covering patches (Wexler §3.2, ``blend_levels``) blurs
+   the estimate, and a blurred estimate draws its matches from the photo's smooth parts, so rock and
+   gravel came out as smooth blobs (on 24 ground textures of ``ufoai-textures``, texture 1.40× G'MIC's
+   with the weighted mean, 1.04× without; train photos: texture 0.67 → 0.64× NS: ``python -m
+   benchmarks.fill_tuning``, docs/fill-completion.md).
    The field is upsampled to seed the next level, whose estimate is re-voted from its own pixels.
 4. **Full resolution.** At a working scale below 1 the field is scaled up, each hole pixel copies
    the photo under its own match, and one PatchMatch pass at the crop's own resolution (propagation,
@@ -54,7 +56,7 @@ import cv2
 import numpy as np
 
 from engine.errors import Cancelled
-from engine.patch_kernels import onion_peel, rescore, search, vote
+from engine.patch_kernels import NotCached, cached_only, onion_peel, rescore, search, vote
 
 PATCH = 7
 #: Matching targets at the working resolution, at most (speed: benchmarks/texture.py).
@@ -139,18 +141,51 @@ def _dilate(hole: np.ndarray, r: int) -> np.ndarray:
     return cv2.dilate(hole.astype(np.uint8), kernel) > 0
 
 
-def _features(img: np.ndarray, weight: float, guide: np.ndarray | None = None, lam: float = 0.0) -> np.ndarray:
-    """Per-pixel match features of float32 H×W×3 RGB: the colour and √weight × the local (7×7) mean
-    of |∂x|, |∂y| of luma, then, when ``lam`` > 0, √lam × ``guide`` (float32 H×W×3, the engine's
-    low-pass): float32 H×W×5 (or ×8), C-contiguous. Squared differences of these sum to the patch
-    distance of the module docstring."""
+def texture_features(img: np.ndarray, sizes: list[tuple[int, int]], hole: np.ndarray | None = None) -> list[np.ndarray]:
+    """The texture features of the known photo at each of ``sizes`` (Newson et al., 2014 and IPOL 2017,
+    §3.2): |∂x| and |∂y| of luma (Sobel / 4, 0–255 scale) at ``img``'s own resolution, over the pixels
+    whose gradient sees no ``hole`` pixel (every pixel for None), brought to each size (w, h) by area
+    averaging, then their local (7×7) mean there, normalised by the share of such pixels. img: float32
+    H×W×3 RGB; hole: bool H×W. Returns [float32 h×w×3 (fx, fy, 0; the third plane lets the colour kernels
+    carry it)] per size; 0 where no such pixel is near.
+
+    Measured at the crop's own resolution, not on each pyramid level: at a coarse level pebbles and a
+    dark, smooth far shore are both smooth (mean |∂x| 8.6 and 5.9 at 1/16 of the boats sample) and only
+    the full resolution tells them apart (30 and 1.0), so a level's own gradients let the coarse levels
+    lay smooth sources into a textured hole. A known pixel of a level averages known pixels only."""
+    h, w = img.shape[:2]
     grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
-    gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3, borderType=cv2.BORDER_REFLECT)) * 0.25
-    gy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3, borderType=cv2.BORDER_REFLECT)) * 0.25
-    k = math.sqrt(weight)
-    fx = cv2.blur(gx, (PATCH, PATCH), borderType=cv2.BORDER_REFLECT) * k
-    fy = cv2.blur(gy, (PATCH, PATCH), borderType=cv2.BORDER_REFLECT) * k
-    planes = [img, fx, fy] + ([guide * math.sqrt(lam)] if guide is not None and lam > 0 else [])
+    seen = np.ones((h, w), np.float32) if hole is None else (~_dilate(hole, 1)).astype(np.float32)
+    grads = []
+    for dx, dy in ((1, 0), (0, 1)):
+        grad = cv2.Sobel(grey, cv2.CV_32F, dx, dy, ksize=3, borderType=cv2.BORDER_REFLECT)
+        np.abs(grad, out=grad)
+        grad *= seen
+        grad *= 0.25
+        grads.append(grad)
+    out = []
+    for size in sizes:
+        same = size == (w, h)
+        count = cv2.blur(seen if same else _resize(seen, size, area=True), (PATCH, PATCH))
+        np.maximum(count, 1e-3, out=count)
+        planes = np.zeros((size[1], size[0], 3), np.float32)
+        for k, grad in enumerate(grads):
+            small = grad if same else _resize(grad, size, area=True)
+            planes[..., k] = cv2.blur(small, (PATCH, PATCH), borderType=cv2.BORDER_REFLECT) / count
+        out.append(planes)
+    return out
+
+
+def _features(
+    img: np.ndarray, tex: np.ndarray, weight: float, guide: np.ndarray | None = None, lam: float = 0.0
+) -> np.ndarray:
+    """Per-pixel match features: the colour (``img`` float32 H×W×3 RGB), √weight × the texture
+    features (``tex``, :func:`texture_features`, carried into the hole by the copies), then, when
+    ``lam`` > 0, √lam × ``guide`` (float32 H×W×3, the engine's low-pass): float32 H×W×5 (or ×8),
+    C-contiguous. Squared differences of these sum to the patch distance of the module docstring."""
+    planes = [img, tex[..., :2] * math.sqrt(weight)] + (
+        [guide * math.sqrt(lam)] if guide is not None and lam > 0 else []
+    )
     return np.ascontiguousarray(np.dstack(planes).astype(np.float32))
 
 
@@ -169,10 +204,12 @@ def texture_share(img: np.ndarray, hole: np.ndarray, sigma: float = 3.0) -> floa
 
 @dataclass
 class _Level:
-    """One pyramid level: ``img`` float32 h×w×3 (the estimate), ``hole``/``valid`` bool h×w,
-    targets ``ty``/``tx`` int64, ``index`` int32 h×w, hole pixels ``hy``/``hx`` int64."""
+    """One pyramid level: ``img`` float32 h×w×3 (the estimate), ``tex`` float32 h×w×3 (its texture
+    features: the photo's outside the hole, copied with the pixels inside), ``hole``/``valid`` bool
+    h×w, targets ``ty``/``tx`` int64, ``index`` int32 h×w, hole pixels ``hy``/``hx`` int64."""
 
     img: np.ndarray
+    tex: np.ndarray
     hole: np.ndarray
     valid: np.ndarray
     ty: np.ndarray
@@ -182,7 +219,7 @@ class _Level:
     hx: np.ndarray
 
 
-def _level(img: np.ndarray, hole: np.ndarray, exclude: np.ndarray | None) -> _Level:
+def _level(img: np.ndarray, tex: np.ndarray, hole: np.ndarray, exclude: np.ndarray | None) -> _Level:
     r = PATCH // 2
     h, w = hole.shape
     valid = ~_dilate(hole if exclude is None else hole | exclude, r)
@@ -192,7 +229,7 @@ def _level(img: np.ndarray, hole: np.ndarray, exclude: np.ndarray | None) -> _Le
     index[ty, tx] = np.arange(len(ty), dtype=np.int32)
     hy, hx = np.nonzero(hole)
     return _Level(
-        img, hole, valid, ty.astype(np.int64), tx.astype(np.int64), index, hy.astype(np.int64), hx.astype(np.int64)
+        img, tex, hole, valid, ty.astype(np.int64), tx.astype(np.int64), index, hy.astype(np.int64), hx.astype(np.int64)
     )
 
 
@@ -238,9 +275,10 @@ def _upsample_field(coarse: _Level, nnf: np.ndarray, fine: _Level, seed: int) ->
     return out
 
 
-def _onion_start(lv: _Level, guide: np.ndarray, lam: float, seed: int) -> np.ndarray:
-    """Fill ``lv.img``'s hole by onion peeling (in place); returns the field it leaves (random where a
-    target is not a hole pixel)."""
+def _onion_start(lv: _Level, guide: np.ndarray, lam: float, features: float, seed: int) -> np.ndarray:
+    """Fill ``lv.img``'s and ``lv.tex``'s hole by onion peeling (in place; the texture features, weighted
+    by ``features``, are matched and copied with the colour); returns the field it leaves (random
+    where a target is not a hole pixel)."""
     nnf = _random_field(lv, seed)
     dist = cv2.distanceTransform(lv.hole.astype(np.uint8), cv2.DIST_L2, 3)
     layer = np.ceil(dist[lv.hy, lv.hx]).astype(np.int32)
@@ -252,10 +290,16 @@ def _onion_start(lv: _Level, guide: np.ndarray, lam: float, seed: int) -> np.nda
     keep = np.sort(np.random.default_rng(seed + 7).choice(len(vy), count, replace=False))
     vy, vx = vy[keep], vx[keep]
     known = ~lv.hole
+    k = math.sqrt(features)
+    carried = np.ascontiguousarray(np.dstack([lv.img, lv.tex[..., :2] * k]))
     onion_peel(
-        lv.img, known, guide, lam, vy.astype(np.int64), vx.astype(np.int64), lv.hy[order], lv.hx[order], layer[order],
+        carried, known, guide, lam, vy.astype(np.int64), vx.astype(np.int64), lv.hy[order], lv.hx[order], layer[order],
         PATCH // 2, nnf, lv.index,
     )  # fmt: skip
+    lv.img[lv.hole] = carried[lv.hole, :3]
+    # The features' copy, from their source pixels (not unweighted from ``carried``: a zero weight).
+    src = nnf[lv.index[lv.hy, lv.hx]]
+    lv.tex[lv.hy, lv.hx] = lv.tex[src[:, 0], src[:, 1]]
     return nnf
 
 
@@ -344,17 +388,23 @@ def synthesize(
     sizes.reverse()  # coarsest first
 
     levels: list[_Level] = []
-    for size in sizes:
-        img = comp.copy() if size == (big_w, big_h) else _resize(comp, size, area=True)
-        levels.append(_level(img, _shrink_mask(hole_full, size), None if excl is None else _shrink_mask(excl, size)))
+    for size, tex in zip(sizes, texture_features(comp, sizes, hole_full), strict=True):
+        full_size = size == (big_w, big_h)
+        img = comp.copy() if full_size else _resize(comp, size, area=True)
+        hole = _shrink_mask(hole_full, size)
+        levels.append(_level(img, tex, hole, None if excl is None else _shrink_mask(excl, size)))
     if not all(lv.valid.any() for lv in levels):
         return composite if guided else _fallback(image, hole_full)
+    lock = _structure_lock(options, hole_full, levels[-1].hole) if guided else 0.0
+    if guided and lock >= options.onion_lock:
+        # The coarsest level starts from the engine's fill (below), so its hole starts with the fill's features.
+        first = levels[0]
+        first.tex[first.hole] = texture_features(comp, [sizes[0]])[0][first.hole]
     # At the working resolution: the same share for a photo and its 24 MP original.
     share = texture_share(levels[-1].img, levels[-1].hole, options.share_sigma) if guided else 0.0
     relief = min(1.0, options.texture_relief * share)
     guide_sigma = options.guide_sigma + options.guide_sigma_texture * share
 
-    lock = _structure_lock(options, hole_full, levels[-1].hole) if guided else 0.0
     iters = [options.em_iterations[0]] + [options.em_iterations[1]] * (len(levels) - 1)
     total, done = sum(iters) + 1, 0
     nnf = np.zeros((0, 2), np.int64)
@@ -367,7 +417,7 @@ def synthesize(
         if li == 0 and guided and lock >= options.onion_lock:
             nnf = _random_field(lv, options.seed)  # the layout is the engine's anyway: start from its fill
         elif li == 0:
-            nnf = _onion_start(lv, guide, lam, options.seed)
+            nnf = _onion_start(lv, guide, lam, options.features, options.seed)
         else:
             nnf = _upsample_field(levels[li - 1], nnf, lv, options.seed + li)
             # The estimate at this level is re-voted from its own pixels under the upsampled field:
@@ -375,19 +425,14 @@ def synthesize(
             # rescoring them and taking the best patch drew smoother sources: 1.55× G'MIC's texture
             # against 1.04× on the ground textures).
             dist = np.zeros(len(lv.ty), np.float64)
-            voted = lv.img.copy()
-            vote(lv.img, lv.hy, lv.hx, lv.index, nnf, dist, r, 1.0, voted)
-            lv.img[lv.hole] = voted[lv.hole]
+            _vote_level(lv, nnf, dist, 1.0)
         dist = np.zeros(len(lv.ty), np.float64)
         for it in range(iters[li]):
             if cancel is not None and cancel():
                 raise Cancelled()
-            feat = _features(lv.img, options.features, guide, lam)
+            feat = _features(lv.img, lv.tex, options.features, guide, lam)
             search(feat, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li, 32, 1 << 30, ALL)  # fmt: skip
-            voted = lv.img.copy()
-            sigma2 = _sigma2(dist) if li < options.blend_levels else 0.0
-            vote(lv.img, lv.hy, lv.hx, lv.index, nnf, dist, r, sigma2, voted)
-            lv.img[lv.hole] = voted[lv.hole]
+            _vote_level(lv, nnf, dist, _sigma2(dist) if li < options.blend_levels else 0.0)
             done += 1
             report(done / total, f"texture: level {li + 1} of {len(levels)}")
     if cancel is not None and cancel():
@@ -396,7 +441,7 @@ def synthesize(
     # The finest level: each pixel from its best-fitting patch alone.
     finest = levels[-1]
     if scale == 1.0:
-        rescore(_features(finest.img, options.features, guide, lam), finest.ty, finest.tx, nnf, dist, r)
+        rescore(_features(finest.img, finest.tex, options.features, guide, lam), finest.ty, finest.tx, nnf, dist, r)
         result = finest.img.copy()
         vote(comp, finest.hy, finest.hx, finest.index, nnf, dist, r, 0.0, result)
     else:
@@ -415,6 +460,27 @@ def synthesize(
     out[hole_full] = np.clip(np.rint(result[hole_full]), 0, 255).astype(np.uint8)
     report(1.0, "texture: done")
     return out
+
+
+def load_cached_kernels() -> bool:
+    """Load the numba kernels as :func:`warm_up_kernels` does, from numba's cache only: True when all
+    were there; False (compiling nothing) when one was not: the first run after an install, or after
+    numba, the CPU or engine/patch_kernels.py changed. Nothing else may compile meanwhile."""
+    try:
+        with cached_only():
+            warm_up_kernels()
+    except NotCached:
+        return False
+    return True
+
+
+def _vote_level(lv: _Level, nnf: np.ndarray, dist: np.ndarray, sigma2: float) -> None:
+    """``lv``'s hole (estimate and texture features) re-voted from the patches of ``nnf`` (in place;
+    ``sigma2`` as :func:`engine.patch_kernels.vote`). In place is safe: the vote writes hole pixels only
+    and reads source patches only, which are valid centres, wholly outside the hole."""
+    r = PATCH // 2
+    for plane in (lv.img, lv.tex):
+        vote(plane, lv.hy, lv.hx, lv.index, nnf, dist, r, sigma2, plane)
 
 
 def warm_up_kernels() -> None:
@@ -449,7 +515,7 @@ def _full_resolution(
     offset already equals its source (distance 0), and on a 24 MP photo most of them are. comp: float32 H×W×3 RGB, the crop (hole filled); returns float32
     H×W×3."""
     r = PATCH // 2
-    full = _level(comp.copy(), hole, excl)
+    full = _level(comp.copy(), np.zeros_like(comp), hole, excl)
     field = _upsample_field(finest, nnf, full, seed + 99)
     # Sources are valid centres (their whole patch is known photo), so every hole pixel gets a copy.
     at = full.index[full.hy, full.hx]

@@ -14,6 +14,7 @@ from engine.texture import (
     needs_texture,
     structure_lock_for,
     synthesize,
+    texture_features,
     texture_share,
 )
 
@@ -409,3 +410,46 @@ def test_the_guiding_engine_sees_the_deep_hole_scaled_down_and_only_when_the_com
     assert engine.sizes[2:] == [(512, 512), (padded, padded)]
     assert np.array_equal(kept.image, out) and kept.untextured is not None
     assert np.array_equal(out[mask == 0], img[mask == 0]) and out.shape == img.shape
+
+
+def test_a_textured_hole_is_not_filled_from_smooth_ground_of_the_same_colour() -> None:
+    # Fine 2×2-px grain below, a flat band of the grain's mean colour above (a calm lake beyond pebbles):
+    # at the coarse levels both are the same flat grey, so features measured per level let the pyramid
+    # lay the flat band into the hole (before: gradient energy 0 in the hole, on all four seeds). The
+    # texture features come from the full resolution and travel with the copies.
+    for seed in range(2):
+        rng = np.random.default_rng(seed)
+        img = np.full((192, 256, 3), 110, np.uint8)
+        grain = rng.integers(-45, 46, (96, 128)).repeat(2, 0).repeat(2, 1)
+        img[64:] = np.clip(110 + grain[64:, :, None], 0, 255)
+        mask = np.zeros((192, 256), np.uint8)
+        cv2.circle(mask, (128, 130), 34, 255, -1)
+        inner = cv2.erode(mask, np.ones((5, 5), np.uint8)) > 0
+
+        out = synthesize(img, mask)
+        assert np.array_equal(out[mask == 0], img[mask == 0])
+        assert _grain_energy(out, inner) > 0.8 * _grain_energy(img, inner)
+
+
+def _grain_energy(img: np.ndarray, where: np.ndarray) -> float:
+    """Mean |Laplacian| of luma (uint8 H×W×3 RGB) over ``where`` (bool H×W)."""
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.abs(cv2.Laplacian(grey, cv2.CV_32F))[where].mean())
+
+
+def test_texture_features_see_only_the_known_photo_at_every_level() -> None:
+    # Each level's features average the photo's own gradients, never the hole's contents; the fine-grain
+    # half of the photo scores far above the flat half at every size, the coarsest included.
+    rng = np.random.default_rng(4)
+    img = np.full((160, 240, 3), 120.0, np.float32)
+    img[:, 120:] += rng.integers(-40, 41, (160, 120, 1))
+    hole = np.zeros((160, 240), bool)
+    hole[50:110, 90:150] = True
+    sizes = [(240, 160), (120, 80), (60, 40)]
+    other = img.copy()
+    other[hole] = rng.uniform(0, 255, (int(hole.sum()), 3))
+    first, second = texture_features(img, sizes, hole), texture_features(other, sizes, hole)
+    for (w, h), a, b in zip(sizes, first, second, strict=True):
+        known = cv2.resize(hole.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_AREA) == 0
+        assert a.shape == (h, w, 3) and np.array_equal(a[known], b[known])
+        assert a[:, : w // 4, 0].mean() < 0.1 and a[:, -w // 4 :, 0].mean() > 5.0
