@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         _open_sample(window, args.sample)
     status = app.exec()
     del windows  # kept referenced until here: a window without a reference would be deleted at once
-    del compiling  # a child still compiling finishes on its own: the next start loads what it cached
+    del compiling  # a daemon thread: one still compiling ends with the process (the next start compiles again)
     return status
 
 
