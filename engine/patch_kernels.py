@@ -195,16 +195,21 @@ def rescore(feat, ty, tx, nnf, dist, r):
 
 @_one_at_a_time
 @numba.njit(cache=True, parallel=True, nogil=True)
-def vote(src, hy, hx, index, nnf, dist, r, sigma2, out):
-    """``out[hole pixel]`` from the target patches covering it, each giving its source's pixel.
+def vote(src, hy, hx, index, nnf, dist, r, sigma2, out, src2, out2):
+    """``out[hole pixel]`` from the target patches covering it, each giving its source's pixel; the same
+    for ``src2`` into ``out2`` (a second plane voted by the same patches and weights, e.g. the texture
+    features; an empty float32 0×0×3 array for none). ``out`` may be ``src`` (and ``out2`` ``src2``):
+    sources lie wholly outside the hole, where nothing is written.
 
     ``sigma2`` > 0: weighted mean, weight exp(−d / 2σ²) (Wexler et al. 2007, §3.2: a match that fits
     badly counts little). ``sigma2`` ≤ 0: the pixel of the best-fitting patch alone (no averaging:
     copies stay as sharp as the photo; Newson et al. 2014, final reconstruction)."""
     h, w, _ = src.shape
+    two = src2.shape[0] > 0
     for k in numba.prange(hy.shape[0]):
         y, x = hy[k], hx[k]
         a0 = a1 = a2 = 0.0
+        b0 = b1 = b2 = 0.0
         total = 0.0
         best = np.inf
         for dy in range(-r, r + 1):
@@ -224,13 +229,21 @@ def vote(src, hy, hx, index, nnf, dist, r, sigma2, out):
                     a0 += wt * src[sy, sx, 0]
                     a1 += wt * src[sy, sx, 1]
                     a2 += wt * src[sy, sx, 2]
+                    if two:
+                        b0 += wt * src2[sy, sx, 0]
+                        b1 += wt * src2[sy, sx, 1]
+                        b2 += wt * src2[sy, sx, 2]
                     total += wt
                 elif dist[j] < best:
                     best = dist[j]
                     a0, a1, a2 = src[sy, sx, 0], src[sy, sx, 1], src[sy, sx, 2]
+                    if two:
+                        b0, b1, b2 = src2[sy, sx, 0], src2[sy, sx, 1], src2[sy, sx, 2]
                     total = 1.0
         if total > 0.0:
             out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / total, a1 / total, a2 / total
+            if two:
+                out2[y, x, 0], out2[y, x, 1], out2[y, x, 2] = b0 / total, b1 / total, b2 / total
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)

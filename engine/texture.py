@@ -87,6 +87,8 @@ SEAM_BLEND_SCALES = (1.0, 2.0)
 Progress = Callable[[float, str], None]
 #: ``search``'s "every target is active".
 ALL = np.zeros(0, np.bool_)
+#: ``vote``'s "no second plane".
+NONE = np.zeros((0, 0, 3), np.float32)
 
 
 @dataclass(frozen=True)
@@ -443,7 +445,7 @@ def synthesize(
     if scale == 1.0:
         rescore(_features(finest.img, finest.tex, options.features, guide, lam), finest.ty, finest.tx, nnf, dist, r)
         result = finest.img.copy()
-        vote(comp, finest.hy, finest.hx, finest.index, nnf, dist, r, 0.0, result)
+        vote(comp, finest.hy, finest.hx, finest.index, nnf, dist, r, 0.0, result, NONE, NONE)
     else:
         result = _full_resolution(comp, hole_full, excl, finest, nnf, scale, options.seed)
     if guided and lock > 0:
@@ -476,11 +478,8 @@ def load_cached_kernels() -> bool:
 
 def _vote_level(lv: _Level, nnf: np.ndarray, dist: np.ndarray, sigma2: float) -> None:
     """``lv``'s hole (estimate and texture features) re-voted from the patches of ``nnf`` (in place;
-    ``sigma2`` as :func:`engine.patch_kernels.vote`). In place is safe: the vote writes hole pixels only
-    and reads source patches only, which are valid centres, wholly outside the hole."""
-    r = PATCH // 2
-    for plane in (lv.img, lv.tex):
-        vote(plane, lv.hy, lv.hx, lv.index, nnf, dist, r, sigma2, plane)
+    ``sigma2`` as :func:`engine.patch_kernels.vote`; one pass for both planes)."""
+    vote(lv.img, lv.hy, lv.hx, lv.index, nnf, dist, PATCH // 2, sigma2, lv.img, lv.tex, lv.tex)
 
 
 def warm_up_kernels() -> None:
@@ -545,7 +544,9 @@ def _full_resolution(
     # (train photos, benchmarks/fill_tuning.py: 10 → 11 bar criteria; docs/fill-completion.md).
     lo, hi = SEAM_BLEND_SCALES
     blend = float(np.clip((scale - lo) / (hi - lo), 0.0, 1.0))
-    vote(full.img, full.hy, full.hx, full.index, field, full_dist, r, _sigma2(full_dist[active]) * blend, out)
+    vote(
+        full.img, full.hy, full.hx, full.index, field, full_dist, r, _sigma2(full_dist[active]) * blend, out, NONE, NONE
+    )
     return out
 
 
