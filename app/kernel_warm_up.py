@@ -6,8 +6,8 @@ as before, the load held the GIL for up to 64 ms at a time while the window was 
 (``benchmarks/warm_up.py``), a stall the 50 ms goal of the editor does not allow.
 
 The first start after an install, or after numba, the CPU or ``engine/patch_kernels.py`` changed: compiling
-takes about 5 s, so it runs on a daemon thread while the window is open, as before (the GIL is held for up to
-~0.2 s at a time then, once per install). A child process compiling into numba's cache instead kept the
+takes about 5 s, so it runs on a daemon thread while the window is open, as before (worst GUI gap 26–29 ms,
+``benchmarks/warm_up.py --cold``: numba and its CPU target are already loaded by the cache check). A child process compiling into numba's cache instead kept the
 window free, but a fill started while the child was still writing the cache could hang (2 of 3 runs of
 ``tests/test_app_editor_fixes.py`` after a start-up test on a cold cache; 0 of 6 without the child).
 """
