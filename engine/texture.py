@@ -21,10 +21,14 @@ Not part of any of the five papers. The method (Wexler et al., PAMI 2007; Barnes
    the predicted structure. ``λ`` is chosen per level (strong where the pyramid decides the layout,
    weak where it decides the grain) and per crop (weaker where the photo around the hole is
    textured: :func:`texture_share`); it enters the search as √λ × the low-pass, three more feature
-   channels. Each hole pixel is then taken from the single best-fitting patch covering it (Newson et al.
-   §4.4), at every level: the weighted mean of the covering patches (Wexler §3.2, ``blend_levels``) blurs
-   the estimate, and a blurred estimate draws its matches from the photo's smooth parts, so rock and
-   gravel came out as smooth blobs (on 24 ground textures of ``ufoai-textures``, texture 1.40× G'MIC's
+   channels. A source farther than one equivalent hole radius from the hole pays for the
+   distance unless it has the grain of the hole's surroundings (:data:`PROXIMITY`,
+   :func:`_proximity_cost`; our addition, in the spirit of Content-Aware Fill's sampling area): a
+   whole-boat hole took a dark, flat middle from the far shore without it. Each hole pixel is then
+   taken from the single best-fitting patch covering it (Newson et al. §4.4), at every level: the
+   weighted mean of the covering patches (Wexler §3.2, ``blend_levels``) blurs the estimate, and a
+   blurred estimate draws its matches from the photo's smooth parts, so rock and gravel came out as
+   smooth blobs (on 24 ground textures of ``ufoai-textures``, texture 1.40× G'MIC's
    with the weighted mean, 1.04× without; train photos: texture 0.67 → 0.64× NS: ``python -m
    benchmarks.fill_tuning``, docs/fill-completion.md).
    The field is upsampled to seed the next level, whose estimate is re-voted from its own pixels.
@@ -87,6 +91,12 @@ SEAM_BLEND_SCALES = (1.0, 2.0)
 Progress = Callable[[float, str], None]
 #: ``search``'s "every target is active".
 ALL = np.zeros(0, np.bool_)
+#: Weight of the cost of far sources (:class:`TextureOptions` ``proximity``): a whole-boat hole of the
+#: boats sample took its dark middle from the far shore without it. Chosen on train photos and ground
+#: textures (benchmarks/fill_tuning.py; docs/fill-completion.md, eighth session).
+PROXIMITY = 0.2
+#: ``search``'s "no cost per source".
+NO_COST = np.zeros((0, 0), np.float32)
 #: ``vote``'s "no second plane".
 NONE = np.zeros((0, 0, 3), np.float32)
 
@@ -124,6 +134,13 @@ class TextureOptions:
     #: At a structure lock of at least this the coarsest level starts from the engine's fill, not by
     #: onion peeling (the lock replaces most of the layout the peel would choose).
     onion_lock: float = 1.0
+    #: Cost of a source patch per pixel by its distance to the hole (:func:`_proximity_cost`):
+    #: ``proximity`` × U × (distance / the hole's equivalent radius − ``proximity_free``) where
+    #: positive, U = the mean squared colour difference of two pixels around the hole, × how unlike
+    #: the texture around the hole the source's is (full beyond a ratio of ``proximity_gate``). 0 = none.
+    proximity: float = PROXIMITY
+    proximity_free: float = 1.0
+    proximity_gate: float = 2.0
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -277,7 +294,9 @@ def _upsample_field(coarse: _Level, nnf: np.ndarray, fine: _Level, seed: int) ->
     return out
 
 
-def _onion_start(lv: _Level, guide: np.ndarray, lam: float, features: float, seed: int) -> np.ndarray:
+def _onion_start(
+    lv: _Level, guide: np.ndarray, lam: float, features: float, seed: int, cost: np.ndarray | None = None
+) -> np.ndarray:
     """Fill ``lv.img``'s and ``lv.tex``'s hole by onion peeling (in place; the texture features, weighted
     by ``features``, are matched and copied with the colour); returns the field it leaves (random
     where a target is not a hole pixel)."""
@@ -291,18 +310,59 @@ def _onion_start(lv: _Level, guide: np.ndarray, lam: float, features: float, see
     count = min(ONION_SOURCES, max(64, len(vy) // 2), len(vy))
     keep = np.sort(np.random.default_rng(seed + 7).choice(len(vy), count, replace=False))
     vy, vx = vy[keep], vx[keep]
+    per_source = np.zeros(0, np.float32) if cost is None else np.ascontiguousarray(cost[vy, vx] / PATCH**2)
     known = ~lv.hole
     k = math.sqrt(features)
     carried = np.ascontiguousarray(np.dstack([lv.img, lv.tex[..., :2] * k]))
     onion_peel(
         carried, known, guide, lam, vy.astype(np.int64), vx.astype(np.int64), lv.hy[order], lv.hx[order], layer[order],
-        PATCH // 2, nnf, lv.index,
+        PATCH // 2, nnf, lv.index, per_source,
     )  # fmt: skip
     lv.img[lv.hole] = carried[lv.hole, :3]
     # The features' copy, from their source pixels (not unweighted from ``carried``: a zero weight).
     src = nnf[lv.index[lv.hy, lv.hx]]
     lv.tex[lv.hy, lv.hx] = lv.tex[src[:, 0], src[:, 1]]
     return nnf
+
+
+def _unit(lv: _Level) -> float:
+    """U: the mean squared colour difference (summed over channels) of two pixels of the known ring
+    within 8 px of ``lv``'s hole, i.e. twice the ring's summed variance."""
+    ring = _dilate(lv.hole, 8) & ~lv.hole
+    return 2.0 * float(lv.img[ring].var(axis=0).sum()) if ring.any() else 1.0
+
+
+def _proximity_cost(lv: _Level, weight: float, free: float = 1.0, gate: float = 2.0) -> np.ndarray | None:
+    """Per source centre of ``lv``, the cost added to its patch distance (a sum over 7×7 pixels):
+    ``weight`` × U (:func:`_unit`) × 49 × (its distance to the hole / the hole's equivalent radius √(area/π) −
+    ``free``, 0 where negative) × how unlike the texture around the hole its own is (0–1: |ln| of the
+    ratio of its texture features, |∂x| + |∂y| + 1, to their median on the ring within 8 px of the hole,
+    over ln ``gate``; no gating for ``gate`` ≤ 1). float32 h×w, or None where every source costs 0.
+
+    Why: the patch distance is blind to where a source lies, and a dark, smooth stretch far away (the
+    far shore behind a boat) fits a dark estimate as well as anything; nearby photo is likelier the
+    same surface (the sampling area of Photoshop's Content-Aware Fill is the hole's surroundings). In
+    units of the hole's own size, so a photo and its 24 MP original pay alike; within ``free`` radii
+    nothing, so a hole still chooses among all the sources around it. Far sources with the grain of the
+    hole's surroundings pay little or nothing: charged in full, they made a flat band next to fine
+    grain relatively cheaper, and a grain hole beside a flat band got a flat patch in 3 of 40 random
+    scenes (0 of 40 without the cost, 0 of 40 gated)."""
+    if weight <= 0:
+        return None
+    far = cv2.distanceTransform((~lv.hole).astype(np.uint8), cv2.DIST_L2, 5)
+    depth = max(1.0, math.sqrt(float(np.count_nonzero(lv.hole)) / math.pi))
+    excess = np.maximum(far / np.float32(depth) - np.float32(free), 0.0)
+    if not excess.any():  # every source within the free band (a scattered hole): no cost to look up
+        return None
+    if gate > 1:
+        grain = lv.tex[..., 0] + lv.tex[..., 1]
+        ring = _dilate(lv.hole, 8) & ~lv.hole
+        level = float(np.median(grain[ring])) if ring.any() else 0.0
+        unlike = np.clip(np.abs(np.log((grain + 1.0) / (level + 1.0))) / math.log(gate), 0.0, 1.0)
+        excess *= unlike
+    if not excess.any():
+        return None
+    return np.ascontiguousarray((excess * np.float32(weight * _unit(lv) * PATCH**2)).astype(np.float32))
 
 
 def _sigma2(dist: np.ndarray) -> float:
@@ -416,10 +476,11 @@ def synthesize(
         frac = li / max(1, len(levels) - 1)
         lam_level = options.guide_coarse ** (1 - frac) * options.guide_fine**frac if guided else 0.0
         lam = lam_level * (1.0 - relief)
+        near = _proximity_cost(lv, options.proximity, options.proximity_free, options.proximity_gate)
         if li == 0 and guided and lock >= options.onion_lock:
             nnf = _random_field(lv, options.seed)  # the layout is the engine's anyway: start from its fill
         elif li == 0:
-            nnf = _onion_start(lv, guide, lam, options.features, options.seed)
+            nnf = _onion_start(lv, guide, lam, options.features, options.seed, near)
         else:
             nnf = _upsample_field(levels[li - 1], nnf, lv, options.seed + li)
             # The estimate at this level is re-voted from its own pixels under the upsampled field:
@@ -433,7 +494,10 @@ def synthesize(
             if cancel is not None and cancel():
                 raise Cancelled()
             feat = _features(lv.img, lv.tex, options.features, guide, lam)
-            search(feat, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li, 32, 1 << 30, ALL)  # fmt: skip
+            search(
+                feat, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li, 32, 1 << 30, ALL,
+                NO_COST if near is None else near,
+            )  # fmt: skip
             _vote_level(lv, nnf, dist, _sigma2(dist) if li < options.blend_levels else 0.0)
             done += 1
             report(done / total, f"texture: level {li + 1} of {len(levels)}")
@@ -511,8 +575,8 @@ def _full_resolution(
     each pixel is the weighted mean of the patches covering it (Wexler et al.; σ² ramped by
     :data:`SEAM_BLEND_SCALES` from 0, the best patch alone, to the 75th percentile of the distances).
     Only targets whose patch is not one coherent copy are searched: a patch copied whole under one
-    offset already equals its source (distance 0), and on a 24 MP photo most of them are. comp: float32 H×W×3 RGB, the crop (hole filled); returns float32
-    H×W×3."""
+    offset already equals its source (distance 0), and on a 24 MP photo most of them are.
+    comp: float32 H×W×3 RGB, the crop (hole filled); returns float32 H×W×3."""
     r = PATCH // 2
     full = _level(comp.copy(), np.zeros_like(comp), hole, excl)
     field = _upsample_field(finest, nnf, full, seed + 99)
@@ -535,7 +599,7 @@ def _full_resolution(
     full_dist = np.zeros(len(full.ty), np.float64)
     search(
         full.img, full.ty, full.tx, full.index, field, full_dist, full.valid, r, seed, 99, 4,
-        math.ceil(2 * scale), active,
+        math.ceil(2 * scale), active, NO_COST,
     )  # fmt: skip
     out = full.img.copy()
     # Where the covering patches disagree (the seams between copies), their weighted mean: a best-patch

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
 
 from engine.errors import Cancelled
+from engine.imageio import load_image
 from engine.metrics import structure_psnr, texture_distance
+from engine.paths import SAMPLES
 from engine.texture import (
     LOCK_SIGMA,
     TextureOptions,
@@ -284,10 +288,11 @@ def test_a_sliver_of_a_photo_keeps_the_fill() -> None:
     assert np.array_equal(plain[mask == 0], img[mask == 0]) and plain.shape == img.shape
 
 
-def test_onion_peel_picks_the_exhaustive_best_source() -> None:
+@pytest.mark.parametrize("priced", [False, True])
+def test_onion_peel_picks_the_exhaustive_best_source(priced: bool) -> None:
     # The kernel drops candidates early and searches a layer in parallel; it must still choose, for every
     # hole pixel, the source an exhaustive scan over the same sources chooses (mean squared difference
-    # over known pixels + lam × that of the guide), layer by layer.
+    # over known pixels + lam × that of the guide + the source's own cost), layer by layer.
     from engine.patch_kernels import onion_peel
 
     rng = np.random.default_rng(5)
@@ -309,8 +314,9 @@ def test_onion_peel_picks_the_exhaustive_best_source() -> None:
     index = np.full((h, w), -1, np.int32)
     index[hy, hx] = np.arange(len(hy), dtype=np.int32)
     nnf = np.zeros((len(hy), 2), np.int64)
+    cost = rng.uniform(0, 3000, len(vy)).astype(np.float32) if priced else np.zeros(len(vy), np.float32)
     got = img.copy()
-    onion_peel(got, ~hole, guide, lam, vy, vx, hy, hx, layer, r, nnf, index)
+    onion_peel(got, ~hole, guide, lam, vy, vx, hy, hx, layer, r, nnf, index, cost if priced else cost[:0])
 
     want, known = img.copy(), ~hole
     for value in np.unique(layer):
@@ -321,11 +327,11 @@ def test_onion_peel_picks_the_exhaustive_best_source() -> None:
             ys, xs = ys[inside], xs[inside]
             k = known[ys, xs]
             costs = []
-            for sy, sx in zip(vy, vx, strict=True):
+            for sy, sx, c in zip(vy, vx, cost, strict=True):
                 sys_, sxs = ys - y + sy, xs - x + sx
                 d = ((want[ys, xs] - want[sys_, sxs]) ** 2).sum(axis=1)
                 g = ((guide[ys, xs] - guide[sys_, sxs]) ** 2).sum(axis=1)
-                costs.append(d[k].sum() / k.sum() + lam * g.sum() / len(ys))
+                costs.append(d[k].sum() / k.sum() + lam * g.sum() / len(ys) + c)
             s = int(np.argmin(costs))
             picks.append((y, x, vy[s], vx[s]))
         for y, x, sy, sx in picks:
@@ -453,3 +459,59 @@ def test_texture_features_see_only_the_known_photo_at_every_level() -> None:
         known = cv2.resize(hole.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_AREA) == 0
         assert a.shape == (h, w, 3) and np.array_equal(a[known], b[known])
         assert a[:, : w // 4, 0].mean() < 0.1 and a[:, -w // 4 :, 0].mean() > 5.0
+
+
+def test_far_sources_pay_unless_they_have_the_grain_around_the_hole() -> None:
+    # The proximity cost per source centre: nothing within one equivalent radius of the hole, growing
+    # with the distance beyond it, and little for far sources with the grain of the hole's ring.
+    from engine.texture import _level, _proximity_cost, _unit
+
+    rng = np.random.default_rng(2)
+    h = w = 200
+    img = np.full((h, w, 3), 120.0, np.float32)
+    img[:, :100] += rng.integers(-40, 41, (h, 100, 1))  # grain on the left, flat on the right
+    hole = np.zeros((h, w), bool)
+    cv2.circle(hole.view(np.uint8), (50, 100), 20, 1, -1)
+    tex = texture_features(img, [(w, h)], hole)[0]
+    lv = _level(img, tex, hole, None)
+    radius = math.sqrt(hole.sum() / math.pi)
+    unit = _unit(lv)
+    cost = _proximity_cost(lv, 0.2)
+    assert cost is not None and cost.shape == (h, w) and cost.dtype == np.float32
+    assert cost[100, 50 + round(1.8 * radius)] == 0.0  # near: within one radius of the hole's edge
+    # Far with the ring's grain (its features within a few % of the ring's median): a small share of what
+    # a flat source as far from the hole pays.
+    assert 0.0 <= cost[10, 90] < 0.2 * cost[100, 148]
+    flat = [float(cost[100, x]) for x in (130, 160, 190)]  # far and flat, farther and farther
+    assert 0.0 < flat[0] < flat[1] < flat[2]
+    assert flat[2] - flat[1] == pytest.approx(0.2 * unit * 49 * 30 / radius, rel=0.05)
+    assert _proximity_cost(lv, 0.0) is None
+
+
+def test_a_whole_boat_hole_is_not_filled_with_a_flat_blob() -> None:
+    # The boats sample at 2048 px with an ellipse over a whole boat (the 24 MP case of issue #38 brought
+    # down): the learned engine's dark smear there was rendered with a dark, smooth stretch of the far
+    # shore, a flat blob among pebbles (flat share 0.19 / 0.18 on seeds 0 / 1 without the proximity cost).
+    from engine.pipeline import InpaintOptions, inpaint
+    from engine.registry import create_engine
+
+    img = load_image(SAMPLES / "boats.jpg").rgb
+    img = cv2.resize(img, (2048, 1365), interpolation=cv2.INTER_AREA)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.ellipse(mask, (853, 887), (189, 235), 10, 0, 360, 255, -1)
+    engine = create_engine("dfnet")
+    for seed in (0, 1):
+        out = inpaint(img, mask, engine, InpaintOptions(seed=seed)).image
+        assert np.array_equal(out[mask == 0], img[mask == 0])
+        assert _flat_share(out, mask) < 0.1
+
+
+def _flat_share(img: np.ndarray, mask: np.ndarray) -> float:
+    """Share of hole pixels (mask > 127) whose gradient energy (|∂x| + |∂y| of luma, 15×15 mean) is under a
+    quarter of the median on the ring within 20 px of the hole: flat where the photo around is not."""
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    energy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    energy = cv2.blur(energy, (15, 15))
+    hole = mask > 127
+    ring = (cv2.dilate(mask, np.ones((41, 41), np.uint8)) > 0) & ~hole
+    return float((energy[hole] < 0.25 * np.median(energy[ring])).mean())
