@@ -325,10 +325,15 @@ def _onion_start(
     return nnf
 
 
-def _unit(lv: _Level) -> float:
+def _ring(lv: _Level) -> np.ndarray:
+    """The known pixels within 8 px of ``lv``'s hole (bool h×w): the surroundings the proximity cost compares with."""
+    return _dilate(lv.hole, 8) & ~lv.hole
+
+
+def _unit(lv: _Level, ring: np.ndarray | None = None) -> float:
     """U: the mean squared colour difference (summed over channels) of two pixels of the known ring
-    within 8 px of ``lv``'s hole, i.e. twice the ring's summed variance."""
-    ring = _dilate(lv.hole, 8) & ~lv.hole
+    (:func:`_ring`, unless given) around ``lv``'s hole, i.e. twice the ring's summed variance."""
+    ring = _ring(lv) if ring is None else ring
     return 2.0 * float(lv.img[ring].var(axis=0).sum()) if ring.any() else 1.0
 
 
@@ -354,15 +359,15 @@ def _proximity_cost(lv: _Level, weight: float, free: float = 1.0, gate: float = 
     excess = np.maximum(far / np.float32(depth) - np.float32(free), 0.0)
     if not excess.any():  # every source within the free band (a scattered hole): no cost to look up
         return None
+    ring = _ring(lv)
     if gate > 1:
         grain = lv.tex[..., 0] + lv.tex[..., 1]
-        ring = _dilate(lv.hole, 8) & ~lv.hole
         level = float(np.median(grain[ring])) if ring.any() else 0.0
         unlike = np.clip(np.abs(np.log((grain + 1.0) / (level + 1.0))) / math.log(gate), 0.0, 1.0)
         excess *= unlike
     if not excess.any():
         return None
-    return np.ascontiguousarray((excess * np.float32(weight * _unit(lv) * PATCH**2)).astype(np.float32))
+    return np.ascontiguousarray((excess * np.float32(weight * _unit(lv, ring) * PATCH**2)).astype(np.float32))
 
 
 def _sigma2(dist: np.ndarray) -> float:
