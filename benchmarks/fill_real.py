@@ -17,7 +17,8 @@ the composites against the photo with ``engine.metrics`` texture (sliced Wassers
 better), structure (PSNR of σ 4 px blurs) and PSNR, prints one table per family × bucket with each
 method's mean texture also as a ratio to G'MIC's mean texture on the same pairs, and writes every
 per-pair row and the summary to the JSON. ``sheet`` draws 100 % crops around the hole (input with the
-hole tinted, truth, G'MIC, patchmatch, dfnet, glcic) for the boats plank and three set photos.
+hole tinted, truth, G'MIC, patchmatch, dfnet, glcic) for the boats plank, the meadow sample's stone
+table and three set photos.
 Nothing here installs anything.
 """
 
@@ -45,7 +46,11 @@ DEFAULT_ENGINES = "pconv,dfnet,glcic,deepgin,isnet,patchmatch,ns"
 #: The methods whose mean texture the ratio columns divide by (summary key ``texture_vs_<name>``).
 REFERENCES = ("gmic", "gmic-ms")
 BOATS = Path("resources/samples/boats.jpg")
-#: Sheet rows after the boats plank: (family, image, mask bucket).
+#: A real object on textured ground, at the sample's 2048 px (no truth: the table stands there), and the
+#: 600 px window (x0, y0, x1, y1) of the sheet: the table's top and the meadow and snow around it.
+MEADOW = Path("resources/samples/meadow.jpg")
+MEADOW_BOX = (1300, 760, 1900, 1360)
+#: Sheet rows after the boats plank and the meadow table: (family, image, mask bucket).
 SHEET_CASES: tuple[tuple[str, str, str], ...] = (
     ("texture", "tux-pebbles", "obj5-15"),
     ("texture", "sk-grass", "obj5-15"),
@@ -273,15 +278,18 @@ def sheet(args: argparse.Namespace) -> None:
     for name, why in missing.items():
         print(f"peer missing: {name}: {why}")
     engines = load_engines([m for m in SHEET_METHODS if m not in peers], args.device)
-    cases: list[tuple[str, np.ndarray, np.ndarray, bool]] = [
-        ("boats plank", load_image(BOATS).rgb, plank_mask(), False)
+    meadow_mask = load_mask(MEADOW.with_name("meadow_mask.png"))
+    cases: list[tuple[str, np.ndarray, np.ndarray, bool, tuple[int, int, int, int] | None]] = [
+        ("boats plank", load_image(BOATS).rgb, plank_mask(), False, None),
+        ("meadow table", load_image(MEADOW).rgb, meadow_mask, False, MEADOW_BOX),
     ]
     for family, name, bucket in SHEET_CASES:
         image = load_image(root / family / "images" / f"{name}.png").rgb
-        cases.append((f"{name} {bucket}", image, load_mask(root / family / "masks" / f"{name}-{bucket}.png"), True))
+        mask = load_mask(root / family / "masks" / f"{name}-{bucket}.png")
+        cases.append((f"{name} {bucket}", image, mask, True, None))
     rows: list[np.ndarray] = []
-    for title, image, mask, has_truth in cases:
-        box = crop_window(mask)
+    for title, image, mask, has_truth, window in cases:
+        box = window or crop_window(mask)
         hole = mask > 127
         tiles = [
             (f"{title}: input", crop(draw_outline(mask_overlay(image, mask), mask), box)),

@@ -133,33 +133,36 @@ SEARCH_CHUNKS = 8
 
 @_one_at_a_time
 @numba.njit(cache=True, parallel=True, nogil=True)
-def search(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, active, cost):
+def search(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, active, cost, want, have, unit):
     """PatchMatch sweeps over the targets, in :data:`SEARCH_CHUNKS` runs processed in parallel
     (raster order on even passes, reverse on odd, within each run): propagation from the two
     neighbours already visited in the same run, then random search in windows halving around the
     best (``rounds`` = how many windows, from ``radius`` px down; 0 = propagation only).
     ``active``: bool N, the targets searched (the others keep their match and distance, and still
     propagate it), or an empty array for all. ``cost``: float32 H×W, added to the distance of a source
-    centred there, or an empty array for none."""
+    centred there, or an empty array for none. ``want`` (float32 N, per target) and ``have`` (float32
+    H×W, per source centre) price a pair: ``unit`` × clip(want − have, 0, 1) is added too (:func:`price`);
+    an empty ``want`` for none."""
     n = ty.shape[0]
     for c in numba.prange(SEARCH_CHUNKS):
         _search_run(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius,
-                    n * c // SEARCH_CHUNKS, n * (c + 1) // SEARCH_CHUNKS, active, cost)  # fmt: skip
+                    n * c // SEARCH_CHUNKS, n * (c + 1) // SEARCH_CHUNKS, active, cost, want, have, unit)  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
-def _search_run(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, lo, hi, active, cost):
+def _search_run(
+    feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radius, lo, hi, active, cost, want, have, unit
+):
     h, w = valid.shape
     step = -1 if it % 2 == 0 else 1
     every = active.shape[0] == 0
-    priced = cost.shape[0] > 0
     for k in range(hi - lo):
         i = lo + k if step == -1 else hi - 1 - k
         if not every and not active[i]:
             continue
         y, x = ty[i], tx[i]
         by, bx = nnf[i, 0], nnf[i, 1]
-        bd = distance(feat, y, x, by, bx, r, np.inf) + (cost[by, bx] if priced else 0.0)
+        bd = distance(feat, y, x, by, bx, r, np.inf) + price(cost, want, have, unit, i, by, bx)
         for nb in range(2):
             ny, nx = (y, x + step) if nb == 0 else (y + step, x)
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
@@ -169,7 +172,7 @@ def _search_run(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radi
                 continue
             cy, cx = nnf[j, 0] - (ny - y), nnf[j, 1] - (nx - x)
             if 0 <= cy < h and 0 <= cx < w and valid[cy, cx] and (cy != by or cx != bx):
-                c0 = cost[cy, cx] if priced else 0.0
+                c0 = price(cost, want, have, unit, i, cy, cx)
                 d = distance(feat, y, x, cy, cx, r, bd - c0) + c0
                 if d < bd:
                     by, bx, bd = cy, cx, d
@@ -183,11 +186,21 @@ def _search_run(feat, ty, tx, index, nnf, dist, valid, r, seed, it, rounds, radi
             rad //= 2
             # The current best again cannot improve on itself: skip its distance.
             if 0 <= cy < h and 0 <= cx < w and valid[cy, cx] and (cy != by or cx != bx):
-                c0 = cost[cy, cx] if priced else 0.0
+                c0 = price(cost, want, have, unit, i, cy, cx)
                 d = distance(feat, y, x, cy, cx, r, bd - c0) + c0
                 if d < bd:
                     by, bx, bd = cy, cx, d
         nnf[i, 0], nnf[i, 1], dist[i] = by, bx, bd
+
+
+@numba.njit(cache=True, nogil=True)
+def price(cost, want, have, unit, t, sy, sx):
+    """What a source centred at (sy, sx) adds to target ``t``'s distance: ``cost[sy, sx]`` (0 for an
+    empty ``cost``) + ``unit`` × clip(``want[t]`` − ``have[sy, sx]``, 0, 1) (0 for an empty ``want``)."""
+    c = cost[sy, sx] if cost.shape[0] > 0 else 0.0
+    if want.shape[0] > 0:
+        c += unit * min(1.0, max(0.0, want[t] - have[sy, sx]))
+    return c
 
 
 @numba.njit(cache=True, nogil=True)
@@ -251,7 +264,7 @@ def vote(src, hy, hx, index, nnf, dist, r, sigma2, out, src2, out2):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
-def _onion_source(packed, known, lam, y, x, valid_y, valid_x, r, nc, cost):
+def _onion_source(packed, known, lam, y, x, valid_y, valid_x, r, nc, cost, want, have, unit):
     """The source centre (sy, sx) whose patch best matches the known pixels around hole pixel (y, x)
     (mean squared difference of the ``nc`` image channels over them) plus ``lam`` × the mean squared
     difference of the guide over the patch's pixels in the image, among ``valid_y``/``valid_x`` (whole
@@ -294,10 +307,13 @@ def _onion_source(packed, known, lam, y, x, valid_y, valid_x, r, nc, cost):
                     wt[dy + r, k + c] = ginv if c >= nc else (inv if known[ty, tx] else np.float32(0.0))
     bd = np.inf
     priced = cost.shape[0] > 0
+    wanted = have.shape[0] > 0
     for s in range(valid_y.shape[0]):
         sy, sx = valid_y[s], valid_x[s]
         a = (sx - r) * m
         d = cost[s] if priced else 0.0
+        if wanted:
+            d += unit * min(1.0, max(0.0, want - have[s]))
         if d >= bd:
             continue
         for row in range(side):
@@ -316,7 +332,7 @@ def _onion_source(packed, known, lam, y, x, valid_y, valid_x, r, nc, cost):
 
 @_one_at_a_time
 @numba.njit(cache=True, parallel=True, nogil=True)
-def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, index, cost):
+def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, index, cost, want, have, unit):
     """Start a hole from the outside in (Newson et al. 2014, §4.3): layer by layer, each hole pixel
     takes the centre of the source patch that best matches its already known pixels (mean squared
     difference over them, plus ``lam`` × the mean squared difference of the ``guide`` patches, which
@@ -326,7 +342,8 @@ def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, 
     ``nnf`` gets the chosen source of each hole pixel's target (``index``). The pixels of one layer
     read only pixels known before it, so they are searched in parallel and the result does not
     depend on the number of threads. ``cost``: float32 per source, added to its (mean) distance, or
-    an empty array for none."""
+    an empty array for none; ``want`` (float32 per hole pixel) and ``have`` (float32 per source) add
+    ``unit`` × clip(want − have, 0, 1) to a pair's, or are empty for none."""
     h, w, nc = img.shape
     m = nc + 3
     n = hy.shape[0]
@@ -344,7 +361,10 @@ def onion_peel(img, known, guide, lam, valid_y, valid_x, hy, hx, layer, r, nnf, 
         while stop < n and layer[stop] == layer[start]:
             stop += 1
         for k in numba.prange(start, stop):
-            pick[k, 0], pick[k, 1] = _onion_source(packed, known, lam, hy[k], hx[k], valid_y, valid_x, r, nc, cost)
+            wk = want[k] if want.shape[0] > 0 else 0.0
+            pick[k, 0], pick[k, 1] = _onion_source(
+                packed, known, lam, hy[k], hx[k], valid_y, valid_x, r, nc, cost, wk, have, unit
+            )
         for k in range(start, stop):
             y, x, by, bx = hy[k], hx[k], pick[k, 0], pick[k, 1]
             for c in range(nc):

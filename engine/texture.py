@@ -24,7 +24,10 @@ Not part of any of the five papers. The method (Wexler et al., PAMI 2007; Barnes
    channels. A source farther than one equivalent hole radius from the hole pays for the
    distance unless it has the grain of the hole's surroundings (:data:`PROXIMITY`,
    :func:`_proximity_cost`; our addition, in the spirit of Content-Aware Fill's sampling area): a
-   whole-boat hole took a dark, flat middle from the far shore without it. Each hole pixel is then
+   whole-boat hole took a dark, flat middle from the far shore without it. A source much smoother
+   than the photo around the hole near the target pays too (:data:`SMOOTH`, :func:`_smooth_price`;
+   ours as well): otherwise EM drifts to the smooth sources its own smooth start fits, and a stone
+   table on a meadow became a flat blob. Each hole pixel is then
    taken from the single best-fitting patch covering it (Newson et al. §4.4), at every level: the
    weighted mean of the covering patches (Wexler §3.2, ``blend_levels``) blurs the estimate, and a
    blurred estimate draws its matches from the photo's smooth parts, so rock and gravel came out as
@@ -95,8 +98,13 @@ ALL = np.zeros(0, np.bool_)
 #: boats sample took its dark middle from the far shore without it. Chosen on train photos and ground
 #: textures (benchmarks/fill_tuning.py; docs/fill-completion.md, eighth session).
 PROXIMITY = 0.2
+#: Weight of the price of sources much smoother than the hole's surroundings (:class:`TextureOptions`
+#: ``smooth``, :func:`_smooth_price`).
+SMOOTH = 0.2
 #: ``search``'s "no cost per source".
 NO_COST = np.zeros((0, 0), np.float32)
+#: ``search``'s and ``onion_peel``'s "no price per pair".
+NO_WANT = np.zeros(0, np.float32)
 #: ``vote``'s "no second plane".
 NONE = np.zeros((0, 0, 3), np.float32)
 
@@ -141,6 +149,11 @@ class TextureOptions:
     proximity: float = PROXIMITY
     proximity_free: float = 1.0
     proximity_gate: float = 2.0
+    #: Price of a source for a target (:func:`_smooth_price`): ``smooth`` × U × clip(log₂ of how many
+    #: times smoother the source is than the photo around the hole near the target, − log₂
+    #: ``smooth_slack``, 0, 1). 0 = none.
+    smooth: float = SMOOTH
+    smooth_slack: float = 2.0
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -295,7 +308,13 @@ def _upsample_field(coarse: _Level, nnf: np.ndarray, fine: _Level, seed: int) ->
 
 
 def _onion_start(
-    lv: _Level, guide: np.ndarray, lam: float, features: float, seed: int, cost: np.ndarray | None = None
+    lv: _Level,
+    guide: np.ndarray,
+    lam: float,
+    features: float,
+    seed: int,
+    cost: np.ndarray | None = None,
+    price: _Price | None = None,
 ) -> np.ndarray:
     """Fill ``lv.img``'s and ``lv.tex``'s hole by onion peeling (in place; the texture features, weighted
     by ``features``, are matched and copied with the colour); returns the field it leaves (random
@@ -311,12 +330,16 @@ def _onion_start(
     keep = np.sort(np.random.default_rng(seed + 7).choice(len(vy), count, replace=False))
     vy, vx = vy[keep], vx[keep]
     per_source = np.zeros(0, np.float32) if cost is None else np.ascontiguousarray(cost[vy, vx] / PATCH**2)
+    want, have, unit = NO_WANT, NO_WANT, 0.0
+    if price is not None:  # per mean over the patch, like the cost
+        want = np.ascontiguousarray(price.want[lv.hy[order], lv.hx[order]])
+        have, unit = np.ascontiguousarray(price.have[vy, vx]), price.unit / PATCH**2
     known = ~lv.hole
     k = math.sqrt(features)
     carried = np.ascontiguousarray(np.dstack([lv.img, lv.tex[..., :2] * k]))
     onion_peel(
         carried, known, guide, lam, vy.astype(np.int64), vx.astype(np.int64), lv.hy[order], lv.hx[order], layer[order],
-        PATCH // 2, nnf, lv.index, per_source,
+        PATCH // 2, nnf, lv.index, per_source, want, have, unit,
     )  # fmt: skip
     lv.img[lv.hole] = carried[lv.hole, :3]
     # The features' copy, from their source pixels (not unweighted from ``carried``: a zero weight).
@@ -368,6 +391,49 @@ def _proximity_cost(lv: _Level, weight: float, free: float = 1.0, gate: float = 
     if not excess.any():
         return None
     return np.ascontiguousarray((excess * np.float32(weight * _unit(lv, ring) * PATCH**2)).astype(np.float32))
+
+
+@dataclass(frozen=True)
+class _Price:
+    """A price per (target, source) pair for the kernels: ``unit`` × clip(want[t] − have[s], 0, 1).
+    ``want``: float32 h×w (read at the targets); ``have``: float32 h×w (read at the sources)."""
+
+    want: np.ndarray
+    have: np.ndarray
+    unit: float
+
+
+def _smooth_price(lv: _Level, weight: float, slack: float = 2.0) -> _Price | None:
+    """The price of sources much smoother than the photo around the hole near the target, or None.
+
+    The grain of a pixel is log₂(1 + |∂x| + |∂y|) of its texture features (:func:`texture_features`).
+    A target expects the grain of the known ring (:func:`_ring`) around it: the ring's grain spread
+    into the hole by normalised convolution (Gaussian, σ half the hole's depth), a known
+    target its own. A source whose grain is below the expectation by more than log₂ ``slack`` pays
+    ``weight`` × U (:func:`_unit`) × 49 per unit of the shortfall, up to one unit.
+
+    Why: the patch distance compares colours, and the average a fill starts from is smoother than the
+    photo, so EM drifts to smooth sources that fit it, level after level (a 12 MP photo of a mountain
+    meadow, a stone table removed: the share of the hole's sources under 0.4× the ring's grain rose
+    from 0.43 at the coarsest level to 0.74 at the finest, and the hole became a dark, flat blob copied
+    from a forest in shadow and smooth patches of ground). The texture features alone do not stop
+    it: they are copied with the pixels, so a smooth fill matches smooth sources. A target whose
+    surroundings are smooth (a sky) wants nothing and pays nothing."""
+    if weight <= 0:
+        return None
+    ring = _ring(lv)
+    if not ring.any():
+        return None
+    have = np.log2(1.0 + lv.tex[..., 0] + lv.tex[..., 1]).astype(np.float32)
+    # Half the hole's depth: a disc's half radius; a few px across scattered strokes (and a cheap blur).
+    sigma = max(2.0, 0.5 * float(cv2.distanceTransform(lv.hole.astype(np.uint8), cv2.DIST_L2, 3).max()))
+    weights = ring.astype(np.float32)
+    total = np.maximum(cv2.GaussianBlur(weights, (0, 0), sigma), 1e-12)
+    spread = cv2.GaussianBlur(have * weights, (0, 0), sigma) / total
+    want = np.where(lv.hole, spread, have).astype(np.float32) - np.float32(math.log2(max(slack, 1.0)))
+    if not lv.valid.any() or not (want[lv.ty, lv.tx] > have[lv.valid].min()).any():
+        return None  # no target can pay: skip the lookups
+    return _Price(want, have, weight * _unit(lv, ring) * PATCH**2)
 
 
 def _sigma2(dist: np.ndarray) -> float:
@@ -482,10 +548,14 @@ def synthesize(
         lam_level = options.guide_coarse ** (1 - frac) * options.guide_fine**frac if guided else 0.0
         lam = lam_level * (1.0 - relief)
         near = _proximity_cost(lv, options.proximity, options.proximity_free, options.proximity_gate)
+        price = _smooth_price(lv, options.smooth, options.smooth_slack)
+        want, have, unit = NO_WANT, NO_COST, 0.0
+        if price is not None:
+            want, have, unit = np.ascontiguousarray(price.want[lv.ty, lv.tx]), price.have, price.unit
         if li == 0 and guided and lock >= options.onion_lock:
             nnf = _random_field(lv, options.seed)  # the layout is the engine's anyway: start from its fill
         elif li == 0:
-            nnf = _onion_start(lv, guide, lam, options.features, options.seed, near)
+            nnf = _onion_start(lv, guide, lam, options.features, options.seed, near, price)
         else:
             nnf = _upsample_field(levels[li - 1], nnf, lv, options.seed + li)
             # The estimate at this level is re-voted from its own pixels under the upsampled field:
@@ -501,7 +571,7 @@ def synthesize(
             feat = _features(lv.img, lv.tex, options.features, guide, lam)
             search(
                 feat, lv.ty, lv.tx, lv.index, nnf, dist, lv.valid, r, options.seed, it + 16 * li, 32, 1 << 30, ALL,
-                NO_COST if near is None else near,
+                NO_COST if near is None else near, want, have, unit,
             )  # fmt: skip
             _vote_level(lv, nnf, dist, _sigma2(dist) if li < options.blend_levels else 0.0)
             done += 1
@@ -604,7 +674,7 @@ def _full_resolution(
     full_dist = np.zeros(len(full.ty), np.float64)
     search(
         full.img, full.ty, full.tx, full.index, field, full_dist, full.valid, r, seed, 99, 4,
-        math.ceil(2 * scale), active, NO_COST,
+        math.ceil(2 * scale), active, NO_COST, NO_WANT, NO_COST, 0.0,
     )  # fmt: skip
     out = full.img.copy()
     # Where the covering patches disagree (the seams between copies), their weighted mean: a best-patch

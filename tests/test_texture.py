@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.errors import Cancelled
-from engine.imageio import load_image
+from engine.imageio import load_image, load_mask
 from engine.metrics import structure_psnr, texture_distance
 from engine.paths import SAMPLES
 from engine.texture import (
@@ -292,7 +292,7 @@ def test_a_sliver_of_a_photo_keeps_the_fill() -> None:
 def test_onion_peel_picks_the_exhaustive_best_source(priced: bool) -> None:
     # The kernel drops candidates early and searches a layer in parallel; it must still choose, for every
     # hole pixel, the source an exhaustive scan over the same sources chooses (mean squared difference
-    # over known pixels + lam × that of the guide + the source's own cost), layer by layer.
+    # over known pixels + lam × that of the guide + the source's own cost + the pair's price), layer by layer.
     from engine.patch_kernels import onion_peel
 
     rng = np.random.default_rng(5)
@@ -315,23 +315,31 @@ def test_onion_peel_picks_the_exhaustive_best_source(priced: bool) -> None:
     index[hy, hx] = np.arange(len(hy), dtype=np.int32)
     nnf = np.zeros((len(hy), 2), np.int64)
     cost = rng.uniform(0, 3000, len(vy)).astype(np.float32) if priced else np.zeros(len(vy), np.float32)
+    wants = rng.uniform(0, 3, len(hy)).astype(np.float32)
+    haves = rng.uniform(0, 3, len(vy)).astype(np.float32)
+    unit = 2000.0 if priced else 0.0
     got = img.copy()
-    onion_peel(got, ~hole, guide, lam, vy, vx, hy, hx, layer, r, nnf, index, cost if priced else cost[:0])
+    empty = np.zeros(0, np.float32)
+    onion_peel(
+        got, ~hole, guide, lam, vy, vx, hy, hx, layer, r, nnf, index,
+        *((cost, wants, haves, unit) if priced else (empty, empty, empty, 0.0)),
+    )  # fmt: skip
 
     want, known = img.copy(), ~hole
     for value in np.unique(layer):
         picks = []
-        for y, x in zip(hy[layer == value], hx[layer == value], strict=True):
+        for y, x, wk in zip(hy[layer == value], hx[layer == value], wants[layer == value], strict=True):
             ys, xs = np.mgrid[y - r : y + r + 1, x - r : x + r + 1]
             inside = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
             ys, xs = ys[inside], xs[inside]
             k = known[ys, xs]
             costs = []
-            for sy, sx, c in zip(vy, vx, cost, strict=True):
+            for sy, sx, c, hs in zip(vy, vx, cost, haves, strict=True):
                 sys_, sxs = ys - y + sy, xs - x + sx
                 d = ((want[ys, xs] - want[sys_, sxs]) ** 2).sum(axis=1)
                 g = ((guide[ys, xs] - guide[sys_, sxs]) ** 2).sum(axis=1)
-                costs.append(d[k].sum() / k.sum() + lam * g.sum() / len(ys) + c)
+                pair = unit * min(1.0, max(0.0, float(wk) - float(hs)))
+                costs.append(d[k].sum() / k.sum() + lam * g.sum() / len(ys) + c + pair)
             s = int(np.argmin(costs))
             picks.append((y, x, vy[s], vx[s]))
         for y, x, sy, sx in picks:
@@ -486,6 +494,47 @@ def test_far_sources_pay_unless_they_have_the_grain_around_the_hole() -> None:
     assert 0.0 < flat[0] < flat[1] < flat[2]
     assert flat[2] - flat[1] == pytest.approx(0.2 * unit * 49 * 30 / radius, rel=0.05)
     assert _proximity_cost(lv, 0.0) is None
+
+
+def test_sources_much_smoother_than_the_hole_surroundings_pay_where_the_surroundings_are_grain() -> None:
+    # The smoothness price per (target, source): a target whose surroundings are grain wants grain, so a
+    # smooth source pays the full unit and a grainy one nothing; a target beside a smooth sky wants nothing.
+    from engine.texture import _level, _smooth_price, _unit
+
+    rng = np.random.default_rng(3)
+    h = w = 200
+    img = np.full((h, w, 3), 120.0, np.float32)
+    img[100:] += rng.integers(-40, 41, (100, w, 1))  # smooth above, grain below
+    hole = np.zeros((h, w), bool)
+    cv2.circle(hole.view(np.uint8), (100, 100), 30, 1, -1)  # across the edge between them
+    lv = _level(img, texture_features(img, [(w, h)], hole)[0], hole, None)
+    price = _smooth_price(lv, 0.2)
+    assert price is not None and price.unit == pytest.approx(0.2 * _unit(lv) * 49)
+
+    def paid(target: tuple[int, int], source: tuple[int, int]) -> float:
+        return min(1.0, max(0.0, float(price.want[target] - price.have[source])))
+
+    smooth, grain = (20, 20), (180, 20)
+    assert paid((125, 100), smooth) == 1.0 and paid((125, 100), grain) == 0.0  # near the grain
+    assert paid((100, 100), smooth) > 0.5  # the middle: half its ring is grain
+    assert paid((75, 100), smooth) == 0.0 and paid((75, 100), grain) == 0.0  # near the smooth sky
+    assert _smooth_price(lv, 0.0) is None
+
+
+def test_a_stone_table_on_a_meadow_is_not_replaced_by_a_flat_blob() -> None:
+    # The meadow sample (a real 2048 px photo) with its stone table masked: without the smoothness price the
+    # completion drifted, level after level, to the smooth shadowed ground and the dark forest behind, and
+    # left a dark, flat blob (flat share 0.58 / 0.54 on seeds 0 / 1).
+    from engine.pipeline import InpaintOptions, inpaint
+    from engine.registry import create_engine
+
+    img = load_image(SAMPLES / "meadow.jpg").rgb
+    mask = load_mask(SAMPLES / "meadow_mask.png")
+    engine = create_engine("dfnet")
+    for seed in (0, 1):
+        out = inpaint(img, mask, engine, InpaintOptions(seed=seed)).image
+        assert np.array_equal(out[mask == 0], img[mask == 0])
+        assert _flat_share(out, mask) < 0.4
 
 
 def test_a_whole_boat_hole_is_not_filled_with_a_flat_blob() -> None:
